@@ -1,0 +1,123 @@
+using System.Text.Json.Serialization;
+
+namespace ControlPlane.Core.Model;
+
+/// <summary>A swarm node as ControlPlane shows it.</summary>
+public sealed record ClusterNode(
+    string Id,
+    string Hostname,
+    string Role,
+    string Availability,
+    string State,
+    string? ManagerReachability,
+    bool IsLeader,
+    string EngineVersion,
+    string? Address,
+    long NanoCpus,
+    long MemoryBytes,
+    Labels Labels,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt) : IClusterResource
+{
+    [JsonIgnore] public ResourceKind Kind => ResourceKind.Node;
+}
+
+/// <summary>A swarm service; <see cref="ReplicasRunning"/> is derived from the service's tasks.</summary>
+public sealed record ClusterService(
+    string Id,
+    string Name,
+    string Image,
+    string Mode,
+    long? ReplicasDesired,
+    int ReplicasRunning,
+    string? Stack,
+    string? UpdateState,
+    string? UpdateMessage,
+    Labels Labels,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt) : IClusterResource
+{
+    [JsonIgnore] public ResourceKind Kind => ResourceKind.Service;
+
+    /// <summary>Whether Docker is moving the service between specs right now.</summary>
+    [JsonIgnore]
+    public bool IsUpdating => UpdateState is "updating" or "rollback_started";
+
+    /// <summary>Replicated services converge when running equals desired; global services when no task is pending (tracked by the caller).</summary>
+    [JsonIgnore]
+    public bool IsConverged => ReplicasDesired is null || ReplicasRunning == ReplicasDesired;
+}
+
+/// <summary>A swarm task: one scheduled replica of a service on a node.</summary>
+public sealed record ClusterTask(
+    string Id,
+    string ServiceId,
+    string? ServiceName,
+    string? NodeId,
+    long? Slot,
+    string State,
+    string DesiredState,
+    string? Message,
+    string? Error,
+    string? Image,
+    string? ContainerId,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt) : IClusterResource
+{
+    [JsonIgnore] public ResourceKind Kind => ResourceKind.Task;
+
+    [JsonIgnore] public bool IsRunning => State == "running";
+}
+
+/// <summary>A container on an engine ControlPlane talks to; <see cref="NodeId"/> names that engine's node.</summary>
+public sealed record ClusterContainer(
+    string Id,
+    string Name,
+    string Image,
+    string State,
+    string Status,
+    string? NodeId,
+    string? ServiceId,
+    string? TaskId,
+    Labels Labels,
+    DateTimeOffset CreatedAt) : IClusterResource
+{
+    [JsonIgnore] public ResourceKind Kind => ResourceKind.Container;
+}
+
+/// <summary>Secret metadata; the value never leaves Docker.</summary>
+public sealed record ClusterSecret(
+    string Id,
+    string Name,
+    Labels Labels,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt) : IClusterResource
+{
+    [JsonIgnore] public ResourceKind Kind => ResourceKind.Secret;
+}
+
+/// <summary>Config metadata.</summary>
+public sealed record ClusterConfig(
+    string Id,
+    string Name,
+    Labels Labels,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt) : IClusterResource
+{
+    [JsonIgnore] public ResourceKind Kind => ResourceKind.Config;
+}
+
+/// <summary>A network visible to the swarm.</summary>
+public sealed record ClusterNetwork(
+    string Id,
+    string Name,
+    string Driver,
+    string Scope,
+    bool Internal,
+    bool Attachable,
+    bool Ingress,
+    Labels Labels,
+    DateTimeOffset CreatedAt) : IClusterResource
+{
+    [JsonIgnore] public ResourceKind Kind => ResourceKind.Network;
+}

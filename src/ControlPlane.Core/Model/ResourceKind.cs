@@ -1,0 +1,21 @@
+namespace ControlPlane.Core.Model;
+
+/// <summary>The kinds of cluster objects the store keeps.</summary>
+public enum ResourceKind
+{
+    Node,
+    Service,
+    Task,
+    Container,
+    Secret,
+    Config,
+    Network,
+}
+
+/// <summary>A cluster object the store can hold: it has a stable id and a kind.</summary>
+public interface IClusterResource
+{
+    string Id { get; }
+
+    ResourceKind Kind { get; }
+}

@@ -1,0 +1,36 @@
+using System.Collections;
+using System.Collections.Immutable;
+
+namespace ControlPlane.Core.Model;
+
+/// <summary>An immutable list with value equality, so records holding lists compare by content.</summary>
+public sealed class ValueList<T> : IReadOnlyList<T>, IEquatable<ValueList<T>>
+{
+    public static readonly ValueList<T> Empty = new(ImmutableArray<T>.Empty);
+
+    private readonly ImmutableArray<T> _items;
+
+    private ValueList(ImmutableArray<T> items) => _items = items;
+
+    public static ValueList<T> From(IEnumerable<T>? items) => items is null ? Empty : new ValueList<T>(items.ToImmutableArray());
+
+    public T this[int index] => _items[index];
+    public int Count => _items.Length;
+    public IEnumerator<T> GetEnumerator() => ((IEnumerable<T>)_items).GetEnumerator();
+    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+
+    public bool Equals(ValueList<T>? other) =>
+        other is not null && (ReferenceEquals(this, other) || _items.SequenceEqual(other._items));
+
+    public override bool Equals(object? obj) => Equals(obj as ValueList<T>);
+
+    public override int GetHashCode()
+    {
+        var hash = new HashCode();
+        foreach (var item in _items)
+        {
+            hash.Add(item);
+        }
+        return hash.ToHashCode();
+    }
+}

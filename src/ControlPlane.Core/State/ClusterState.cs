@@ -1,0 +1,193 @@
+using System.Collections.Immutable;
+using ControlPlane.Core.Model;
+
+namespace ControlPlane.Core.State;
+
+/// <summary>An immutable, versioned picture of one cluster. Applying changes gives a new state and leaves this one untouched.</summary>
+public sealed class ClusterState
+{
+    private static readonly ResourceKind[] AllKinds = Enum.GetValues<ResourceKind>();
+
+    private readonly ImmutableDictionary<string, IClusterResource>[] _byKind;
+
+    private ClusterState(long version, ClusterInfo cluster, ImmutableDictionary<string, IClusterResource>[] byKind)
+    {
+        Version = version;
+        Cluster = cluster;
+        _byKind = byKind;
+    }
+
+    public static ClusterState Empty(ClusterInfo cluster) =>
+        new(0, cluster, AllKinds.Select(_ => ImmutableDictionary<string, IClusterResource>.Empty).ToArray());
+
+    public long Version { get; }
+
+    public ClusterInfo Cluster { get; }
+
+    public IEnumerable<ClusterNode> Nodes => Of<ClusterNode>(ResourceKind.Node);
+    public IEnumerable<ClusterService> Services => Of<ClusterService>(ResourceKind.Service);
+    public IEnumerable<ClusterTask> Tasks => Of<ClusterTask>(ResourceKind.Task);
+    public IEnumerable<ClusterContainer> Containers => Of<ClusterContainer>(ResourceKind.Container);
+    public IEnumerable<ClusterSecret> Secrets => Of<ClusterSecret>(ResourceKind.Secret);
+    public IEnumerable<ClusterConfig> Configs => Of<ClusterConfig>(ResourceKind.Config);
+    public IEnumerable<ClusterNetwork> Networks => Of<ClusterNetwork>(ResourceKind.Network);
+
+    public int Count(ResourceKind kind) => _byKind[(int)kind].Count;
+
+    public IEnumerable<IClusterResource> All(ResourceKind kind) => _byKind[(int)kind].Values;
+
+    public T? Get<T>(ResourceKind kind, string id) where T : class, IClusterResource =>
+        _byKind[(int)kind].TryGetValue(id, out var resource) ? (T)resource : null;
+
+    public IEnumerable<T> Of<T>(ResourceKind kind) where T : IClusterResource => _byKind[(int)kind].Values.Cast<T>();
+
+    /// <summary>Finds a service by id, by name, or by a unique id prefix, as the docker CLI does.</summary>
+    public ClusterService? FindService(string idOrName)
+    {
+        if (Get<ClusterService>(ResourceKind.Service, idOrName) is { } byId)
+        {
+            return byId;
+        }
+        var byName = Services.FirstOrDefault(s => s.Name == idOrName);
+        if (byName is not null)
+        {
+            return byName;
+        }
+        var byPrefix = Services.Where(s => s.Id.StartsWith(idOrName, StringComparison.Ordinal)).Take(2).ToList();
+        return byPrefix.Count == 1 ? byPrefix[0] : null;
+    }
+
+    public IEnumerable<ClusterTask> TasksOf(string serviceId) => Tasks.Where(t => t.ServiceId == serviceId);
+
+    /// <summary>
+    /// The changes that make the objects of <paramref name="kind"/> within <paramref name="scope"/> equal to
+    /// <paramref name="listed"/>: upserts for what is listed, deletes for what is held but not listed.
+    /// </summary>
+    public IReadOnlyList<ResourceChange> ChangesToMatch(ResourceKind kind, IEnumerable<IClusterResource> listed, Func<IClusterResource, bool>? scope = null)
+    {
+        var changes = new List<ResourceChange>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var resource in listed)
+        {
+            seen.Add(resource.Id);
+            changes.Add(ResourceChange.Upsert(resource));
+        }
+        foreach (var held in _byKind[(int)kind].Values)
+        {
+            if (!seen.Contains(held.Id) && (scope is null || scope(held)))
+            {
+                changes.Add(ResourceChange.Delete(kind, held.Id));
+            }
+        }
+        return changes;
+    }
+
+    /// <summary>
+    /// Applies changes and returns the new state with the changes that really changed something
+    /// (upserts of an equal object and deletes of an absent one drop out), plus service upserts whose
+    /// derived replica counts moved because tasks changed.
+    /// </summary>
+    public (ClusterState State, ImmutableArray<ResourceChange> Effective) Apply(IEnumerable<ResourceChange> changes, ClusterInfo? cluster = null)
+    {
+        var builders = _byKind.Select(d => d.ToBuilder()).ToArray();
+        var effective = ImmutableArray.CreateBuilder<ResourceChange>();
+        var touchedServices = new HashSet<string>(StringComparer.Ordinal);
+
+        foreach (var change in changes)
+        {
+            var items = builders[(int)change.Kind];
+            if (change.Kind == ResourceKind.Service)
+            {
+                // Services are compared after their derived fields are computed, below.
+                touchedServices.Add(change.Id);
+                if (change.Type == ChangeType.Upsert)
+                {
+                    items[change.Id] = change.Resource!;
+                }
+                else
+                {
+                    items.Remove(change.Id);
+                }
+                continue;
+            }
+
+            items.TryGetValue(change.Id, out var existing);
+            if (change.Type == ChangeType.Upsert)
+            {
+                if (Equals(existing, change.Resource))
+                {
+                    continue;
+                }
+                items[change.Id] = change.Resource!;
+            }
+            else if (!items.Remove(change.Id))
+            {
+                continue;
+            }
+
+            effective.Add(change);
+            if (change.Kind == ResourceKind.Task)
+            {
+                if (existing is ClusterTask before)
+                {
+                    touchedServices.Add(before.ServiceId);
+                }
+                if (change.Resource is ClusterTask after)
+                {
+                    touchedServices.Add(after.ServiceId);
+                }
+            }
+        }
+
+        if (touchedServices.Count > 0)
+        {
+            DeriveServices(builders, touchedServices, effective);
+        }
+
+        var newCluster = cluster ?? Cluster;
+        if (effective.Count == 0 && newCluster == Cluster)
+        {
+            return (this, ImmutableArray<ResourceChange>.Empty);
+        }
+        return (new ClusterState(Version + 1, newCluster, builders.Select(b => b.ToImmutable()).ToArray()), effective.ToImmutable());
+    }
+
+    private void DeriveServices(
+        ImmutableDictionary<string, IClusterResource>.Builder[] builders,
+        HashSet<string> serviceIds,
+        ImmutableArray<ResourceChange>.Builder effective)
+    {
+        var services = builders[(int)ResourceKind.Service];
+        var tasksByService = builders[(int)ResourceKind.Task].Values.Cast<ClusterTask>()
+            .Where(t => serviceIds.Contains(t.ServiceId))
+            .ToLookup(t => t.ServiceId);
+
+        foreach (var serviceId in serviceIds)
+        {
+            _byKind[(int)ResourceKind.Service].TryGetValue(serviceId, out var before);
+            if (!services.TryGetValue(serviceId, out var current))
+            {
+                if (before is not null)
+                {
+                    effective.Add(ResourceChange.Delete(ResourceKind.Service, serviceId));
+                }
+                continue;
+            }
+
+            var service = (ClusterService)current;
+            var tasks = tasksByService[serviceId];
+            var derived = service with
+            {
+                ReplicasRunning = tasks.Count(t => t.IsRunning && t.DesiredState == "running"),
+                ReplicasDesired = service.Mode == "global"
+                    ? tasks.Count(t => t.DesiredState == "running")
+                    : service.ReplicasDesired,
+            };
+            services[serviceId] = derived;
+            if (!Equals(before, derived))
+            {
+                effective.Add(ResourceChange.Upsert(derived));
+            }
+        }
+    }
+}

@@ -1,0 +1,30 @@
+using System.Collections.Immutable;
+using System.Text.Json.Serialization;
+using ControlPlane.Core.Model;
+
+namespace ControlPlane.Core.State;
+
+/// <summary>Whether a change puts an object in the store or takes it out.</summary>
+public enum ChangeType
+{
+    Upsert,
+    Delete,
+}
+
+/// <summary>One object added, changed or removed.</summary>
+public sealed record ResourceChange(ChangeType Type, ResourceKind Kind, string Id, IClusterResource? Resource)
+{
+    public static ResourceChange Upsert(IClusterResource resource) => new(ChangeType.Upsert, resource.Kind, resource.Id, resource);
+
+    public static ResourceChange Delete(ResourceKind kind, string id) => new(ChangeType.Delete, kind, id, null);
+}
+
+/// <summary>
+/// The changes that took a cluster's state from <c>Version - 1</c> to <see cref="Version"/>.
+/// <see cref="State"/> is the whole state after them, so a reader that coalesces batches can render the last one.
+/// </summary>
+public sealed record ChangeBatch(string ClusterId, long Version, ClusterInfo Cluster, ImmutableArray<ResourceChange> Changes)
+{
+    [JsonIgnore]
+    public required ClusterState State { get; init; }
+}

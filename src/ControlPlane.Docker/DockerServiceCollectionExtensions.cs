@@ -1,0 +1,29 @@
+using ControlPlane.Core.State;
+using ControlPlane.Docker.Configuration;
+using ControlPlane.Docker.Connection;
+using ControlPlane.Docker.Watching;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace ControlPlane.Docker;
+
+/// <summary>Registers cluster connections, the state store and the watchers.</summary>
+public static class DockerServiceCollectionExtensions
+{
+    public static IServiceCollection AddControlPlaneClusters(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<ClustersOptions>()
+            .Bind(configuration.GetSection(ClustersOptions.SectionName))
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ClustersOptions>, ClustersOptionsValidator>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(new WatcherTimings());
+        services.AddSingleton<ClusterStateStore>();
+        services.AddSingleton<EngineRequestCounter>();
+        services.AddSingleton<ClusterRegistry>();
+        services.AddHostedService<ClusterWatcherService>();
+        return services;
+    }
+}

@@ -1,0 +1,350 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using System.Threading.Channels;
+using ControlPlane.Core.Model;
+using ControlPlane.Core.State;
+using ControlPlane.Docker.Connection;
+using Docker.DotNet;
+using Docker.DotNet.Models;
+using ClusterInfo = ControlPlane.Core.Model.ClusterInfo;
+using Microsoft.Extensions.Logging;
+
+namespace ControlPlane.Docker.Watching;
+
+/// <summary>
+/// Keeps the store's picture of one cluster true: list everything, then follow <c>/events</c> from the
+/// engine time taken before the list, inspect what each event names, and list tasks (which have no
+/// events) often for services in motion and rarely for the rest. After a broken stream it reconnects
+/// with backoff and relists; the store publishes only what differs.
+/// </summary>
+public sealed partial class ClusterWatcher
+{
+    private readonly ClusterConnection _connection;
+    private readonly ClusterStateStore _store;
+    private readonly WatcherTimings _timings;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly Dictionary<string, long> _hotUntil = new(StringComparer.Ordinal);
+
+    public ClusterWatcher(ClusterConnection connection, ClusterStateStore store, WatcherTimings timings, TimeProvider time, ILogger<ClusterWatcher> logger)
+    {
+        _connection = connection;
+        _store = store;
+        _timings = timings;
+        _time = time;
+        _logger = logger;
+        _store.Register(ClusterInfo.Initial(ClusterId, connection.Cluster.Name));
+    }
+
+    public string ClusterId => _connection.Cluster.Id;
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var backoff = _timings.MinBackoff;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var synced = false;
+            try
+            {
+                await SyncAndFollowAsync(() => synced = true, cancellationToken);
+                throw new IOException("the engine closed the event stream");
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                var reason = ClusterConnection.Describe(ex);
+                var unreachable = ex is ClusterUnreachableException;
+                _logger.LogWarning("Cluster {Cluster}: {Reason}; reconnecting", _connection.Cluster.Name, reason);
+                _store.SetCluster(ClusterId, c => c with
+                {
+                    // Never blank: the last picture stays, marked as such.
+                    Status = unreachable ? ClusterStatus.Unreachable : ClusterStatus.Degraded,
+                    Error = reason,
+                });
+                if (!unreachable)
+                {
+                    _connection.MoveToNextEndpoint();
+                }
+            }
+
+            backoff = synced ? _timings.MinBackoff : TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, _timings.MaxBackoff.Ticks));
+            try
+            {
+                await Task.Delay(synced ? _timings.MinBackoff : backoff, _time, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task SyncAndFollowAsync(Action onSynced, CancellationToken cancellationToken)
+    {
+        var engine = await _connection.ConnectAsync(cancellationToken);
+        var since = EngineTimeToUnix(engine.SystemTime);
+
+        var listing = await ListEverythingAsync(engine, cancellationToken);
+        var state = _store.GetState(ClusterId)!;
+        var changes = new List<ResourceChange>();
+        foreach (var (kind, resources) in listing)
+        {
+            changes.AddRange(state.ChangesToMatch(kind, resources));
+        }
+        _store.Apply(ClusterId, changes, state.Cluster with
+        {
+            Status = ClusterStatus.Synced,
+            Endpoint = engine.Endpoint.Uri.ToString(),
+            EngineVersion = engine.EngineVersion,
+            ApiVersion = engine.ApiVersion,
+            Error = null,
+            LastSyncedAt = _time.GetUtcNow(),
+        });
+        onSynced();
+
+        using var streamScope = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var events = Channel.CreateUnbounded<Message>(new UnboundedChannelOptions { SingleReader = true });
+        var stream = FollowEventsAsync(engine, since, events.Writer, streamScope.Token);
+        var reconcile = ReconcileLoopAsync(engine, streamScope.Token);
+        try
+        {
+            var first = await Task.WhenAny(ProcessEventsAsync(engine, events.Reader, streamScope.Token), reconcile);
+            await first; // rethrows what ended the loop
+        }
+        finally
+        {
+            streamScope.Cancel();
+            await Task.WhenAll(stream, reconcile).ContinueWith(_ => { }, TaskScheduler.Default);
+        }
+    }
+
+    private async Task FollowEventsAsync(ConnectedEngine engine, string since, ChannelWriter<Message> writer, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var parameters = new ContainerEventsParameters { Since = since };
+            // Progress<T> would post to the thread pool and reorder events; write synchronously instead.
+            await _connection.CallAsync(engine.Client, c => c.System.MonitorEventsAsync(parameters, new SynchronousProgress<Message>(m => writer.TryWrite(m)), cancellationToken));
+            writer.TryComplete();
+        }
+        catch (Exception ex)
+        {
+            writer.TryComplete(ex);
+        }
+    }
+
+    private async Task ProcessEventsAsync(ConnectedEngine engine, ChannelReader<Message> reader, CancellationToken cancellationToken)
+    {
+        await foreach (var message in reader.ReadAllAsync(cancellationToken))
+        {
+            var changes = await InspectAsync(engine, message, cancellationToken);
+            if (changes.Count > 0)
+            {
+                _store.Apply(ClusterId, changes);
+            }
+        }
+    }
+
+    private async Task<IReadOnlyList<ResourceChange>> InspectAsync(ConnectedEngine engine, Message message, CancellationToken ct)
+    {
+        var id = message.Actor?.ID;
+        if (string.IsNullOrEmpty(id))
+        {
+            return [];
+        }
+        var removed = message.Action is "remove" or "destroy" or "delete";
+        var client = engine.Client;
+        try
+        {
+            switch (message.Type)
+            {
+                case "service":
+                    MarkHot(id);
+                    if (removed)
+                    {
+                        var state = _store.GetState(ClusterId)!;
+                        return [ResourceChange.Delete(ResourceKind.Service, id), .. state.TasksOf(id).Select(t => ResourceChange.Delete(ResourceKind.Task, t.Id))];
+                    }
+                    return [ResourceChange.Upsert(DockerModelMapper.ToService(await _connection.CallAsync(client, c => c.Swarm.InspectServiceAsync(id, ct))))];
+                case "node":
+                    return removed
+                        ? [ResourceChange.Delete(ResourceKind.Node, id)]
+                        : [ResourceChange.Upsert(DockerModelMapper.ToNode(await _connection.CallAsync(client, c => c.Swarm.InspectNodeAsync(id, ct))))];
+                case "secret":
+                    return removed
+                        ? [ResourceChange.Delete(ResourceKind.Secret, id)]
+                        : [ResourceChange.Upsert(DockerModelMapper.ToSecret(await _connection.CallAsync(client, c => c.Secrets.InspectAsync(id, ct))))];
+                case "config":
+                    return removed
+                        ? [ResourceChange.Delete(ResourceKind.Config, id)]
+                        : [ResourceChange.Upsert(DockerModelMapper.ToConfig(await _connection.CallAsync(client, c => c.Configs.InspectConfigAsync(id, ct))))];
+                case "network":
+                    if (message.Action is "connect" or "disconnect")
+                    {
+                        return [];
+                    }
+                    return removed
+                        ? [ResourceChange.Delete(ResourceKind.Network, id)]
+                        : [ResourceChange.Upsert(DockerModelMapper.ToNetwork(await _connection.CallAsync(client, c => c.Networks.InspectNetworkAsync(id, ct))))];
+                case "container":
+                    if (message.Actor?.Attributes is { } attributes && attributes.TryGetValue("com.docker.swarm.service.id", out var serviceId))
+                    {
+                        MarkHot(serviceId);
+                    }
+                    if (message.Action is "destroy")
+                    {
+                        return [ResourceChange.Delete(ResourceKind.Container, id)];
+                    }
+                    if (message.Action is "exec_create" or "exec_start" or "exec_die" or "attach" or "resize" or "top" or "export" or "copy" or "archive-path" or "extract-to-dir")
+                    {
+                        return [];
+                    }
+                    return [ResourceChange.Upsert(DockerModelMapper.ToContainer(await _connection.CallAsync(client, c => c.Containers.InspectContainerAsync(id, ct)), engine.NodeId))];
+                default:
+                    return [];
+            }
+        }
+        catch (DockerApiException ex) when (ex.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            // Gone between the event and the inspect: a later event (or the relist) says so, but we know now.
+            return KindOf(message.Type) is { } kind ? [ResourceChange.Delete(kind, id)] : [];
+        }
+    }
+
+    private async Task ReconcileLoopAsync(ConnectedEngine engine, CancellationToken cancellationToken)
+    {
+        var lastFull = _time.GetTimestamp();
+        while (true)
+        {
+            await Task.Delay(_timings.FastReconcile, _time, cancellationToken);
+            if (_time.GetElapsedTime(lastFull) >= _timings.SlowReconcile)
+            {
+                lastFull = _time.GetTimestamp();
+                var listing = await ListEverythingAsync(engine, cancellationToken, includeMetadata: false);
+                var state = _store.GetState(ClusterId)!;
+                _store.Apply(ClusterId, listing.SelectMany(l => state.ChangesToMatch(l.Kind, l.Resources)).ToList(),
+                    state.Cluster with { LastSyncedAt = _time.GetUtcNow() });
+                continue;
+            }
+
+            var hot = HotServices(_store.GetState(ClusterId)!);
+            if (hot.Count == 0)
+            {
+                continue;
+            }
+            var tasks = await ListTasksAsync(engine, hot, cancellationToken);
+            var current = _store.GetState(ClusterId)!;
+            _store.Apply(ClusterId, current.ChangesToMatch(ResourceKind.Task, tasks, t => hot.Contains(((ClusterTask)t).ServiceId)));
+        }
+    }
+
+    /// <summary>Services whose tasks are likely to move: updating, not converged, or named by a recent event.</summary>
+    private HashSet<string> HotServices(ClusterState state)
+    {
+        var now = _time.GetTimestamp();
+        foreach (var expired in _hotUntil.Where(kv => kv.Value < now).Select(kv => kv.Key).ToList())
+        {
+            _hotUntil.Remove(expired);
+        }
+        var hot = new HashSet<string>(_hotUntil.Keys, StringComparer.Ordinal);
+        foreach (var service in state.Services)
+        {
+            if (service.IsUpdating || !service.IsConverged)
+            {
+                hot.Add(service.Id);
+            }
+        }
+        hot.IntersectWith(state.Services.Select(s => s.Id));
+        return hot;
+    }
+
+    private void MarkHot(string serviceId)
+    {
+        var until = _time.GetTimestamp() + (long)(_timings.HotAfterEvent.TotalSeconds * _time.TimestampFrequency);
+        lock (_hotUntil)
+        {
+            _hotUntil[serviceId] = until;
+        }
+    }
+
+    private async Task<List<(ResourceKind Kind, IReadOnlyList<IClusterResource> Resources)>> ListEverythingAsync(
+        ConnectedEngine engine, CancellationToken ct, bool includeMetadata = true)
+    {
+        var client = engine.Client;
+        var nodes = await _connection.CallAsync(client, c => c.Swarm.ListNodesAsync(ct));
+        var services = await _connection.CallAsync(client, c => c.Swarm.ListServicesAsync(new ServiceListParameters(), ct));
+        var serviceNames = services.ToDictionary(s => s.ID, s => s.Spec?.Name ?? s.ID, StringComparer.Ordinal);
+        var tasks = await _connection.CallAsync(client, c => c.Tasks.ListAsync(new TasksListParameters(), ct));
+        var containers = await _connection.CallAsync(client, c => c.Containers.ListContainersAsync(new ContainersListParameters { All = true }, ct));
+
+        var listing = new List<(ResourceKind, IReadOnlyList<IClusterResource>)>
+        {
+            (ResourceKind.Node, nodes.Select(DockerModelMapper.ToNode).ToList()),
+            (ResourceKind.Service, services.Select(DockerModelMapper.ToService).ToList()),
+            (ResourceKind.Task, tasks.Select(t => DockerModelMapper.ToTask(t, serviceNames)).ToList()),
+            (ResourceKind.Container, containers.Select(c => DockerModelMapper.ToContainer(c, engine.NodeId)).ToList()),
+        };
+        if (includeMetadata)
+        {
+            // Secrets, configs and networks change only through events, which the stream delivers.
+            var secrets = await _connection.CallAsync(client, c => c.Secrets.ListAsync(ct));
+            var configs = await _connection.CallAsync(client, c => c.Configs.ListConfigsAsync(ct));
+            var networks = await _connection.CallAsync(client, c => c.Networks.ListNetworksAsync(new NetworksListParameters(), ct));
+            listing.Add((ResourceKind.Secret, secrets.Select(DockerModelMapper.ToSecret).ToList()));
+            listing.Add((ResourceKind.Config, configs.Select(DockerModelMapper.ToConfig).ToList()));
+            listing.Add((ResourceKind.Network, networks.Select(DockerModelMapper.ToNetwork).ToList()));
+        }
+        return listing;
+    }
+
+    private async Task<IReadOnlyList<IClusterResource>> ListTasksAsync(ConnectedEngine engine, HashSet<string> serviceIds, CancellationToken ct)
+    {
+        var parameters = new TasksListParameters
+        {
+            Filters = new Dictionary<string, IDictionary<string, bool>>
+            {
+                ["service"] = serviceIds.ToDictionary(id => id, _ => true),
+            },
+        };
+        var tasks = await _connection.CallAsync(engine.Client, c => c.Tasks.ListAsync(parameters, ct));
+        var names = _store.GetState(ClusterId)!.Services.ToDictionary(s => s.Id, s => s.Name, StringComparer.Ordinal);
+        // The filter also matches services whose name or id starts with a hot id; keep only the hot ones.
+        return tasks.Where(t => t.ServiceID is not null && serviceIds.Contains(t.ServiceID))
+            .Select(t => (IClusterResource)DockerModelMapper.ToTask(t, names)).ToList();
+    }
+
+    private static ResourceKind? KindOf(string? type) => type switch
+    {
+        "service" => ResourceKind.Service,
+        "node" => ResourceKind.Node,
+        "secret" => ResourceKind.Secret,
+        "config" => ResourceKind.Config,
+        "network" => ResourceKind.Network,
+        "container" => ResourceKind.Container,
+        _ => null,
+    };
+
+    /// <summary>The engine's RFC 3339 clock reading as the seconds-since-epoch form <c>/events?since=</c> takes.</summary>
+    internal static string EngineTimeToUnix(string? systemTime)
+    {
+        // .NET parses at most 7 fractional digits; engines print 9.
+        var trimmed = string.IsNullOrEmpty(systemTime) ? null : ExtraFraction().Replace(systemTime, "$1");
+        var time = trimmed is not null && DateTimeOffset.TryParse(trimmed, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed)
+            ? parsed
+            : DateTimeOffset.UtcNow;
+        // A second of margin: replaying an event twice is harmless, missing one is not.
+        var seconds = time.ToUnixTimeMilliseconds() / 1000.0 - 1;
+        return seconds.ToString("F3", CultureInfo.InvariantCulture);
+    }
+
+    [GeneratedRegex(@"(\.\d{7})\d+")]
+    private static partial Regex ExtraFraction();
+
+    private sealed class SynchronousProgress<T>(Action<T> handler) : IProgress<T>
+    {
+        public void Report(T value) => handler(value);
+    }
+}

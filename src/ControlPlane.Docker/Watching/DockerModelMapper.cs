@@ -1,0 +1,127 @@
+using ControlPlane.Core.Model;
+using Docker.DotNet.Models;
+
+namespace ControlPlane.Docker.Watching;
+
+/// <summary>Turns Docker.DotNet's response types into ControlPlane's records.</summary>
+public static class DockerModelMapper
+{
+    public const string StackLabel = "com.docker.stack.namespace";
+
+    public static ClusterNode ToNode(NodeListResponse node) => new(
+        Id: node.ID,
+        Hostname: node.Description?.Hostname ?? node.ID,
+        Role: Lower(node.Spec?.Role) ?? "worker",
+        Availability: Lower(node.Spec?.Availability) ?? "active",
+        State: Lower(node.Status?.State) ?? "unknown",
+        ManagerReachability: Lower(node.ManagerStatus?.Reachability),
+        IsLeader: node.ManagerStatus?.Leader ?? false,
+        EngineVersion: node.Description?.Engine?.EngineVersion ?? "",
+        Address: node.Status?.Addr,
+        NanoCpus: node.Description?.Resources?.NanoCPUs ?? 0,
+        MemoryBytes: node.Description?.Resources?.MemoryBytes ?? 0,
+        Labels: Labels.From(node.Spec?.Labels),
+        CreatedAt: Utc(node.CreatedAt),
+        UpdatedAt: Utc(node.UpdatedAt));
+
+    public static ClusterService ToService(SwarmService service)
+    {
+        var spec = service.Spec;
+        var global = spec?.Mode?.Global is not null || spec?.Mode?.GlobalJob is not null;
+        return new ClusterService(
+            Id: service.ID,
+            Name: spec?.Name ?? service.ID,
+            Image: spec?.TaskTemplate?.ContainerSpec?.Image ?? "",
+            Mode: global ? "global" : "replicated",
+            ReplicasDesired: global ? null : (long?)(spec?.Mode?.Replicated?.Replicas ?? 0),
+            ReplicasRunning: 0,
+            Stack: spec?.Labels is { } labels && labels.TryGetValue(StackLabel, out var stack) ? stack : null,
+            UpdateState: Lower(service.UpdateStatus?.State),
+            UpdateMessage: service.UpdateStatus?.Message,
+            Labels: Labels.From(spec?.Labels),
+            CreatedAt: Utc(service.CreatedAt),
+            UpdatedAt: Utc(service.UpdatedAt));
+    }
+
+    public static ClusterTask ToTask(TaskResponse task, IReadOnlyDictionary<string, string> serviceNames) => new(
+        Id: task.ID,
+        ServiceId: task.ServiceID ?? "",
+        ServiceName: task.ServiceID is not null && serviceNames.TryGetValue(task.ServiceID, out var name) ? name : null,
+        NodeId: string.IsNullOrEmpty(task.NodeID) ? null : task.NodeID,
+        Slot: task.Slot is { } slot && slot > 0 ? Convert.ToInt64(slot) : null,
+        State: Lower(task.Status?.State) ?? "unknown",
+        DesiredState: Lower(task.DesiredState) ?? "unknown",
+        Message: task.Status?.Message,
+        Error: string.IsNullOrEmpty(task.Status?.Err) ? null : task.Status.Err,
+        Image: task.Spec?.ContainerSpec?.Image,
+        ContainerId: string.IsNullOrEmpty(task.Status?.ContainerStatus?.ContainerID) ? null : task.Status.ContainerStatus.ContainerID,
+        CreatedAt: Utc(task.CreatedAt),
+        UpdatedAt: Utc(task.UpdatedAt));
+
+    public static ClusterContainer ToContainer(ContainerListResponse container, string? nodeId) => new(
+        Id: container.ID,
+        Name: container.Names?.FirstOrDefault()?.TrimStart('/') ?? container.ID,
+        Image: container.Image,
+        State: container.State ?? "unknown",
+        Status: container.Status ?? "",
+        NodeId: nodeId,
+        ServiceId: Label(container.Labels, "com.docker.swarm.service.id"),
+        TaskId: Label(container.Labels, "com.docker.swarm.task.id"),
+        Labels: Labels.From(container.Labels),
+        CreatedAt: Utc(container.Created));
+
+    public static ClusterContainer ToContainer(ContainerInspectResponse container, string? nodeId) => new(
+        Id: container.ID,
+        Name: container.Name?.TrimStart('/') ?? container.ID,
+        Image: container.Config?.Image ?? container.Image,
+        State: container.State?.Status ?? "unknown",
+        Status: DescribeState(container.State),
+        NodeId: nodeId,
+        ServiceId: Label(container.Config?.Labels, "com.docker.swarm.service.id"),
+        TaskId: Label(container.Config?.Labels, "com.docker.swarm.task.id"),
+        Labels: Labels.From(container.Config?.Labels),
+        CreatedAt: Utc(container.Created));
+
+    public static ClusterSecret ToSecret(Secret secret) => new(
+        Id: secret.ID,
+        Name: secret.Spec?.Name ?? secret.ID,
+        Labels: Labels.From(secret.Spec?.Labels),
+        CreatedAt: Utc(secret.CreatedAt),
+        UpdatedAt: Utc(secret.UpdatedAt));
+
+    public static ClusterConfig ToConfig(SwarmConfig config) => new(
+        Id: config.ID,
+        Name: config.Spec?.Name ?? config.ID,
+        Labels: Labels.From(config.Spec?.Labels),
+        CreatedAt: Utc(config.CreatedAt),
+        UpdatedAt: Utc(config.UpdatedAt));
+
+    public static ClusterNetwork ToNetwork(NetworkResponse network) => new(
+        Id: network.ID,
+        Name: network.Name,
+        Driver: network.Driver ?? "",
+        Scope: network.Scope ?? "",
+        Internal: network.Internal,
+        Attachable: network.Attachable,
+        Ingress: network.Ingress,
+        Labels: Labels.From(network.Labels),
+        CreatedAt: Utc(network.Created));
+
+    private static string DescribeState(global::Docker.DotNet.Models.State? state) => state switch
+    {
+        null => "",
+        { Running: true } => "Up",
+        { ExitCode: var code } when state.Status == "exited" => $"Exited ({code})",
+        _ => state.Status ?? "",
+    };
+
+    private static string? Label(IDictionary<string, string>? labels, string key) =>
+        labels is not null && labels.TryGetValue(key, out var value) ? value : null;
+
+    private static string? Lower(object? value) => value?.ToString()?.ToLowerInvariant();
+
+    private static DateTimeOffset Utc(DateTime value) =>
+        value == default ? default : new DateTimeOffset(DateTime.SpecifyKind(value.ToUniversalTime(), DateTimeKind.Utc));
+
+    private static DateTimeOffset Utc(DateTime? value) => value is { } v ? Utc(v) : default;
+}

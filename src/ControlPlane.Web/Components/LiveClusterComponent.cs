@@ -1,0 +1,94 @@
+using ControlPlane.Core.Channels;
+using ControlPlane.Core.State;
+using ControlPlane.Web.Components.Controls;
+using Microsoft.AspNetCore.Components;
+
+namespace ControlPlane.Web.Components;
+
+/// <summary>
+/// Base of every component that shows live cluster state: subscribes to the selected cluster, renders
+/// the newest state at most ten times a second however fast changes arrive, and follows the switcher.
+/// </summary>
+public abstract class LiveClusterComponent : ComponentBase, IAsyncDisposable
+{
+    /// <summary>At most ten renders a second per component (DESIGN §3).</summary>
+    public static readonly TimeSpan MinRenderInterval = TimeSpan.FromMilliseconds(100);
+
+    private CancellationTokenSource? _subscription;
+    private Task? _readLoop;
+
+    [Inject] protected ClusterStateStore Store { get; set; } = default!;
+
+    [Inject] protected ClusterSelection Selection { get; set; } = default!;
+
+    [Inject] protected TimeProvider Time { get; set; } = default!;
+
+    /// <summary>The newest state of the selected cluster; null when no cluster is configured.</summary>
+    protected ClusterState? State { get; private set; }
+
+    protected override void OnInitialized()
+    {
+        Selection.Changed += OnSelectionChanged;
+        Subscribe();
+    }
+
+    private void OnSelectionChanged() => _ = InvokeAsync(async () =>
+    {
+        await StopAsync();
+        Subscribe();
+        StateHasChanged();
+    });
+
+    private void Subscribe()
+    {
+        if (Selection.ClusterId is not { } clusterId)
+        {
+            State = null;
+            return;
+        }
+        var subscription = Store.Subscribe(clusterId);
+        State = subscription.Snapshot;
+        _subscription = new CancellationTokenSource();
+        _readLoop = ReadAsync(subscription, _subscription.Token);
+    }
+
+    private async Task ReadAsync(ClusterSubscription subscription, CancellationToken cancellationToken)
+    {
+        using (subscription)
+        {
+            try
+            {
+                await foreach (var batches in subscription.Batches.GetBatchesAsync(MinRenderInterval, Time, cancellationToken))
+                {
+                    State = batches[^1].State;
+                    await InvokeAsync(StateHasChanged);
+                }
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+    }
+
+    private async Task StopAsync()
+    {
+        if (_subscription is null)
+        {
+            return;
+        }
+        await _subscription.CancelAsync();
+        if (_readLoop is not null)
+        {
+            await _readLoop;
+        }
+        _subscription.Dispose();
+        _subscription = null;
+    }
+
+    public virtual async ValueTask DisposeAsync()
+    {
+        Selection.Changed -= OnSelectionChanged;
+        await StopAsync();
+        GC.SuppressFinalize(this);
+    }
+}
