@@ -275,21 +275,26 @@ pids_referencing() {
   return 0
 }
 
-# PIDs of container processes whose root filesystem is under $1 (overlay merged dirs).
+# PIDs of container processes whose root filesystem lives under $1. From the host,
+# /proc/<pid>/root of a container reads "/", so look at the process's own mount table instead:
+# its "/" mount is the overlay whose options name the node's data root.
 pids_rooted_under() {
-  local dir="$1" p root
+  local dir="$1" p
   for p in /proc/[0-9]*; do
-    root="$(readlink "$p/root" 2>/dev/null)" || continue
-    [[ "$root" == "$dir"/* ]] && echo "${p#/proc/}"
+    awk -v d="$dir/" '$5 == "/" && index($0, d) { found = 1 } END { exit !found }' \
+      "$p/mountinfo" 2>/dev/null && echo "${p#/proc/}"
   done
   return 0
 }
 
 kill_pids() {
-  local what="$1"; shift
+  local what="$1" p; shift
   (($# > 0)) || return 0
   log "killing leftover $what: $*"
   kill -KILL "$@" 2>/dev/null || true
+  for p in "$@"; do
+    wait_for 10 "$what (pid $p) to exit after SIGKILL" pid_dead "$p" || true
+  done
 }
 
 # Unmount everything mounted under $1, deepest first; lazy unmount as the fallback.
@@ -319,9 +324,10 @@ cleanup_node_runtime() {
   kill_pids "processes of $(node_name "$i")" $(pids_referencing "$dir/")
   # shellcheck disable=SC2046
   kill_pids "containers of $(node_name "$i")" $(pids_rooted_under "$dir")
-  sleep 0.2
   umount_under "$dir"
-  rm -f "$dir/docker.pid" "$dir/docker.sock"
+  # dockerd trusts exec/containerd/containerd.pid: if that pid still "exists" (e.g. a zombie not
+  # yet reaped after a kill -9) it waits forever for that containerd instead of starting its own.
+  rm -f "$dir/docker.pid" "$dir/docker.sock" "$dir/exec/containerd/containerd.pid"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -678,7 +684,6 @@ cmd_down() {
     kill_pids "processes under $STATE" $(pids_referencing "$STATE/")
     # shellcheck disable=SC2046
     kill_pids "containers under $STATE" $(pids_rooted_under "$STATE")
-    sleep 0.2
     umount_under "$STATE"
   fi
   ip link del "$BRIDGE" 2>/dev/null || true
