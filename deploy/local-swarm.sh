@@ -24,6 +24,8 @@ readonly DOCKERD_STOP_TIMEOUT="${LOCAL_SWARM_STOP_TIMEOUT:-20}"
 readonly SWARM_READY_TIMEOUT="${LOCAL_SWARM_READY_TIMEOUT:-60}"
 readonly REGISTRY_TIMEOUT=20
 
+# dockerd, runc, ip, iptables live in sbin dirs, which a non-login PATH may lack.
+export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
 # Legacy builder: the daemon is 20.10 and no buildx plugin can be assumed for the CLI.
 export DOCKER_BUILDKIT=0
 # Never let an ambient DOCKER_HOST/context leak into our calls (-H is always given anyway).
@@ -659,13 +661,18 @@ destroy_node() {
 
 cmd_down() {
   require_root
-  local n i d
+  local n i d pid
   n="$(saved_nodes)"
   # Also catch node dirs beyond the remembered count (e.g. an interrupted `up --nodes`).
   for d in "$STATE"/cp-node*; do
     [[ -d "$d" ]] || continue
     i="${d##*/cp-node}"
     [[ "$i" =~ ^[0-9]+$ ]] && ((i > n)) && n="$i"
+  done
+  # SIGTERM all engines first so they shut down in parallel, then wait for each.
+  for ((i = 1; i <= n; i++)); do
+    pid="$(dockerd_pid "$i")"
+    [[ -z "$pid" ]] || kill -TERM "$pid" 2>/dev/null || true
   done
   for ((i = 1; i <= n; i++)); do stop_dockerd "$i"; done
   for ((i = 1; i <= n; i++)); do cleanup_node_runtime "$i"; remove_node_net "$i"; done

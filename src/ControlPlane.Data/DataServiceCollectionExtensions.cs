@@ -26,6 +26,7 @@ public static class DataServiceCollectionExtensions
                     break;
             }
         });
+        services.AddHostedService<DatabaseInitializer>();
         return services;
     }
 }
