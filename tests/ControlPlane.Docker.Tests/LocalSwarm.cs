@@ -1,0 +1,50 @@
+using System.Diagnostics;
+using Docker.DotNet;
+
+namespace ControlPlane.Docker.Tests;
+
+/// <summary>
+/// The real local swarm started by <c>deploy/local-swarm.sh</c> (tests/run.sh exports its environment):
+/// the manager's endpoint, each node's engine, the registry, and node stop/start.
+/// </summary>
+public static class LocalSwarm
+{
+    public static string ManagerEndpoint => Require("DOCKER_HOST");
+
+    public static string Registry => Require("CONTROLPLANE_REGISTRY");
+
+    public static string Image(string tag) => $"{Registry}/demo/app:{tag}";
+
+    public static IReadOnlyList<string> NodeEndpoints => Require("CONTROLPLANE_NODE_SOCKETS").Split(',', StringSplitOptions.RemoveEmptyEntries);
+
+    public static DockerClient ManagerClient() => new DockerClientBuilder().WithEndpoint(new Uri(ManagerEndpoint)).Build();
+
+    public static Task StopNodeAsync(int node) => RunScriptAsync("stop-node", node.ToString());
+
+    public static Task StartNodeAsync(int node) => RunScriptAsync("start-node", node.ToString());
+
+    private static async Task RunScriptAsync(params string[] args)
+    {
+        var script = Require("LOCAL_SWARM_SCRIPT");
+        var start = new ProcessStartInfo(script) { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+        using var process = Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(3));
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{script} {string.Join(' ', args)} failed ({process.ExitCode}): {await stderr}{await stdout}");
+        }
+    }
+
+    private static string Require(string variable) =>
+        Environment.GetEnvironmentVariable(variable) is { Length: > 0 } value
+            ? value
+            : throw new InvalidOperationException(
+                $"{variable} is not set. These tests run against the local swarm: use tests/run.sh, or run " +
+                "deploy/local-swarm.sh up and export what deploy/local-swarm.sh env prints (and LOCAL_SWARM_SCRIPT=deploy/local-swarm.sh).");
+}

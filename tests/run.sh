@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# The test command: brings the local swarm up, runs every test project of the solution against it,
+# brings the swarm down again (also when tests fail) and exits with the tests' status.
+# Its last line is the totals over all test projects: "N passed, N failed, N skipped".
+set -uo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+swarm="$root/deploy/local-swarm.sh"
+results="$root/artifacts/test-results"
+
+log() { echo "tests/run.sh: $*" >&2; }
+
+if ! command -v dotnet >/dev/null 2>&1; then
+  log "the .NET SDK (dotnet) is not on PATH; install .NET 10 first"
+  exit 1
+fi
+
+if [[ "${KEEP_SWARM:-0}" != 1 ]]; then
+  trap '"$swarm" down >&2 || log "swarm down failed"' EXIT
+fi
+if ! "$swarm" up; then
+  log "the local swarm did not come up"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+set -a
+eval "$("$swarm" env)"
+set +a
+export LOCAL_SWARM_SCRIPT="$swarm"
+
+rm -rf "$results"
+# One project at a time: Docker tests stop and restart nodes of the shared swarm.
+dotnet test "$root/ControlPlane.sln" -m:1 \
+  --logger "trx" --logger "console;verbosity=normal" \
+  --results-directory "$results" \
+  --blame-hang-timeout 10m
+status=$?
+
+passed=0 failed=0 skipped=0
+shopt -s nullglob
+for trx in "$results"/*.trx; do
+  counters="$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)"
+  attr() { sed -n "s/.* $1=\"\([0-9]*\)\".*/\1/p" <<<"$counters"; }
+  total="$(attr total)" executed="$(attr executed)" ok="$(attr passed)" bad="$(attr failed)"
+  passed=$((passed + ${ok:-0}))
+  failed=$((failed + ${bad:-0}))
+  skipped=$((skipped + ${total:-0} - ${executed:-0}))
+done
+if [[ $status -ne 0 && $failed -eq 0 ]]; then
+  # The run failed without a failing test (build error, crash, hang): count it, so it cannot pass for green.
+  failed=1
+fi
+echo "$passed passed, $failed failed, $skipped skipped"
+exit $status
