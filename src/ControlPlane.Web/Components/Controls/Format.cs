@@ -32,4 +32,7 @@ public static class Format
     }
 
     public static string ShortId(string id) => id.Length > 12 ? id[..12] : id;
+
+    /// <summary>An image reference without the <c>@sha256:…</c> pin Docker adds, which makes tables unreadable.</summary>
+    public static string ImageWithoutDigest(string image) => image.Split('@', 2)[0];
 }
