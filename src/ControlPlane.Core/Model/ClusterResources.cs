@@ -17,9 +17,12 @@ public sealed record ClusterNode(
     long MemoryBytes,
     Labels Labels,
     DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt) : IClusterResource
+    DateTimeOffset UpdatedAt) : IVersionedResource
 {
     [JsonIgnore] public ResourceKind Kind => ResourceKind.Node;
+
+    /// <summary>The swarm\'s version index of the object.</summary>
+    [JsonIgnore] public ulong ObjectVersion { get; init; }
 }
 
 /// <summary>A swarm service; <see cref="ReplicasRunning"/> is derived from the service's tasks.</summary>
@@ -35,9 +38,12 @@ public sealed record ClusterService(
     string? UpdateMessage,
     Labels Labels,
     DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt) : IClusterResource
+    DateTimeOffset UpdatedAt) : IVersionedResource
 {
     [JsonIgnore] public ResourceKind Kind => ResourceKind.Service;
+
+    /// <summary>The swarm\'s version index of the object.</summary>
+    [JsonIgnore] public ulong ObjectVersion { get; init; }
 
     /// <summary>Whether Docker is moving the service between specs right now.</summary>
     [JsonIgnore]
@@ -62,9 +68,12 @@ public sealed record ClusterTask(
     string? Image,
     string? ContainerId,
     DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt) : IClusterResource
+    DateTimeOffset UpdatedAt) : IVersionedResource
 {
     [JsonIgnore] public ResourceKind Kind => ResourceKind.Task;
+
+    /// <summary>The swarm\'s version index of the object.</summary>
+    [JsonIgnore] public ulong ObjectVersion { get; init; }
 
     [JsonIgnore] public bool IsRunning => State == "running";
 }
@@ -91,9 +100,12 @@ public sealed record ClusterSecret(
     string Name,
     Labels Labels,
     DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt) : IClusterResource
+    DateTimeOffset UpdatedAt) : IVersionedResource
 {
     [JsonIgnore] public ResourceKind Kind => ResourceKind.Secret;
+
+    /// <summary>The swarm\'s version index of the object.</summary>
+    [JsonIgnore] public ulong ObjectVersion { get; init; }
 }
 
 /// <summary>Config metadata.</summary>
@@ -102,9 +114,12 @@ public sealed record ClusterConfig(
     string Name,
     Labels Labels,
     DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt) : IClusterResource
+    DateTimeOffset UpdatedAt) : IVersionedResource
 {
     [JsonIgnore] public ResourceKind Kind => ResourceKind.Config;
+
+    /// <summary>The swarm\'s version index of the object.</summary>
+    [JsonIgnore] public ulong ObjectVersion { get; init; }
 }
 
 /// <summary>A network visible to the swarm.</summary>

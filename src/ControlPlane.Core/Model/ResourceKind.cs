@@ -19,3 +19,12 @@ public interface IClusterResource
 
     ResourceKind Kind { get; }
 }
+
+/// <summary>
+/// A swarm object carrying the swarm's version index, which only grows: a listing taken before an
+/// event's inspect must not overwrite what the inspect found.
+/// </summary>
+public interface IVersionedResource : IClusterResource
+{
+    ulong ObjectVersion { get; }
+}

@@ -102,6 +102,10 @@ public sealed class ClusterState
                 touchedServices.Add(change.Id);
                 if (change.Type == ChangeType.Upsert)
                 {
+                    if (IsOlder(change.Resource!, items.GetValueOrDefault(change.Id)))
+                    {
+                        continue;
+                    }
                     items[change.Id] = change.Resource!;
                 }
                 else
@@ -114,7 +118,7 @@ public sealed class ClusterState
             items.TryGetValue(change.Id, out var existing);
             if (change.Type == ChangeType.Upsert)
             {
-                if (Equals(existing, change.Resource))
+                if (Equals(existing, change.Resource) || IsOlder(change.Resource!, existing))
                 {
                     continue;
                 }
@@ -151,6 +155,10 @@ public sealed class ClusterState
         }
         return (new ClusterState(Version + 1, newCluster, builders.Select(b => b.ToImmutable()).ToArray()), effective.ToImmutable());
     }
+
+    /// <summary>True when the incoming object is an older version of the one held (a listing that raced an event).</summary>
+    private static bool IsOlder(IClusterResource incoming, IClusterResource? held) =>
+        incoming is IVersionedResource { ObjectVersion: > 0 } next && held is IVersionedResource current && next.ObjectVersion < current.ObjectVersion;
 
     private void DeriveServices(
         ImmutableDictionary<string, IClusterResource>.Builder[] builders,

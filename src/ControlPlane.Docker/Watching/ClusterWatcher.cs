@@ -235,7 +235,16 @@ public sealed partial class ClusterWatcher
             {
                 continue;
             }
-            var tasks = await ListTasksAsync(engine, hot, cancellationToken);
+            IReadOnlyList<IClusterResource> tasks;
+            try
+            {
+                tasks = await ListTasksAsync(engine, hot, cancellationToken);
+            }
+            catch (DockerApiException ex) when (ex.StatusCode == System.Net.HttpStatusCode.NotFound)
+            {
+                // One of the services was removed since the snapshot; its remove event is on its way. Skip this round.
+                continue;
+            }
             var current = _store.GetState(ClusterId)!;
             _store.Apply(ClusterId, current.ChangesToMatch(ResourceKind.Task, tasks, t => hot.Contains(((ClusterTask)t).ServiceId)));
         }
@@ -245,11 +254,15 @@ public sealed partial class ClusterWatcher
     private HashSet<string> HotServices(ClusterState state)
     {
         var now = _time.GetTimestamp();
-        foreach (var expired in _hotUntil.Where(kv => kv.Value < now).Select(kv => kv.Key).ToList())
+        HashSet<string> hot;
+        lock (_hotUntil)
         {
-            _hotUntil.Remove(expired);
+            foreach (var expired in _hotUntil.Where(kv => kv.Value < now).Select(kv => kv.Key).ToList())
+            {
+                _hotUntil.Remove(expired);
+            }
+            hot = new HashSet<string>(_hotUntil.Keys, StringComparer.Ordinal);
         }
-        var hot = new HashSet<string>(_hotUntil.Keys, StringComparer.Ordinal);
         foreach (var service in state.Services)
         {
             if (service.IsUpdating || !service.IsConverged)

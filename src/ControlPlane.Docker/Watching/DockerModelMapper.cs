@@ -22,7 +22,7 @@ public static class DockerModelMapper
         MemoryBytes: node.Description?.Resources?.MemoryBytes ?? 0,
         Labels: Labels.From(node.Spec?.Labels),
         CreatedAt: Utc(node.CreatedAt),
-        UpdatedAt: Utc(node.UpdatedAt));
+        UpdatedAt: Utc(node.UpdatedAt)) { ObjectVersion = node.Version?.Index ?? 0 };
 
     public static ClusterService ToService(SwarmService service)
     {
@@ -40,7 +40,7 @@ public static class DockerModelMapper
             UpdateMessage: service.UpdateStatus?.Message,
             Labels: Labels.From(spec?.Labels),
             CreatedAt: Utc(service.CreatedAt),
-            UpdatedAt: Utc(service.UpdatedAt));
+            UpdatedAt: Utc(service.UpdatedAt)) { ObjectVersion = service.Version?.Index ?? 0 };
     }
 
     public static ClusterTask ToTask(TaskResponse task, IReadOnlyDictionary<string, string> serviceNames) => new(
@@ -56,7 +56,7 @@ public static class DockerModelMapper
         Image: task.Spec?.ContainerSpec?.Image,
         ContainerId: string.IsNullOrEmpty(task.Status?.ContainerStatus?.ContainerID) ? null : task.Status.ContainerStatus.ContainerID,
         CreatedAt: Utc(task.CreatedAt),
-        UpdatedAt: Utc(task.UpdatedAt));
+        UpdatedAt: Utc(task.UpdatedAt)) { ObjectVersion = task.Version?.Index ?? 0 };
 
     public static ClusterContainer ToContainer(ContainerListResponse container, string? nodeId) => new(
         Id: container.ID,
@@ -87,14 +87,14 @@ public static class DockerModelMapper
         Name: secret.Spec?.Name ?? secret.ID,
         Labels: Labels.From(secret.Spec?.Labels),
         CreatedAt: Utc(secret.CreatedAt),
-        UpdatedAt: Utc(secret.UpdatedAt));
+        UpdatedAt: Utc(secret.UpdatedAt)) { ObjectVersion = secret.Version?.Index ?? 0 };
 
     public static ClusterConfig ToConfig(SwarmConfig config) => new(
         Id: config.ID,
         Name: config.Spec?.Name ?? config.ID,
         Labels: Labels.From(config.Spec?.Labels),
         CreatedAt: Utc(config.CreatedAt),
-        UpdatedAt: Utc(config.UpdatedAt));
+        UpdatedAt: Utc(config.UpdatedAt)) { ObjectVersion = config.Version?.Index ?? 0 };
 
     public static ClusterNetwork ToNetwork(NetworkResponse network) => new(
         Id: network.ID,

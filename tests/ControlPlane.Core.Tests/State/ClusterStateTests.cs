@@ -142,4 +142,18 @@ public class ClusterStateTests
         Assert.Null(state.FindService("ab"));
         Assert.Null(state.FindService("nope"));
     }
+
+    [Fact]
+    public void An_older_version_of_a_swarm_object_does_not_overwrite_a_newer_one()
+    {
+        var newer = Node("n1", "down") with { ObjectVersion = 12 };
+        var (state, _) = ClusterState.Empty(Cluster()).Apply([ResourceChange.Upsert(newer)]);
+
+        // A listing that started before the event's inspect arrives after it.
+        var (after, effective) = state.Apply([ResourceChange.Upsert(Node("n1", "ready") with { ObjectVersion = 11 })]);
+
+        Assert.Empty(effective);
+        Assert.Equal("down", Assert.Single(after.Nodes).State);
+        Assert.Equal("ready", Assert.Single(after.Apply([ResourceChange.Upsert(Node("n1", "ready") with { ObjectVersion = 13 })]).State.Nodes).State);
+    }
 }
