@@ -21,7 +21,7 @@ public sealed record ClusterNode(
 {
     [JsonIgnore] public ResourceKind Kind => ResourceKind.Node;
 
-    /// <summary>The swarm\'s version index of the object.</summary>
+    /// <summary>The swarm's version index of the object.</summary>
     [JsonIgnore] public ulong ObjectVersion { get; init; }
 }
 
@@ -42,7 +42,10 @@ public sealed record ClusterService(
 {
     [JsonIgnore] public ResourceKind Kind => ResourceKind.Service;
 
-    /// <summary>The swarm\'s version index of the object.</summary>
+    /// <summary>Update and rollback policies, mounts, ports, placement and resources from the spec.</summary>
+    public ServiceDetails Details { get; init; } = ServiceDetails.Empty;
+
+    /// <summary>The swarm's version index of the object.</summary>
     [JsonIgnore] public ulong ObjectVersion { get; init; }
 
     /// <summary>Whether Docker is moving the service between specs right now.</summary>
@@ -72,7 +75,16 @@ public sealed record ClusterTask(
 {
     [JsonIgnore] public ResourceKind Kind => ResourceKind.Task;
 
-    /// <summary>The swarm\'s version index of the object.</summary>
+    /// <summary>The container's exit code once it exited, which explains many failures.</summary>
+    public long? ExitCode { get; init; }
+
+    /// <summary>CPU the task reserves on its node, in billionths of a CPU.</summary>
+    public long ReservedNanoCpus { get; init; }
+
+    /// <summary>Memory the task reserves on its node.</summary>
+    public long ReservedMemoryBytes { get; init; }
+
+    /// <summary>The swarm's version index of the object.</summary>
     [JsonIgnore] public ulong ObjectVersion { get; init; }
 
     [JsonIgnore] public bool IsRunning => State == "running";
@@ -104,7 +116,7 @@ public sealed record ClusterSecret(
 {
     [JsonIgnore] public ResourceKind Kind => ResourceKind.Secret;
 
-    /// <summary>The swarm\'s version index of the object.</summary>
+    /// <summary>The swarm's version index of the object.</summary>
     [JsonIgnore] public ulong ObjectVersion { get; init; }
 }
 
@@ -118,7 +130,7 @@ public sealed record ClusterConfig(
 {
     [JsonIgnore] public ResourceKind Kind => ResourceKind.Config;
 
-    /// <summary>The swarm\'s version index of the object.</summary>
+    /// <summary>The swarm's version index of the object.</summary>
     [JsonIgnore] public ulong ObjectVersion { get; init; }
 }
 
@@ -135,4 +147,33 @@ public sealed record ClusterNetwork(
     DateTimeOffset CreatedAt) : IClusterResource
 {
     [JsonIgnore] public ResourceKind Kind => ResourceKind.Network;
+}
+
+/// <summary>An image on an engine ControlPlane talks to.</summary>
+public sealed record ClusterImage(
+    string Id,
+    ValueList<string> Tags,
+    ValueList<string> Digests,
+    long SizeBytes,
+    string? NodeId,
+    DateTimeOffset CreatedAt) : IClusterResource
+{
+    [JsonIgnore] public ResourceKind Kind => ResourceKind.Image;
+}
+
+/// <summary>
+/// One message of an engine's event stream, kept so operators can read what happened recently.
+/// The id orders events by time.
+/// </summary>
+public sealed record ClusterEvent(
+    string Id,
+    DateTimeOffset Time,
+    string Type,
+    string Action,
+    string ActorId,
+    string? ActorName,
+    string? Scope,
+    Labels Attributes) : IClusterResource
+{
+    [JsonIgnore] public ResourceKind Kind => ResourceKind.Event;
 }

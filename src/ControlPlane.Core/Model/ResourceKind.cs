@@ -10,6 +10,8 @@ public enum ResourceKind
     Secret,
     Config,
     Network,
+    Image,
+    Event,
 }
 
 /// <summary>A cluster object the store can hold: it has a stable id and a kind.</summary>

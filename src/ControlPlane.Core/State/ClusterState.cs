@@ -31,6 +31,8 @@ public sealed class ClusterState
     public IEnumerable<ClusterSecret> Secrets => Of<ClusterSecret>(ResourceKind.Secret);
     public IEnumerable<ClusterConfig> Configs => Of<ClusterConfig>(ResourceKind.Config);
     public IEnumerable<ClusterNetwork> Networks => Of<ClusterNetwork>(ResourceKind.Network);
+    public IEnumerable<ClusterImage> Images => Of<ClusterImage>(ResourceKind.Image);
+    public IEnumerable<ClusterEvent> Events => Of<ClusterEvent>(ResourceKind.Event);
 
     public int Count(ResourceKind kind) => _byKind[(int)kind].Count;
 

@@ -140,11 +140,10 @@ public sealed partial class ClusterWatcher
     {
         await foreach (var message in reader.ReadAllAsync(cancellationToken))
         {
-            var changes = await InspectAsync(engine, message, cancellationToken);
-            if (changes.Count > 0)
-            {
-                _store.Apply(ClusterId, changes);
-            }
+            var changes = new List<ResourceChange>(await InspectAsync(engine, message, cancellationToken));
+            changes.Add(ResourceChange.Upsert(DockerModelMapper.ToEvent(message)));
+            changes.AddRange(PruneEvents(_store.GetState(ClusterId)!));
+            _store.Apply(ClusterId, changes);
         }
     }
 
@@ -189,6 +188,10 @@ public sealed partial class ClusterWatcher
                     return removed
                         ? [ResourceChange.Delete(ResourceKind.Network, id)]
                         : [ResourceChange.Upsert(DockerModelMapper.ToNetwork(await _connection.CallAsync(client, c => c.Networks.InspectNetworkAsync(id, ct))))];
+                case "image":
+                    var images = await _connection.CallAsync(client, c => c.Images.ListImagesAsync(new ImagesListParameters(), ct));
+                    return _store.GetState(ClusterId)!.ChangesToMatch(ResourceKind.Image,
+                        images.Select(i => DockerModelMapper.ToImage(i, engine.NodeId)).ToList(), i => ((ClusterImage)i).NodeId == engine.NodeId);
                 case "container":
                     if (message.Actor?.Attributes is { } attributes && attributes.TryGetValue("com.docker.swarm.service.id", out var serviceId))
                     {
@@ -212,6 +215,19 @@ public sealed partial class ClusterWatcher
             // Gone between the event and the inspect: a later event (or the relist) says so, but we know now.
             return KindOf(message.Type) is { } kind ? [ResourceChange.Delete(kind, id)] : [];
         }
+    }
+
+    /// <summary>Keeps the most recent events only; pruned in chunks so the sort is rare.</summary>
+    private IEnumerable<ResourceChange> PruneEvents(ClusterState state)
+    {
+        var excess = state.Count(ResourceKind.Event) + 1 - _timings.EventsKept;
+        if (excess <= 0)
+        {
+            return [];
+        }
+        var chunk = Math.Max(excess, _timings.EventsKept / 10);
+        return state.All(ResourceKind.Event).Select(e => e.Id).Order(StringComparer.Ordinal).Take(chunk)
+            .Select(id => ResourceChange.Delete(ResourceKind.Event, id)).ToList();
     }
 
     private async Task ReconcileLoopAsync(ConnectedEngine engine, CancellationToken cancellationToken)
@@ -292,6 +308,7 @@ public sealed partial class ClusterWatcher
         var serviceNames = services.ToDictionary(s => s.ID, s => s.Spec?.Name ?? s.ID, StringComparer.Ordinal);
         var tasks = await _connection.CallAsync(client, c => c.Tasks.ListAsync(new TasksListParameters(), ct));
         var containers = await _connection.CallAsync(client, c => c.Containers.ListContainersAsync(new ContainersListParameters { All = true }, ct));
+        var images = await _connection.CallAsync(client, c => c.Images.ListImagesAsync(new ImagesListParameters(), ct));
 
         var listing = new List<(ResourceKind, IReadOnlyList<IClusterResource>)>
         {
@@ -299,6 +316,7 @@ public sealed partial class ClusterWatcher
             (ResourceKind.Service, services.Select(DockerModelMapper.ToService).ToList()),
             (ResourceKind.Task, tasks.Select(t => DockerModelMapper.ToTask(t, serviceNames)).ToList()),
             (ResourceKind.Container, containers.Select(c => DockerModelMapper.ToContainer(c, engine.NodeId)).ToList()),
+            (ResourceKind.Image, images.Select(i => DockerModelMapper.ToImage(i, engine.NodeId)).ToList()),
         };
         if (includeMetadata)
         {

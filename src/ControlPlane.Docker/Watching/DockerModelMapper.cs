@@ -40,8 +40,49 @@ public static class DockerModelMapper
             UpdateMessage: service.UpdateStatus?.Message,
             Labels: Labels.From(spec?.Labels),
             CreatedAt: Utc(service.CreatedAt),
-            UpdatedAt: Utc(service.UpdatedAt)) { ObjectVersion = service.Version?.Index ?? 0 };
+            UpdatedAt: Utc(service.UpdatedAt))
+        {
+            ObjectVersion = service.Version?.Index ?? 0,
+            Details = ToDetails(service),
+        };
     }
+
+    private static ServiceDetails ToDetails(SwarmService service)
+    {
+        var spec = service.Spec;
+        var container = spec?.TaskTemplate?.ContainerSpec;
+        var resources = spec?.TaskTemplate?.Resources;
+        return new ServiceDetails(
+            Command: ValueList<string>.From(container?.Command),
+            Args: ValueList<string>.From(container?.Args),
+            Update: ToPolicy(spec?.UpdateConfig),
+            Rollback: ToPolicy(spec?.RollbackConfig),
+            Secrets: ValueList<FileReference>.From(container?.Secrets?.Select(s =>
+                new FileReference(s.SecretID ?? "", s.SecretName ?? "", s.File?.Name ?? "", s.File?.UID ?? "0", s.File?.GID ?? "0", s.File?.Mode ?? 0))),
+            Configs: ValueList<FileReference>.From(container?.Configs?.Select(c =>
+                new FileReference(c.ConfigID ?? "", c.ConfigName ?? "", c.File?.Name ?? "", c.File?.UID ?? "0", c.File?.GID ?? "0", c.File?.Mode ?? 0))),
+            Ports: ValueList<ServicePort>.From((spec?.EndpointSpec?.Ports ?? service.Endpoint?.Ports)?.Select(p =>
+                new ServicePort(p.Protocol ?? "tcp", p.TargetPort ?? 0, p.PublishedPort ?? 0, p.PublishMode ?? "ingress"))),
+            Networks: ValueList<string>.From(spec?.TaskTemplate?.Networks?.Select(n => n.Target ?? "")),
+            Constraints: ValueList<string>.From(spec?.TaskTemplate?.Placement?.Constraints),
+            ReservedNanoCpus: resources?.Reservations?.NanoCPUs ?? 0,
+            ReservedMemoryBytes: resources?.Reservations?.MemoryBytes ?? 0,
+            LimitNanoCpus: resources?.Limits?.NanoCPUs ?? 0,
+            LimitMemoryBytes: resources?.Limits?.MemoryBytes ?? 0,
+            PreviousImage: service.PreviousSpec?.TaskTemplate?.ContainerSpec?.Image,
+            UpdateStartedAt: service.UpdateStatus?.StartedAt is { } started ? Utc(started) : null,
+            UpdateCompletedAt: service.UpdateStatus?.CompletedAt is { } completed ? Utc(completed) : null);
+    }
+
+    private static UpdatePolicy ToPolicy(SwarmUpdateConfig? config) => config is null
+        ? UpdatePolicy.Default
+        : new UpdatePolicy(
+            Parallelism: (long)config.Parallelism,
+            Delay: config.Delay ?? TimeSpan.Zero,
+            FailureAction: string.IsNullOrEmpty(config.FailureAction) ? "pause" : config.FailureAction,
+            Monitor: config.Monitor is { } monitor && monitor > TimeSpan.Zero ? monitor : UpdatePolicy.Default.Monitor,
+            MaxFailureRatio: config.MaxFailureRatio,
+            Order: string.IsNullOrEmpty(config.Order) ? "stop-first" : config.Order);
 
     public static ClusterTask ToTask(TaskResponse task, IReadOnlyDictionary<string, string> serviceNames) => new(
         Id: task.ID,
@@ -56,7 +97,13 @@ public static class DockerModelMapper
         Image: task.Spec?.ContainerSpec?.Image,
         ContainerId: string.IsNullOrEmpty(task.Status?.ContainerStatus?.ContainerID) ? null : task.Status.ContainerStatus.ContainerID,
         CreatedAt: Utc(task.CreatedAt),
-        UpdatedAt: Utc(task.UpdatedAt)) { ObjectVersion = task.Version?.Index ?? 0 };
+        UpdatedAt: Utc(task.UpdatedAt))
+    {
+        ObjectVersion = task.Version?.Index ?? 0,
+        ExitCode = task.Status?.ContainerStatus?.ExitCode is { } code && task.Status.State is not null && code != 0 ? code : null,
+        ReservedNanoCpus = task.Spec?.Resources?.Reservations?.NanoCPUs ?? 0,
+        ReservedMemoryBytes = task.Spec?.Resources?.Reservations?.MemoryBytes ?? 0,
+    };
 
     public static ClusterContainer ToContainer(ContainerListResponse container, string? nodeId) => new(
         Id: container.ID,
@@ -106,6 +153,31 @@ public static class DockerModelMapper
         Ingress: network.Ingress,
         Labels: Labels.From(network.Labels),
         CreatedAt: Utc(network.Created));
+
+    public static ClusterImage ToImage(ImagesListResponse image, string? nodeId) => new(
+        Id: image.ID,
+        Tags: ValueList<string>.From(image.RepoTags?.Where(t => t != "<none>:<none>")),
+        Digests: ValueList<string>.From(image.RepoDigests?.Where(d => d != "<none>@<none>")),
+        SizeBytes: image.Size,
+        NodeId: nodeId,
+        CreatedAt: Utc(image.Created));
+
+    /// <summary>An event of the engine's stream; the id sorts by time and stays unique for events in the same nanosecond.</summary>
+    public static ClusterEvent ToEvent(Message message)
+    {
+        var nanos = message.TimeNano ?? (message.Time ?? 0) * 1_000_000_000;
+        var actorId = message.Actor?.ID ?? "";
+        var attributes = message.Actor?.Attributes;
+        return new ClusterEvent(
+            Id: $"{nanos:D20}-{message.Type}-{message.Action}-{actorId}",
+            Time: DateTimeOffset.UnixEpoch.AddTicks(nanos / 100),
+            Type: message.Type ?? "",
+            Action: message.Action ?? "",
+            ActorId: actorId,
+            ActorName: attributes is not null && attributes.TryGetValue("name", out var name) ? name : null,
+            Scope: message.Scope,
+            Attributes: Labels.From(attributes));
+    }
 
     private static string DescribeState(global::Docker.DotNet.Models.State? state) => state switch
     {

@@ -15,4 +15,7 @@ public sealed record WatcherTimings
     public TimeSpan MinBackoff { get; init; } = TimeSpan.FromMilliseconds(500);
 
     public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How many recent events the store keeps per cluster for the Events page.</summary>
+    public int EventsKept { get; init; } = 1000;
 }
