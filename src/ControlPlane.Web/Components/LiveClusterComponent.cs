@@ -67,6 +67,10 @@ public abstract class LiveClusterComponent : ComponentBase, IAsyncDisposable
             catch (OperationCanceledException)
             {
             }
+            catch (ObjectDisposedException)
+            {
+                // The circuit went away between a batch and its render; nothing is left to update.
+            }
         }
     }
 

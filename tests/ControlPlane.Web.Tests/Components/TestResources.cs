@@ -1,0 +1,63 @@
+using ControlPlane.Core.Model;
+
+namespace ControlPlane.Web.Tests.Components;
+
+/// <summary>Cluster objects as the watcher would publish them, with only what a test cares about to set.</summary>
+internal static class TestResources
+{
+    private static readonly DateTimeOffset Created = new(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    public static ClusterNode Node(string hostname, string role = "worker", string state = "ready", string availability = "active",
+        bool leader = false, Labels? labels = null) => new(
+        Id: $"id-{hostname}",
+        Hostname: hostname,
+        Role: role,
+        Availability: availability,
+        State: state,
+        ManagerReachability: role == "manager" ? "reachable" : null,
+        IsLeader: leader,
+        EngineVersion: "27.3.1",
+        Address: "10.0.0.1",
+        NanoCpus: 2_000_000_000,
+        MemoryBytes: 4L << 30,
+        Labels: labels ?? Labels.Empty,
+        CreatedAt: Created,
+        UpdatedAt: Created);
+
+    public static ClusterNode[] ThreeNodeSwarm() =>
+    [
+        Node("node1", role: "manager", leader: true),
+        Node("node2"),
+        Node("node3"),
+    ];
+
+    public static ClusterService Service(string name, long? replicas = 1, string image = "registry/demo/app:1", string? stack = null,
+        string? updateState = null) => new(
+        Id: $"id-{name}",
+        Name: name,
+        Image: image,
+        Mode: replicas is null ? "global" : "replicated",
+        ReplicasDesired: replicas,
+        ReplicasRunning: 0,
+        Stack: stack,
+        UpdateState: updateState,
+        UpdateMessage: null,
+        Labels: Labels.Empty,
+        CreatedAt: Created,
+        UpdatedAt: Created);
+
+    public static ClusterTask TaskOf(ClusterService service, long slot, string state = "running") => new(
+        Id: $"task-{service.Name}-{slot}",
+        ServiceId: service.Id,
+        ServiceName: service.Name,
+        NodeId: "id-node1",
+        Slot: slot,
+        State: state,
+        DesiredState: "running",
+        Message: null,
+        Error: null,
+        Image: service.Image,
+        ContainerId: $"container-{service.Name}-{slot}",
+        CreatedAt: Created,
+        UpdatedAt: Created);
+}

@@ -1,0 +1,64 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Data.Sqlite;
+
+namespace ControlPlane.Web.Tests.Infrastructure;
+
+/// <summary>
+/// The real ControlPlane host in memory, with its own SQLite file and the cluster settings a test class
+/// gives it. Settings go in as host settings (<c>UseSetting</c>), so they are visible while the host
+/// registers its services, which read configuration there and then.
+/// </summary>
+public class ControlPlaneAppFactory(IReadOnlyDictionary<string, string?> settings) : WebApplicationFactory<Program>
+{
+    private readonly string _databasePath = Path.Combine(Path.GetTempPath(), $"controlplane-webtests-{Guid.NewGuid():N}.db");
+
+    private string ConnectionString => $"Data Source={_databasePath}";
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseSetting("ControlPlane:Database:Provider", "Sqlite");
+        builder.UseSetting("ControlPlane:Database:ConnectionString", ConnectionString);
+        foreach (var (key, value) in settings)
+        {
+            builder.UseSetting(key, value);
+        }
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        // Pooled connections keep the file and its WAL open; close them so nothing is left in /tmp.
+        using (var connection = new SqliteConnection(ConnectionString))
+        {
+            SqliteConnection.ClearPool(connection);
+        }
+        foreach (var suffix in new[] { "", "-wal", "-shm" })
+        {
+            File.Delete(_databasePath + suffix);
+        }
+        GC.SuppressFinalize(this);
+    }
+}
+
+/// <summary>ControlPlane watching the local swarm (from <c>DOCKER_HOST</c>) as the cluster named <see cref="ClusterId"/>.</summary>
+public sealed class SwarmAppFactory() : ControlPlaneAppFactory(new Dictionary<string, string?>
+{
+    ["ControlPlane:Clusters:0:Name"] = ClusterId,
+    ["ControlPlane:Clusters:0:Endpoints:0"] = SwarmEnvironment.DockerHost,
+})
+{
+    public const string ClusterId = "swarm";
+}
+
+/// <summary>ControlPlane configured with a well-formed endpoint where no engine listens.</summary>
+public sealed class UnreachableAppFactory() : ControlPlaneAppFactory(new Dictionary<string, string?>
+{
+    ["ControlPlane:Clusters:0:Name"] = ClusterId,
+    ["ControlPlane:Clusters:0:Endpoints:0"] = Endpoint,
+})
+{
+    public const string ClusterId = "nowhere";
+
+    public const string Endpoint = "unix:///tmp/nonexistent-docker.sock";
+}
