@@ -1,32 +1,37 @@
+using ControlPlane.Core.Metrics;
+using ControlPlane.Data.Metrics;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace ControlPlane.Data;
 
-/// <summary>Registers the database with the configured provider.</summary>
+/// <summary>Registers the database with the configured provider, its migrations at start, and the metric sampler.</summary>
 public static class DataServiceCollectionExtensions
 {
     public static IServiceCollection AddControlPlaneData(this IServiceCollection services, IConfiguration configuration)
     {
         var options = configuration.GetSection(DatabaseOptions.SectionName).Get<DatabaseOptions>() ?? new DatabaseOptions();
-        services.AddDbContext<ControlPlaneDbContext>(db =>
+        switch (options.Provider)
         {
-            switch (options.Provider)
-            {
-                case DatabaseProvider.Postgres when string.IsNullOrWhiteSpace(options.ConnectionString):
-                    throw new InvalidOperationException($"{DatabaseOptions.SectionName}:ConnectionString is required when Provider is Postgres.");
-                case DatabaseProvider.Postgres:
-                    db.UseNpgsql(options.ConnectionString);
-                    break;
-                default:
-                    db.UseSqlite(string.IsNullOrWhiteSpace(options.ConnectionString)
-                        ? $"Data Source={Path.Combine(AppContext.BaseDirectory, "controlplane.db")}"
-                        : options.ConnectionString);
-                    break;
-            }
-        });
+            case DatabaseProvider.Postgres when string.IsNullOrWhiteSpace(options.ConnectionString):
+                throw new InvalidOperationException($"{DatabaseOptions.SectionName}:ConnectionString is required when Provider is Postgres.");
+            case DatabaseProvider.Postgres:
+                services.AddDbContext<ControlPlaneDbContext, PostgresControlPlaneDbContext>(db => db.UseNpgsql(options.ConnectionString));
+                break;
+            default:
+                services.AddDbContext<ControlPlaneDbContext, SqliteControlPlaneDbContext>(db => db.UseSqlite(SqliteConnectionString(options.ConnectionString)));
+                break;
+        }
         services.AddHostedService<DatabaseInitializer>();
+        services.AddScoped<IMetricsRepository, MetricsRepository>();
+        services.AddHostedService<MetricsSampler>();
         return services;
     }
+
+    /// <summary>Empty means a file <c>controlplane.db</c> next to the app.</summary>
+    public static string SqliteConnectionString(string? configured) =>
+        string.IsNullOrWhiteSpace(configured)
+            ? $"Data Source={Path.Combine(AppContext.BaseDirectory, "controlplane.db")}"
+            : configured;
 }
