@@ -25,6 +25,7 @@ public static class DataServiceCollectionExtensions
         }
         services.AddHostedService<DatabaseInitializer>();
         services.AddScoped<IMetricsRepository, MetricsRepository>();
+        services.AddSingleton<IMetricsHistory, MetricsHistory>();
         services.AddHostedService<MetricsSampler>();
         return services;
     }

@@ -37,3 +37,10 @@ public interface IMetricsRepository
     /// <summary>Forgets readings older than the given time.</summary>
     Task<int> PruneAsync(DateTimeOffset olderThan, CancellationToken cancellationToken);
 }
+
+/// <summary>The recent history the health overview charts.</summary>
+public interface IMetricsHistory
+{
+    /// <summary>The last 24 hours of a cluster in 15-minute points, oldest first.</summary>
+    Task<IReadOnlyList<MetricPoint>> LastDayAsync(string clusterId, CancellationToken cancellationToken);
+}

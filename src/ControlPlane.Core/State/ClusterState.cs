@@ -10,15 +10,21 @@ public sealed class ClusterState
 
     private readonly ImmutableDictionary<string, IClusterResource>[] _byKind;
 
-    private ClusterState(long version, ClusterInfo cluster, ImmutableDictionary<string, IClusterResource>[] byKind)
+    /// <summary>Task ids and counts by service id, so a task change recounts one service without scanning its tasks.</summary>
+    private readonly ImmutableDictionary<string, ServiceTasks> _taskIdsByService;
+
+    private ClusterState(long version, ClusterInfo cluster, ImmutableDictionary<string, IClusterResource>[] byKind,
+        ImmutableDictionary<string, ServiceTasks> taskIdsByService)
     {
         Version = version;
         Cluster = cluster;
         _byKind = byKind;
+        _taskIdsByService = taskIdsByService;
     }
 
     public static ClusterState Empty(ClusterInfo cluster) =>
-        new(0, cluster, AllKinds.Select(_ => ImmutableDictionary<string, IClusterResource>.Empty).ToArray());
+        new(0, cluster, AllKinds.Select(_ => ImmutableDictionary<string, IClusterResource>.Empty).ToArray(),
+            ImmutableDictionary<string, ServiceTasks>.Empty);
 
     public long Version { get; }
 
@@ -59,7 +65,10 @@ public sealed class ClusterState
         return byPrefix.Count == 1 ? byPrefix[0] : null;
     }
 
-    public IEnumerable<ClusterTask> TasksOf(string serviceId) => Tasks.Where(t => t.ServiceId == serviceId);
+    public IEnumerable<ClusterTask> TasksOf(string serviceId) =>
+        _taskIdsByService.TryGetValue(serviceId, out var tasks)
+            ? tasks.Ids.Select(id => (ClusterTask)_byKind[(int)ResourceKind.Task][id])
+            : [];
 
     /// <summary>
     /// The changes that make the objects of <paramref name="kind"/> within <paramref name="scope"/> equal to
@@ -92,6 +101,7 @@ public sealed class ClusterState
     public (ClusterState State, ImmutableArray<ResourceChange> Effective) Apply(IEnumerable<ResourceChange> changes, ClusterInfo? cluster = null)
     {
         var builders = _byKind.Select(d => d.ToBuilder()).ToArray();
+        var taskIndex = _taskIdsByService.ToBuilder();
         var effective = ImmutableArray.CreateBuilder<ResourceChange>();
         var touchedServices = new HashSet<string>(StringComparer.Ordinal);
 
@@ -137,17 +147,27 @@ public sealed class ClusterState
                 if (existing is ClusterTask before)
                 {
                     touchedServices.Add(before.ServiceId);
+                    var remaining = taskIndex[before.ServiceId].Without(before);
+                    if (remaining.Ids.IsEmpty)
+                    {
+                        taskIndex.Remove(before.ServiceId);
+                    }
+                    else
+                    {
+                        taskIndex[before.ServiceId] = remaining;
+                    }
                 }
                 if (change.Resource is ClusterTask after)
                 {
                     touchedServices.Add(after.ServiceId);
+                    taskIndex[after.ServiceId] = taskIndex.GetValueOrDefault(after.ServiceId, ServiceTasks.None).With(after);
                 }
             }
         }
 
         if (touchedServices.Count > 0)
         {
-            DeriveServices(builders, touchedServices, effective);
+            DeriveServices(builders, taskIndex, touchedServices, effective);
         }
 
         var newCluster = cluster ?? Cluster;
@@ -155,7 +175,7 @@ public sealed class ClusterState
         {
             return (this, ImmutableArray<ResourceChange>.Empty);
         }
-        return (new ClusterState(Version + 1, newCluster, builders.Select(b => b.ToImmutable()).ToArray()), effective.ToImmutable());
+        return (new ClusterState(Version + 1, newCluster, builders.Select(b => b.ToImmutable()).ToArray(), taskIndex.ToImmutable()), effective.ToImmutable());
     }
 
     /// <summary>True when the incoming object is an older version of the one held (a listing that raced an event).</summary>
@@ -164,13 +184,11 @@ public sealed class ClusterState
 
     private void DeriveServices(
         ImmutableDictionary<string, IClusterResource>.Builder[] builders,
+        ImmutableDictionary<string, ServiceTasks>.Builder taskIndex,
         HashSet<string> serviceIds,
         ImmutableArray<ResourceChange>.Builder effective)
     {
         var services = builders[(int)ResourceKind.Service];
-        var tasksByService = builders[(int)ResourceKind.Task].Values.Cast<ClusterTask>()
-            .Where(t => serviceIds.Contains(t.ServiceId))
-            .ToLookup(t => t.ServiceId);
 
         foreach (var serviceId in serviceIds)
         {
@@ -185,13 +203,11 @@ public sealed class ClusterState
             }
 
             var service = (ClusterService)current;
-            var tasks = tasksByService[serviceId];
+            var tasks = taskIndex.GetValueOrDefault(serviceId, ServiceTasks.None);
             var derived = service with
             {
-                ReplicasRunning = tasks.Count(t => t.IsRunning && t.DesiredState == "running"),
-                ReplicasDesired = service.Mode == "global"
-                    ? tasks.Count(t => t.DesiredState == "running")
-                    : service.ReplicasDesired,
+                ReplicasRunning = tasks.Running,
+                ReplicasDesired = service.Mode == "global" ? tasks.DesiredRunning : service.ReplicasDesired,
             };
             services[serviceId] = derived;
             if (!Equals(before, derived))
@@ -199,5 +215,20 @@ public sealed class ClusterState
                 effective.Add(ResourceChange.Upsert(derived));
             }
         }
+    }
+
+    /// <summary>A service's task ids with the two counts its replicas derive from.</summary>
+    private sealed record ServiceTasks(ImmutableHashSet<string> Ids, int Running, int DesiredRunning)
+    {
+        public static readonly ServiceTasks None = new(ImmutableHashSet<string>.Empty, 0, 0);
+
+        /// <summary>A running replica is a task that runs and is meant to; one being shut down does not count.</summary>
+        private static int IsRunning(ClusterTask task) => task.IsRunning && task.DesiredState == "running" ? 1 : 0;
+
+        private static int IsDesired(ClusterTask task) => task.DesiredState == "running" ? 1 : 0;
+
+        public ServiceTasks With(ClusterTask task) => new(Ids.Add(task.Id), Running + IsRunning(task), DesiredRunning + IsDesired(task));
+
+        public ServiceTasks Without(ClusterTask task) => new(Ids.Remove(task.Id), Running - IsRunning(task), DesiredRunning - IsDesired(task));
     }
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.RegularExpressions;
 using AngleSharp.Dom;
 using Bunit;
+using ControlPlane.Core.Metrics;
 using ControlPlane.Core.Model;
 using ControlPlane.Core.State;
 using ControlPlane.Web.Components.Controls;
@@ -28,10 +29,14 @@ public abstract partial class LiveComponentTestContext : BunitContext, IAsyncLif
         Services.AddSingleton(Store);
         Services.AddSingleton<ClusterSelection>();
         Services.AddSingleton(TimeProvider.System);
+        Services.AddSingleton<IMetricsHistory>(History);
         Store.Register(ClusterInfo.Initial(ClusterId, ClusterId));
     }
 
     protected ClusterStateStore Store { get; } = new();
+
+    /// <summary>The chart history pages read; empty unless a test fills it.</summary>
+    protected FakeMetricsHistory History { get; } = new();
 
     protected void SetStatus(ClusterStatus status, string? error = null) =>
         Store.SetCluster(ClusterId, c => c with
