@@ -46,7 +46,7 @@ public sealed class ServiceDetailPageTests : LiveComponentTestContext
     [Fact]
     public void The_service_shows_its_policies_mounts_and_tasks_grouped_by_node()
     {
-        var web = Service("web", replicas: 2).Using(secrets: [new FileReference("s1", "db.v1", "db_password", "0", "0", Convert.ToUInt32("400", 8))]) with
+        var web = Service("web", replicas: 2) with
         {
             UpdateState = "completed",
             UpdateMessage = "update completed",
