@@ -1,0 +1,15 @@
+namespace ControlPlane.Core.Security;
+
+/// <summary>The one rule: an action is allowed when some grant of the caller has a role holding the permission on a scope covering the target.</summary>
+public static class AccessPolicy
+{
+    public static bool IsAllowed(IEnumerable<Grant> grants, string permission, AccessTarget target) =>
+        grants.Any(g => Roles.Has(g.Role, permission)
+            && g.Scope.Covers(target)
+            // Users, grants and the audit log are not inside any cluster: only an all-clusters grant reaches them.
+            && (!Permissions.Global.Contains(permission) || g.Scope == AccessScope.Everywhere));
+
+    /// <summary>Whether the caller may see anything at all of a cluster (to list it, and to open its pages).</summary>
+    public static bool CanSeeCluster(IEnumerable<Grant> grants, string cluster) =>
+        grants.Any(g => g.Scope.Cluster is null || g.Scope.Cluster == cluster);
+}

@@ -1,0 +1,79 @@
+namespace ControlPlane.Core.Security;
+
+/// <summary>
+/// Every action ControlPlane can take, named once. Policies, checks and the UI all use these names;
+/// a role grants a fixed set of them (see <see cref="Roles"/>).
+/// </summary>
+public static class Permissions
+{
+    /// <summary>Reading cluster state: nodes, services, tasks, containers, images, networks, secret and config metadata, events.</summary>
+    public static class Clusters
+    {
+        public const string Read = "clusters.read";
+        public const string Manage = "clusters.manage";
+    }
+
+    public static class Services
+    {
+        /// <summary>Scale, restart, roll out, roll back.</summary>
+        public const string Update = "services.update";
+        public const string ReadLogs = "services.logs";
+    }
+
+    public static class Images
+    {
+        public const string Distribute = "images.distribute";
+    }
+
+    public static class Nodes
+    {
+        /// <summary>Drain, pause, activate, label, promote, demote.</summary>
+        public const string Update = "nodes.update";
+    }
+
+    public static class Secrets
+    {
+        public const string Create = "secrets.create";
+        public const string Inject = "secrets.inject";
+        public const string Rotate = "secrets.rotate";
+        public const string Remove = "secrets.remove";
+    }
+
+    public static class Configs
+    {
+        public const string Create = "configs.create";
+        public const string Inject = "configs.inject";
+        public const string Rotate = "configs.rotate";
+        public const string Remove = "configs.remove";
+    }
+
+    public static class Users
+    {
+        public const string Manage = "users.manage";
+    }
+
+    public static class Grants
+    {
+        public const string Manage = "grants.manage";
+    }
+
+    public static class Audit
+    {
+        public const string Read = "audit.read";
+    }
+
+    /// <summary>Every permission, for the matrix tests and the admin role.</summary>
+    public static readonly IReadOnlyList<string> All =
+    [
+        Clusters.Read, Clusters.Manage,
+        Services.Update, Services.ReadLogs,
+        Images.Distribute,
+        Nodes.Update,
+        Secrets.Create, Secrets.Inject, Secrets.Rotate, Secrets.Remove,
+        Configs.Create, Configs.Inject, Configs.Rotate, Configs.Remove,
+        Users.Manage, Grants.Manage, Audit.Read,
+    ];
+
+    /// <summary>Permissions that make sense only for all clusters at once (never limited to a cluster or stack).</summary>
+    public static readonly IReadOnlySet<string> Global = new HashSet<string> { Users.Manage, Grants.Manage, Audit.Read, Clusters.Manage };
+}

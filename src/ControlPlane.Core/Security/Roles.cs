@@ -1,0 +1,41 @@
+namespace ControlPlane.Core.Security;
+
+/// <summary>The four roles (DESIGN §5); each includes what the one before it may do only where listed.</summary>
+public enum Role
+{
+    /// <summary>Reads everything but secret values, which nobody reads.</summary>
+    Viewer,
+
+    /// <summary>Scales, restarts, rolls out, distributes images, reads logs.</summary>
+    Operator,
+
+    /// <summary>Creates, injects, rotates and removes secrets and configs.</summary>
+    SecretsAdmin,
+
+    /// <summary>All, plus nodes, users, grants and clusters.</summary>
+    Admin,
+}
+
+/// <summary>Which permissions each role holds.</summary>
+public static class Roles
+{
+    private static readonly IReadOnlyDictionary<Role, IReadOnlySet<string>> Granted = new Dictionary<Role, IReadOnlySet<string>>
+    {
+        [Role.Viewer] = new HashSet<string> { Permissions.Clusters.Read },
+        [Role.Operator] = new HashSet<string>
+        {
+            Permissions.Clusters.Read, Permissions.Services.Update, Permissions.Services.ReadLogs, Permissions.Images.Distribute,
+        },
+        [Role.SecretsAdmin] = new HashSet<string>
+        {
+            Permissions.Clusters.Read,
+            Permissions.Secrets.Create, Permissions.Secrets.Inject, Permissions.Secrets.Rotate, Permissions.Secrets.Remove,
+            Permissions.Configs.Create, Permissions.Configs.Inject, Permissions.Configs.Rotate, Permissions.Configs.Remove,
+        },
+        [Role.Admin] = new HashSet<string>(Permissions.All),
+    };
+
+    public static bool Has(Role role, string permission) => Granted[role].Contains(permission);
+
+    public static IReadOnlySet<string> PermissionsOf(Role role) => Granted[role];
+}
