@@ -11,12 +11,56 @@ public abstract class ControlPlaneDbContext(DbContextOptions options) : DbContex
 {
     public DbSet<MetricSample> MetricSamples => Set<MetricSample>();
 
+    public DbSet<UserAccount> Users => Set<UserAccount>();
+
+    public DbSet<GrantRecord> Grants => Set<GrantRecord>();
+
+    public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
+
+    public DbSet<AuditRow> AuditLog => Set<AuditRow>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.Entity<MetricSample>(sample =>
         {
             sample.Property(s => s.ClusterId).HasMaxLength(100);
             sample.HasIndex(s => new { s.ClusterId, s.UnixSeconds });
+        });
+        modelBuilder.Entity<UserAccount>(user =>
+        {
+            user.Property(u => u.UserName).HasMaxLength(200);
+            user.HasIndex(u => u.UserName).IsUnique();
+        });
+        modelBuilder.Entity<GrantRecord>(grant =>
+        {
+            grant.Property(g => g.Subject).HasMaxLength(200);
+            grant.Property(g => g.Role).HasConversion<string>().HasMaxLength(20);
+            grant.Property(g => g.Cluster).HasMaxLength(100);
+            grant.Property(g => g.Stack).HasMaxLength(200);
+            grant.Property(g => g.CreatedBy).HasMaxLength(200);
+            grant.HasIndex(g => g.Subject);
+        });
+        modelBuilder.Entity<ApiToken>(token =>
+        {
+            token.Property(t => t.Name).HasMaxLength(200);
+            token.Property(t => t.TokenHash).HasMaxLength(64);
+            token.Property(t => t.Prefix).HasMaxLength(16);
+            token.HasIndex(t => t.TokenHash).IsUnique();
+            token.HasIndex(t => t.UserId);
+        });
+        modelBuilder.Entity<AuditRow>(audit =>
+        {
+            audit.ToTable("AuditLog");
+            audit.Property(a => a.Id).ValueGeneratedNever();
+            audit.Property(a => a.Actor).HasMaxLength(200);
+            audit.Property(a => a.Action).HasMaxLength(100);
+            audit.Property(a => a.Target).HasMaxLength(500);
+            audit.Property(a => a.Result).HasConversion<string>().HasMaxLength(20);
+            audit.Property(a => a.ClientAddress).HasMaxLength(100);
+            audit.Property(a => a.PreviousHash).HasMaxLength(64);
+            audit.Property(a => a.Hash).HasMaxLength(64);
+            audit.HasIndex(a => a.UnixMilliseconds);
+            audit.HasIndex(a => a.Actor);
         });
     }
 }

@@ -1,8 +1,12 @@
+using ControlPlane.Core.Audit;
 using ControlPlane.Core.Metrics;
+using ControlPlane.Data.Audit;
+using ControlPlane.Data.Identity;
 using ControlPlane.Data.Metrics;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace ControlPlane.Data;
 
@@ -23,6 +27,14 @@ public static class DataServiceCollectionExtensions
                 services.AddDbContext<ControlPlaneDbContext, SqliteControlPlaneDbContext>(db => db.UseSqlite(SqliteConnectionString(options.ConnectionString)));
                 break;
         }
+        services.AddOptions<BootstrapOptions>().Bind(configuration.GetSection(BootstrapOptions.SectionName));
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddScoped<Accounts>();
+        services.AddScoped<Grants>();
+        services.AddScoped<Tokens>();
+        services.AddScoped<BootstrapAdmin>();
+        services.AddSingleton<AuditLog>();
+        services.AddSingleton<IAuditLog>(sp => sp.GetRequiredService<AuditLog>());
         services.AddHostedService<DatabaseInitializer>();
         services.AddScoped<IMetricsRepository, MetricsRepository>();
         services.AddSingleton<IMetricsHistory, MetricsHistory>();

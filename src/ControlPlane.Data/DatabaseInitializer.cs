@@ -1,12 +1,14 @@
+using ControlPlane.Data.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace ControlPlane.Data;
 
-/// <summary>Creates the database on first start and applies pending migrations before the app serves requests.</summary>
-public sealed class DatabaseInitializer(IServiceScopeFactory scopes, ILogger<DatabaseInitializer> logger) : IHostedService
+/// <summary>Creates the database on first start, applies pending migrations and creates the first admin, before the app serves requests.</summary>
+public sealed class DatabaseInitializer(IServiceScopeFactory scopes, IOptions<BootstrapOptions> bootstrap, ILogger<DatabaseInitializer> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -14,6 +16,7 @@ public sealed class DatabaseInitializer(IServiceScopeFactory scopes, ILogger<Dat
         var db = scope.ServiceProvider.GetRequiredService<ControlPlaneDbContext>();
         await db.Database.MigrateAsync(cancellationToken);
         logger.LogInformation("Database ready ({Provider})", db.Database.ProviderName);
+        await scope.ServiceProvider.GetRequiredService<BootstrapAdmin>().EnsureAsync(bootstrap.Value, cancellationToken);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -3,12 +3,12 @@ using ControlPlane.Data.Metrics;
 
 namespace ControlPlane.Data.Tests;
 
-public class MetricsRepositoryTests : IClassFixture<SqliteDatabase>
+public abstract class MetricsRepositoryTests<TDatabase> : IClassFixture<TDatabase> where TDatabase : TestDatabase
 {
     private static readonly DateTimeOffset Start = new(2026, 11, 27, 12, 0, 0, TimeSpan.Zero);
-    private readonly SqliteDatabase _database;
+    private readonly TDatabase _database;
 
-    public MetricsRepositoryTests(SqliteDatabase database) => _database = database;
+    protected MetricsRepositoryTests(TDatabase database) => _database = database;
 
     [Fact]
     public async Task Readings_are_averaged_into_buckets_and_failures_summed()
@@ -51,3 +51,7 @@ public class MetricsRepositoryTests : IClassFixture<SqliteDatabase>
         Assert.Equal(2, Assert.Single(left).TasksRunning);
     }
 }
+
+public sealed class SqliteMetricsRepositoryTests(SqliteDatabase database) : MetricsRepositoryTests<SqliteDatabase>(database);
+
+public sealed class PostgresMetricsRepositoryTests(PostgresDatabase database) : MetricsRepositoryTests<PostgresDatabase>(database);

@@ -60,4 +60,62 @@ internal static class TestResources
         ContainerId: $"container-{service.Name}-{slot}",
         CreatedAt: Created,
         UpdatedAt: Created);
+
+    public static ClusterContainer Container(string name, string state = "running", string image = "registry/demo/app:1", string? nodeId = "id-node1",
+        ClusterService? service = null) => new(
+        Id: $"container-{name}",
+        Name: name,
+        Image: image,
+        State: state,
+        Status: state == "running" ? "Up 5 minutes" : "Exited (1) 2 minutes ago",
+        NodeId: nodeId,
+        ServiceId: service?.Id,
+        TaskId: service is null ? null : $"task-{name}",
+        Labels: Labels.Empty,
+        CreatedAt: Created);
+
+    public static ClusterImage Image(string id, string[]? tags = null, string[]? digests = null, string? nodeId = "id-node1", long size = 50L << 20) => new(
+        Id: id,
+        Tags: ValueList<string>.From(tags ?? []),
+        Digests: ValueList<string>.From(digests ?? []),
+        SizeBytes: size,
+        NodeId: nodeId,
+        CreatedAt: Created);
+
+    public static ClusterNetwork Network(string name, string driver = "overlay", bool @internal = false, bool attachable = false, bool ingress = false) => new(
+        Id: $"net-{name}",
+        Name: name,
+        Driver: driver,
+        Scope: driver == "overlay" ? "swarm" : "local",
+        Internal: @internal,
+        Attachable: attachable,
+        Ingress: ingress,
+        Labels: Labels.Empty,
+        CreatedAt: Created);
+
+    public static ClusterSecret Secret(string name, Labels? labels = null) => new(
+        Id: $"secret-{name}",
+        Name: name,
+        Labels: labels ?? Labels.Empty,
+        CreatedAt: Created,
+        UpdatedAt: Created);
+
+    public static ClusterConfig Config(string name, Labels? labels = null) => new(
+        Id: $"config-{name}",
+        Name: name,
+        Labels: labels ?? Labels.Empty,
+        CreatedAt: Created,
+        UpdatedAt: Created);
+
+    /// <summary>A service with the given secrets, configs and networks in its spec.</summary>
+    public static ClusterService Using(this ClusterService service, FileReference[]? secrets = null, FileReference[]? configs = null, string[]? networks = null) =>
+        service with
+        {
+            Details = service.Details with
+            {
+                Secrets = secrets is null ? service.Details.Secrets : ValueList<FileReference>.From(secrets),
+                Configs = configs is null ? service.Details.Configs : ValueList<FileReference>.From(configs),
+                Networks = networks is null ? service.Details.Networks : ValueList<string>.From(networks),
+            },
+        };
 }

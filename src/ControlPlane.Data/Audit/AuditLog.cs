@@ -1,0 +1,114 @@
+using ControlPlane.Core.Audit;
+using ControlPlane.Data.Entities;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ControlPlane.Data.Audit;
+
+/// <summary>
+/// The audit log in the database. Appends are serialized (in this process by a lock, across replicas
+/// by the database) so every record links to exactly the one before it.
+/// </summary>
+public sealed class AuditLog(IServiceScopeFactory scopes) : IAuditLog
+{
+    private readonly SemaphoreSlim _appendLock = new(1, 1);
+
+    public async Task<AuditRecord> AppendAsync(AuditEntry entry, CancellationToken cancellationToken = default)
+    {
+        await _appendLock.WaitAsync(cancellationToken);
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<ControlPlaneDbContext>();
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            if (db.Database.IsNpgsql())
+            {
+                // Several replicas append to one chain: take a transaction-scoped lock first.
+                await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_xact_lock(727274)", cancellationToken);
+            }
+            var last = await db.AuditLog.AsNoTracking().OrderByDescending(a => a.Id).Select(a => new { a.Id, a.Hash }).FirstOrDefaultAsync(cancellationToken);
+            var record = AuditRecord.Chain((last?.Id ?? 0) + 1, entry with { Time = Truncate(entry.Time) }, last?.Hash ?? AuditRecord.Genesis);
+            db.AuditLog.Add(ToRow(record));
+            await db.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            return record;
+        }
+        finally
+        {
+            _appendLock.Release();
+        }
+    }
+
+    /// <summary>Newest first, narrowed by the query.</summary>
+    public async Task<IReadOnlyList<AuditRecord>> QueryAsync(AuditQuery query, CancellationToken cancellationToken = default)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ControlPlaneDbContext>();
+        var rows = db.AuditLog.AsNoTracking();
+        if (query.Since is { } since)
+        {
+            var ms = since.ToUnixTimeMilliseconds();
+            rows = rows.Where(a => a.UnixMilliseconds >= ms);
+        }
+        if (!string.IsNullOrWhiteSpace(query.Actor))
+        {
+            rows = rows.Where(a => a.Actor == query.Actor);
+        }
+        if (!string.IsNullOrWhiteSpace(query.Action))
+        {
+            rows = rows.Where(a => a.Action.StartsWith(query.Action));
+        }
+        if (!string.IsNullOrWhiteSpace(query.Cluster))
+        {
+            rows = rows.Where(a => a.Target == query.Cluster || a.Target.StartsWith(query.Cluster + "/"));
+        }
+        var found = await rows.OrderByDescending(a => a.Id).Take(Math.Clamp(query.Limit, 1, 10_000)).ToListAsync(cancellationToken);
+        return found.Select(a => a.ToRecord()).ToList();
+    }
+
+    /// <summary>Walks the whole chain in id order; null when intact, else the first record that does not match.</summary>
+    public async Task<long?> FirstBrokenAsync(CancellationToken cancellationToken = default)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ControlPlaneDbContext>();
+        var previous = AuditRecord.Genesis;
+        const int page = 1000;
+        long after = 0;
+        while (true)
+        {
+            var rows = await db.AuditLog.AsNoTracking().Where(a => a.Id > after).OrderBy(a => a.Id).Take(page).ToListAsync(cancellationToken);
+            if (rows.Count == 0)
+            {
+                return null;
+            }
+            foreach (var record in rows.Select(r => r.ToRecord()))
+            {
+                // Ids are consecutive: a gap means a record was deleted.
+                if (record.Id != after + 1 || record.PreviousHash != previous || record.Hash != AuditRecord.ComputeHash(record.Id, record.Entry, record.PreviousHash))
+                {
+                    return record.Id;
+                }
+                previous = record.Hash;
+                after = record.Id;
+            }
+        }
+    }
+
+    /// <summary>Stored times have millisecond precision; hash what is stored.</summary>
+    private static DateTimeOffset Truncate(DateTimeOffset time) => DateTimeOffset.FromUnixTimeMilliseconds(time.ToUnixTimeMilliseconds());
+
+    private static AuditRow ToRow(AuditRecord record) => new()
+    {
+        Id = record.Id,
+        UnixMilliseconds = record.Entry.Time.ToUnixTimeMilliseconds(),
+        Actor = record.Entry.Actor,
+        Action = record.Entry.Action,
+        Target = record.Entry.Target,
+        Result = record.Entry.Result,
+        ClientAddress = record.Entry.ClientAddress,
+        Detail = record.Entry.Detail,
+        Diff = record.Entry.Diff,
+        PreviousHash = record.PreviousHash,
+        Hash = record.Hash,
+    };
+}

@@ -1,0 +1,139 @@
+using ControlPlane.Core.Audit;
+using ControlPlane.Core.Security;
+using ControlPlane.Data.Audit;
+using ControlPlane.Data.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+
+namespace ControlPlane.Data.Tests;
+
+public abstract class IdentityTests<TDatabase>(TDatabase database) : IClassFixture<TDatabase> where TDatabase : TestDatabase
+{
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 28, 10, 0, 0, TimeSpan.Zero));
+
+    private static string Unique(string prefix) => $"{prefix}{Guid.NewGuid():N}"[..20];
+
+    [Fact]
+    public async Task Five_wrong_passwords_lock_the_account_even_against_the_right_one_until_the_lockout_ends()
+    {
+        await using var db = database.CreateContext();
+        var accounts = new Accounts(db, _time);
+        var name = Unique("u");
+        await accounts.CreateAsync(name, "correct horse battery");
+
+        for (var i = 1; i < Accounts.MaxFailedSignIns; i++)
+        {
+            Assert.Equal(SignInOutcome.WrongCredentials, (await accounts.SignInAsync(name, "wrong password!!")).Outcome);
+        }
+        Assert.Equal(SignInOutcome.LockedOut, (await accounts.SignInAsync(name, "wrong password!!")).Outcome);
+        Assert.Equal(SignInOutcome.LockedOut, (await accounts.SignInAsync(name, "correct horse battery")).Outcome);
+
+        _time.Advance(Accounts.LockoutDuration + TimeSpan.FromSeconds(1));
+
+        var result = await accounts.SignInAsync(name, "correct horse battery");
+        Assert.Equal(SignInOutcome.Succeeded, result.Outcome);
+        Assert.Equal(name, result.User!.UserName);
+    }
+
+    [Fact]
+    public async Task Passwords_are_stored_only_as_hashes_and_bad_input_is_refused_with_a_reason()
+    {
+        await using var db = database.CreateContext();
+        var accounts = new Accounts(db, _time);
+        var name = Unique("h");
+        await accounts.CreateAsync(name, "a very secret passphrase");
+
+        var stored = await db.Users.AsNoTracking().SingleAsync(u => u.UserName == name);
+        Assert.DoesNotContain("a very secret passphrase", stored.PasswordHash);
+        Assert.Contains("at least 12", (await Assert.ThrowsAsync<ArgumentException>(() => accounts.CreateAsync(Unique("s"), "short"))).Message);
+        Assert.Contains("already exists", (await Assert.ThrowsAsync<ArgumentException>(() => accounts.CreateAsync(name, "another long password"))).Message);
+        Assert.Contains("letters, digits", (await Assert.ThrowsAsync<ArgumentException>(() => accounts.CreateAsync("bad name", "another long password"))).Message);
+        Assert.Equal(SignInOutcome.WrongCredentials, (await accounts.SignInAsync("nobody-" + name, "whatever password")).Outcome);
+    }
+
+    [Fact]
+    public async Task A_token_works_until_it_expires_or_is_revoked_and_only_its_hash_is_stored()
+    {
+        await using var db = database.CreateContext();
+        var user = await new Accounts(db, _time).CreateAsync(Unique("t"), "token owner password");
+        var tokens = new Tokens(db, _time);
+
+        var created = await tokens.CreateAsync(user.Id, "ci", expiresInDays: 1);
+        var other = await tokens.CreateAsync(user.Id, "backup", expiresInDays: 30);
+
+        Assert.StartsWith(Tokens.Prefix, created.Token);
+        Assert.Equal(user.Id, (await tokens.ValidateAsync(created.Token))?.User.Id);
+        Assert.DoesNotContain(await db.ApiTokens.AsNoTracking().ToListAsync(), t => t.TokenHash.Contains(created.Token[4..]));
+        Assert.Null(await tokens.ValidateAsync(created.Token + "x"));
+        Assert.Null(await tokens.ValidateAsync("not-a-token"));
+
+        _time.Advance(TimeSpan.FromDays(1));
+        Assert.Null(await tokens.ValidateAsync(created.Token));
+
+        Assert.NotNull(await tokens.ValidateAsync(other.Token));
+        Assert.True(await tokens.RevokeAsync(user.Id, other.Id));
+        Assert.Null(await tokens.ValidateAsync(other.Token));
+        Assert.False(await tokens.RevokeAsync(user.Id + 1000, other.Id));
+        await Assert.ThrowsAsync<ArgumentException>(() => tokens.CreateAsync(user.Id, "too long", expiresInDays: 1000));
+    }
+
+    [Fact]
+    public async Task Grants_are_listed_by_subject_and_removed_by_id()
+    {
+        await using var db = database.CreateContext();
+        var grants = new Grants(db, _time);
+        var alice = Unique("alice");
+
+        var onStack = await grants.AddAsync(alice, Role.Operator, AccessScope.OfStack("prod", "shop"), "admin");
+        await grants.AddAsync("group:ops", Role.Viewer, AccessScope.Everywhere, "admin");
+
+        var mine = await grants.ForSubjectsAsync([alice, "group:ops"]);
+        Assert.Equal(2, mine.Count);
+        Assert.Contains(mine, g => g.Role == Role.Operator && g.Scope == AccessScope.OfStack("prod", "shop"));
+        Assert.Equal(onStack.Id, (await grants.RemoveAsync(onStack.Id))?.Id);
+        Assert.Null(await grants.RemoveAsync(onStack.Id));
+        await Assert.ThrowsAsync<ArgumentException>(() => grants.AddAsync(alice, Role.Viewer, new AccessScope(null, "shop"), "admin"));
+    }
+
+    [Fact]
+    public async Task The_audit_chain_verifies_and_a_record_changed_in_the_database_is_found()
+    {
+        var log = new AuditLog(database.Services.GetRequiredService<IServiceScopeFactory>());
+        var records = new List<AuditRecord>();
+        for (var i = 0; i < 5; i++)
+        {
+            records.Add(await log.AppendAsync(new AuditEntry(_time.GetUtcNow(), "alice", "services.update", $"prod/shop/web{i}", AuditResult.Succeeded, "10.1.2.3")));
+        }
+        Assert.Null(await log.FirstBrokenAsync());
+        Assert.Equal(records[3].Hash, records[4].PreviousHash);
+
+        await using (var db = database.CreateContext())
+        {
+            // Tampering as someone with database access would: change a field in place.
+            await db.AuditLog.Where(a => a.Id == records[2].Id).ExecuteUpdateAsync(s => s.SetProperty(a => a.Result, AuditResult.Denied));
+        }
+
+        Assert.Equal(records[2].Id, await log.FirstBrokenAsync());
+        var found = await log.QueryAsync(new AuditQuery(Actor: "alice", Action: "services."));
+        Assert.Equal(records.Select(r => r.Id).Reverse(), found.Select(r => r.Id).Take(5));
+    }
+
+    [Fact]
+    public async Task Concurrent_appends_still_form_one_chain()
+    {
+        var log = new AuditLog(database.Services.GetRequiredService<IServiceScopeFactory>());
+        var before = (await log.QueryAsync(new AuditQuery(Limit: 1))).FirstOrDefault()?.Id ?? 0;
+
+        await Task.WhenAll(Enumerable.Range(0, 20).Select(i =>
+            log.AppendAsync(new AuditEntry(_time.GetUtcNow(), $"user{i}", "signin", "ControlPlane", AuditResult.Succeeded))));
+
+        var all = await log.QueryAsync(new AuditQuery(Limit: 10_000));
+        Assert.Equal(before + 20, all[0].Id);
+        Assert.Null(await log.FirstBrokenAsync());
+    }
+}
+
+public sealed class SqliteIdentityTests(SqliteDatabase database) : IdentityTests<SqliteDatabase>(database);
+
+public sealed class PostgresIdentityTests(PostgresDatabase database) : IdentityTests<PostgresDatabase>(database);
