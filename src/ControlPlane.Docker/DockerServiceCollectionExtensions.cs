@@ -1,6 +1,8 @@
+using ControlPlane.Core.Logs;
 using ControlPlane.Core.State;
 using ControlPlane.Docker.Configuration;
 using ControlPlane.Docker.Connection;
+using ControlPlane.Docker.Logs;
 using ControlPlane.Docker.Watching;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -24,6 +26,7 @@ public static class DockerServiceCollectionExtensions
         services.AddSingleton<EngineRequestCounter>();
         services.AddSingleton<ClusterRegistry>();
         services.AddHostedService<ClusterWatcherService>();
+        services.AddSingleton<ILogSource, DockerLogSource>();
         return services;
     }
 }

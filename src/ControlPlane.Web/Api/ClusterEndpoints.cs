@@ -17,6 +17,7 @@ public static class ClusterEndpoints
     {
         var api = app.MapGroup("/api");
         var clusters = api.MapGroup("/clusters").WithTags("Clusters");
+        api.MapLogEndpoints();
 
         clusters.MapGet("/", (ClusterStateStore store) => store.Clusters)
             .WithName("ListClusters");
