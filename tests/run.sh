@@ -16,6 +16,14 @@ if ! command -v dotnet >/dev/null 2>&1; then
   exit 1
 fi
 
+# The browser tests drive Debian's Chromium (Playwright cannot download its own browsers here).
+if [[ ! -x /usr/bin/chromium ]]; then
+  log "installing chromium for the browser tests"
+  if ! { DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } >&2; then
+    log "could not install chromium; the browser tests will fail"
+  fi
+fi
+
 if [[ "${KEEP_SWARM:-0}" != 1 ]]; then
   trap '"$swarm" down >&2 || log "swarm down failed"' EXIT
 fi

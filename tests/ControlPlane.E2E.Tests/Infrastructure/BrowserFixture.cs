@@ -1,0 +1,69 @@
+using Microsoft.Playwright;
+
+namespace ControlPlane.E2E.Tests.Infrastructure;
+
+/// <summary>
+/// One ControlPlane on a loopback port and one headless Chromium, started once for every browser test
+/// (both take seconds to start); each test opens its own isolated browser context through <see cref="OpenAsync"/>.
+/// </summary>
+public sealed class BrowserFixture : IAsyncLifetime
+{
+    /// <summary>Debian's Chromium: Playwright's own browser builds cannot be downloaded here (DESIGN §1).</summary>
+    public const string ChromiumPath = "/usr/bin/chromium";
+
+    private readonly KestrelAppFactory _app = new();
+    private IPlaywright? _playwright;
+    private IBrowser? _browser;
+
+    /// <summary>Where the app listens, e.g. <c>http://127.0.0.1:41234/</c>.</summary>
+    public Uri BaseAddress { get; private set; } = default!;
+
+    public async Task InitializeAsync()
+    {
+        if (!File.Exists(ChromiumPath))
+        {
+            throw new InvalidOperationException($"{ChromiumPath} is missing. Install Debian's Chromium (apt-get install -y chromium); tests/run.sh does.");
+        }
+        Assertions.SetDefaultExpectTimeout((float)AppPage.Timeout.TotalMilliseconds);
+        BaseAddress = _app.Start();
+        _playwright = await Playwright.CreateAsync();
+        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = ChromiumPath,
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+        });
+    }
+
+    /// <summary>A fresh browser context (no shared cookies or storage) with one page, loaded at <paramref name="path"/>.</summary>
+    public async Task<AppPage> OpenAsync(string path = "", ColorScheme colorScheme = ColorScheme.Light)
+    {
+        var context = await _browser!.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = BaseAddress.ToString(),
+            ViewportSize = new ViewportSize { Width = 1440, Height = 900 },
+            // The layout follows the system colour scheme on first render; pin it so screenshots are repeatable.
+            ColorScheme = colorScheme,
+        });
+        var page = await AppPage.CreateAsync(context);
+        await page.GotoAsync(path);
+        return page;
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_browser is not null)
+        {
+            await _browser.DisposeAsync();
+        }
+        _playwright?.Dispose();
+        await _app.DisposeAsync();
+    }
+}
+
+/// <summary>All browser tests share the one app and browser of <see cref="BrowserFixture"/>, and so run one after another.</summary>
+[CollectionDefinition(Name)]
+public sealed class BrowserCollection : ICollectionFixture<BrowserFixture>
+{
+    public const string Name = "browser";
+}
