@@ -71,6 +71,21 @@ public sealed class ClusterState
             : [];
 
     /// <summary>
+    /// The same state with only the objects <paramref name="keep"/> accepts, at the same version: what a
+    /// caller limited to some stacks may see. Derived replica counts are kept as the whole cluster has them.
+    /// </summary>
+    public ClusterState Where(Func<IClusterResource, bool> keep)
+    {
+        var byKind = _byKind.Select(items => items.Where(kv => keep(kv.Value)).ToImmutableDictionary()).ToArray();
+        var tasks = byKind[(int)ResourceKind.Task];
+        var index = _taskIdsByService
+            .Select(kv => KeyValuePair.Create(kv.Key, kv.Value with { Ids = kv.Value.Ids.Where(tasks.ContainsKey).ToImmutableHashSet() }))
+            .Where(kv => !kv.Value.Ids.IsEmpty)
+            .ToImmutableDictionary();
+        return new ClusterState(Version, Cluster, byKind, index);
+    }
+
+    /// <summary>
     /// The changes that make the objects of <paramref name="kind"/> within <paramref name="scope"/> equal to
     /// <paramref name="listed"/>: upserts for what is listed, deletes for what is held but not listed.
     /// </summary>

@@ -1,11 +1,15 @@
 using ControlPlane.Core.Model;
+using ControlPlane.Core.Security;
 using ControlPlane.Core.State;
+using ControlPlane.Web.Authorization;
 
 namespace ControlPlane.Web.Api;
 
 /// <summary>
 /// The read side of the public HTTP API (DESIGN §6): clusters and what the store knows of them,
 /// answered from memory as ControlPlane's own camelCase records; no request reaches an engine.
+/// Callers see what their grants reach: a Viewer of one stack gets that stack's services and tasks, and
+/// a 403 (audited) for anything cluster-wide.
 /// </summary>
 public static class ClusterEndpoints
 {
@@ -15,27 +19,34 @@ public static class ClusterEndpoints
     /// </summary>
     public static RouteGroupBuilder MapControlPlaneApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api");
+        var api = app.MapGroup("/api").RequireAuthorization();
         var clusters = api.MapGroup("/clusters").WithTags("Clusters");
         api.MapLogEndpoints();
+        api.MapIdentityEndpoints();
 
-        clusters.MapGet("/", (ClusterStateStore store) => store.Clusters)
+        clusters.MapGet("/", async (HttpContext http, ClusterStateStore store, AccessControl access) =>
+            {
+                var grants = await access.GrantsOfAsync(http.User, http.RequestAborted);
+                return store.Clusters.Where(c => ClusterVisibility.For(grants, c.Id).SeesAnything);
+            })
             .WithName("ListClusters");
 
         clusters.MapGet("/{cluster}/nodes", (string cluster, ClusterStateStore store) =>
-            WithState(store, cluster, s => Results.Ok(s.Nodes.OrderBy(n => n.Hostname))));
+            WithState(store, cluster, s => Results.Ok(s.Nodes.OrderBy(n => n.Hostname))))
+            .RequirePermission(Permissions.Clusters.Read, RouteTargets.Cluster);
 
-        clusters.MapGet("/{cluster}/services", (string cluster, ClusterStateStore store) =>
-            WithState(store, cluster, s => Results.Ok(s.Services.OrderBy(x => x.Name))));
+        clusters.MapGet("/{cluster}/services", (string cluster, HttpContext http) =>
+            WithVisibleState(http, cluster, s => Results.Ok(s.Services.OrderBy(x => x.Name))));
 
         clusters.MapGet("/{cluster}/services/{idOrName}", (string cluster, string idOrName, ClusterStateStore store) =>
             WithState(store, cluster, s => s.FindService(idOrName) is { } service
                 ? Results.Ok(service)
                 : Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Service not found",
-                    detail: $"Cluster '{cluster}' has no service with the id or name '{idOrName}'.")));
+                    detail: $"Cluster '{cluster}' has no service with the id or name '{idOrName}'.")))
+            .RequirePermission(Permissions.Clusters.Read, RouteTargets.Service);
 
-        clusters.MapGet("/{cluster}/tasks", (string cluster, string? service, string? node, ClusterStateStore store) =>
-            WithState(store, cluster, s => Results.Ok(s.Tasks
+        clusters.MapGet("/{cluster}/tasks", (string cluster, string? service, string? node, HttpContext http) =>
+            WithVisibleState(http, cluster, s => Results.Ok(s.Tasks
                 .Where(t => service is null || t.ServiceId == service || t.ServiceName == service)
                 .Where(t => node is null || t.NodeId == node)
                 .OrderBy(t => t.ServiceName).ThenBy(t => t.Slot).ThenByDescending(t => t.CreatedAt))));
@@ -46,6 +57,26 @@ public static class ClusterEndpoints
     private static IResult WithState(ClusterStateStore store, string clusterId, Func<ClusterState, IResult> answer) =>
         store.GetState(clusterId) is { } state
             ? answer(state)
-            : Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Cluster not found",
-                detail: $"No cluster has the id '{clusterId}'. GET /api/clusters lists them.");
+            : ClusterNotFound(clusterId);
+
+    /// <summary>Answers from the part of the cluster the caller may see; 403 (audited) when that is nothing.</summary>
+    private static async Task<IResult> WithVisibleState(HttpContext http, string clusterId, Func<ClusterState, IResult> answer)
+    {
+        var access = http.RequestServices.GetRequiredService<AccessControl>();
+        var visibility = await access.VisibilityAsync(http.User, clusterId, http.RequestAborted);
+        if (!visibility.SeesAnything)
+        {
+            await access.AuditRefusalAsync(Authentication.ControlPlaneClaims.Actor(http.User), Permissions.Clusters.Read, clusterId,
+                http.Connection.RemoteIpAddress?.ToString(), "no grant on this cluster or any of its stacks", http.RequestAborted);
+            return Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden",
+                detail: $"You have no grant on cluster '{clusterId}' or any of its stacks.");
+        }
+        return http.RequestServices.GetRequiredService<ClusterStateStore>().GetState(clusterId) is { } state
+            ? answer(visibility.Apply(state))
+            : ClusterNotFound(clusterId);
+    }
+
+    private static IResult ClusterNotFound(string clusterId) =>
+        Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Cluster not found",
+            detail: $"No cluster has the id '{clusterId}'. GET /api/clusters lists them.");
 }

@@ -1,8 +1,10 @@
 using System.Text;
 using System.Text.RegularExpressions;
 using ControlPlane.Core.Logs;
+using ControlPlane.Core.Security;
 using ControlPlane.Core.State;
 using ControlPlane.Docker.Connection;
+using ControlPlane.Web.Authorization;
 
 namespace ControlPlane.Web.Api;
 
@@ -24,6 +26,7 @@ public static partial class LogEndpoints
                 var target = LogTarget.Service(known?.Id ?? idOrName);
                 return DownloadAsync(store, source, time, cluster, target, known?.Name ?? idOrName, tail, timestamps, ct);
             })
+            .RequirePermission(Permissions.Services.ReadLogs, RouteTargets.Service)
             .WithName("DownloadServiceLogs")
             .Produces(StatusCodes.Status200OK, contentType: "text/plain");
 
@@ -33,6 +36,7 @@ public static partial class LogEndpoints
                 var known = LogTargets.Find(store.GetState(cluster), service: null, container: id);
                 return DownloadAsync(store, source, time, cluster, known!.Target, known.Label, tail, timestamps, ct);
             })
+            .RequirePermission(Permissions.Services.ReadLogs, RouteTargets.Container)
             .WithName("DownloadContainerLogs")
             .Produces(StatusCodes.Status200OK, contentType: "text/plain");
 

@@ -1,7 +1,9 @@
 using ControlPlane.Core.Channels;
+using ControlPlane.Core.Security;
 using ControlPlane.Core.State;
 using ControlPlane.Web.Components.Controls;
 using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Authorization;
 
 namespace ControlPlane.Web.Components;
 
@@ -23,11 +25,20 @@ public abstract class LiveClusterComponent : ComponentBase, IAsyncDisposable
 
     [Inject] protected TimeProvider Time { get; set; } = default!;
 
+    [CascadingParameter] private Task<AuthenticationState>? AuthenticationState { get; set; }
+
     /// <summary>The newest state of the selected cluster; null when no cluster is configured.</summary>
     protected ClusterState? State { get; private set; }
 
-    protected override void OnInitialized()
+    /// <summary>What of the selected cluster the user may see; pages hide what they may not do with <see cref="ClusterSelection.Allows"/>.</summary>
+    protected ClusterVisibility? Visibility { get; private set; }
+
+    protected override async Task OnInitializedAsync()
     {
+        if (AuthenticationState is not null)
+        {
+            await Selection.InitializeAsync((await AuthenticationState).User);
+        }
         Selection.Changed += OnSelectionChanged;
         Subscribe();
     }
@@ -47,12 +58,14 @@ public abstract class LiveClusterComponent : ComponentBase, IAsyncDisposable
             return;
         }
         var subscription = Store.Subscribe(clusterId);
-        State = subscription.Snapshot;
+        var visibility = Selection.Visibility(clusterId);
+        Visibility = visibility;
+        State = visibility.Apply(subscription.Snapshot);
         _subscription = new CancellationTokenSource();
-        _readLoop = ReadAsync(subscription, _subscription.Token);
+        _readLoop = ReadAsync(subscription, visibility, _subscription.Token);
     }
 
-    private async Task ReadAsync(ClusterSubscription subscription, CancellationToken cancellationToken)
+    private async Task ReadAsync(ClusterSubscription subscription, ClusterVisibility visibility, CancellationToken cancellationToken)
     {
         using (subscription)
         {
@@ -60,7 +73,7 @@ public abstract class LiveClusterComponent : ComponentBase, IAsyncDisposable
             {
                 await foreach (var batches in subscription.Batches.GetBatchesAsync(MinRenderInterval, Time, cancellationToken))
                 {
-                    State = batches[^1].State;
+                    State = visibility.Apply(batches[^1].State);
                     await InvokeAsync(StateHasChanged);
                 }
             }

@@ -1,0 +1,92 @@
+using System.Security.Claims;
+using ControlPlane.Core.Audit;
+using ControlPlane.Data.Identity;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Mvc;
+
+namespace ControlPlane.Web.Authentication;
+
+/// <summary>Sign-in and sign-out: JSON for the API (<c>POST /api/auth/login</c>) and a form post for the sign-in page.</summary>
+public static class AccountEndpoints
+{
+    /// <summary>The body of <c>POST /api/auth/login</c>.</summary>
+    public sealed record LoginRequest(string? Username, string? Password);
+
+    public static IEndpointRouteBuilder MapAccountEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/api/auth/login", async (LoginRequest request, HttpContext http) =>
+            await SignInAsync(http, request.Username, request.Password) is { } problem
+                ? Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Sign-in failed", detail: problem)
+                : Results.NoContent())
+            .AllowAnonymous()
+            .DisableAntiforgery() // A JSON body cannot be sent cross-site without CORS, which ControlPlane does not allow.
+            .WithTags("Account");
+
+        app.MapPost("/api/auth/logout", async (HttpContext http) =>
+        {
+            await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+            return Results.NoContent();
+        }).WithTags("Account");
+
+        // The sign-in page posts here (antiforgery-checked), then goes where the user wanted to go.
+        app.MapPost("/account/login", async ([FromForm] string? username, [FromForm] string? password, [FromForm] string? returnUrl, HttpContext http) =>
+        {
+            var target = SafeReturnUrl(returnUrl);
+            return await SignInAsync(http, username, password) is { } problem
+                ? Results.Redirect($"/account/login?error={Uri.EscapeDataString(problem)}&returnUrl={Uri.EscapeDataString(target)}&username={Uri.EscapeDataString(username ?? "")}")
+                : Results.LocalRedirect(target);
+        }).AllowAnonymous().ExcludeFromDescription();
+
+        app.MapPost("/account/logout", async (HttpContext http) =>
+        {
+            await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+            return Results.LocalRedirect("/account/login");
+        }).ExcludeFromDescription();
+
+        app.MapGet("/account/login/entra", (string? returnUrl) =>
+            Results.Challenge(new AuthenticationProperties { RedirectUri = SafeReturnUrl(returnUrl) }, [AuthenticationSetup.EntraScheme]))
+            .AllowAnonymous().ExcludeFromDescription();
+
+        return app;
+    }
+
+    /// <summary>Checks the password, signs in with a cookie, audits the attempt; returns what went wrong, or null.</summary>
+    private static async Task<string?> SignInAsync(HttpContext http, string? username, string? password)
+    {
+        var accounts = http.RequestServices.GetRequiredService<Accounts>();
+        var audit = http.RequestServices.GetRequiredService<IAuditLog>();
+        var time = http.RequestServices.GetRequiredService<TimeProvider>();
+        var name = (username ?? "").Trim();
+        var client = http.Connection.RemoteIpAddress?.ToString();
+        if (name.Length == 0 || string.IsNullOrEmpty(password))
+        {
+            return "Enter a user name and a password.";
+        }
+
+        var result = await accounts.SignInAsync(name, password, http.RequestAborted);
+        var (outcome, problem) = result.Outcome switch
+        {
+            SignInOutcome.Succeeded => (AuditResult.Succeeded, (string?)null),
+            SignInOutcome.LockedOut => (AuditResult.Denied, $"The account is locked after too many failed attempts; try again after {result.LockedUntil:HH:mm} UTC."),
+            _ => (AuditResult.Failed, "The user name or the password is wrong."),
+        };
+        // The password never reaches the audit log; the user name does, even when it does not exist.
+        await audit.AppendAsync(new AuditEntry(time.GetUtcNow(), name, "signin", "ControlPlane", outcome, client,
+            result.Outcome == SignInOutcome.Succeeded ? "local account" : result.Outcome.ToString()), http.RequestAborted);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var identity = new ClaimsIdentity(
+            [new Claim(ClaimTypes.Name, result.User!.UserName), new Claim(ClaimTypes.NameIdentifier, result.User.Id.ToString())],
+            CookieAuthenticationDefaults.AuthenticationScheme);
+        await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, new ClaimsPrincipal(identity));
+        return null;
+    }
+
+    /// <summary>Only local paths: a crafted returnUrl must not send a user elsewhere after signing in.</summary>
+    private static string SafeReturnUrl(string? returnUrl) =>
+        !string.IsNullOrEmpty(returnUrl) && returnUrl.StartsWith('/') && !returnUrl.StartsWith("//") && !returnUrl.StartsWith("/\\") ? returnUrl : "/";
+}

@@ -1,0 +1,97 @@
+using ControlPlane.Web.Authorization;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Authentication.OpenIdConnect;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.Identity.Web;
+
+namespace ControlPlane.Web.Authentication;
+
+/// <summary>
+/// Who may call ControlPlane: local accounts (cookie), API tokens (<c>Bearer cpt_…</c>), and, when an
+/// <c>AzureAd</c> section is configured, Microsoft Entra ID (OpenID Connect for the UI, bearer JWTs for the API).
+/// One policy scheme picks the right one per request.
+/// </summary>
+public static class AuthenticationSetup
+{
+    public const string Selector = "ControlPlane";
+    public const string EntraScheme = "Entra";
+    public const string EntraBearerScheme = "EntraBearer";
+    public const string AzureAdSection = "AzureAd";
+
+    public static bool IsEntraConfigured(IConfiguration configuration) =>
+        !string.IsNullOrWhiteSpace(configuration[$"{AzureAdSection}:ClientId"]);
+
+    public static IServiceCollection AddControlPlaneAuthentication(this IServiceCollection services, IConfiguration configuration)
+    {
+        var entra = IsEntraConfigured(configuration);
+        var authentication = services.AddAuthentication(options =>
+            {
+                options.DefaultScheme = Selector;
+                options.DefaultChallengeScheme = Selector;
+                options.DefaultSignInScheme = CookieAuthenticationDefaults.AuthenticationScheme;
+            })
+            .AddPolicyScheme(Selector, "ControlPlane", options => options.ForwardDefaultSelector = context =>
+                ApiTokenAuthenticationHandler.TokenOf(context.Request) is not null ? ApiTokenAuthenticationHandler.SchemeName
+                : entra && context.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.Ordinal) ? EntraBearerScheme
+                : CookieAuthenticationDefaults.AuthenticationScheme)
+            .AddCookie(options =>
+            {
+                options.Cookie.Name = "ControlPlane.Auth";
+                options.Cookie.HttpOnly = true;
+                // Lax, not Strict: Entra's sign-in comes back as a cross-site form post.
+                options.Cookie.SameSite = SameSiteMode.Lax;
+                options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                options.ExpireTimeSpan = TimeSpan.FromHours(8);
+                options.SlidingExpiration = true;
+                options.LoginPath = "/account/login";
+                options.AccessDeniedPath = "/account/denied";
+                // The API and the hub answer 401/403; only pages redirect to the sign-in page.
+                options.Events.OnRedirectToLogin = context => RedirectOrStatus(context, StatusCodes.Status401Unauthorized);
+                options.Events.OnRedirectToAccessDenied = context => RedirectOrStatus(context, StatusCodes.Status403Forbidden);
+            })
+            .AddScheme<AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, null);
+
+        if (entra)
+        {
+            var section = configuration.GetSection(AzureAdSection);
+            authentication.AddMicrosoftIdentityWebApp(section, openIdConnectScheme: EntraScheme, cookieScheme: null);
+            authentication.AddMicrosoftIdentityWebApi(section, jwtBearerScheme: EntraBearerScheme);
+            services.PostConfigure<OpenIdConnectOptions>(EntraScheme, options =>
+            {
+                options.SignInScheme = CookieAuthenticationDefaults.AuthenticationScheme;
+                options.RequireHttpsMetadata = !IsLoopbackHttp(options.Authority);
+            });
+            services.PostConfigure<JwtBearerOptions>(EntraBearerScheme, options =>
+                options.RequireHttpsMetadata = !IsLoopbackHttp(options.Authority));
+        }
+
+        services.AddAuthorization(options =>
+        {
+            // Everything needs a signed-in caller unless it says otherwise ([AllowAnonymous]: sign-in, health, static files).
+            options.FallbackPolicy = new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build();
+        });
+        services.AddCascadingAuthenticationState();
+        services.AddSingleton<AccessControl>();
+        services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, AuditingAuthorizationResultHandler>();
+        return services;
+    }
+
+    private static Task RedirectOrStatus(RedirectContext<CookieAuthenticationOptions> context, int status)
+    {
+        if (AuditingAuthorizationResultHandler.IsApiOrHub(context.Request.Path))
+        {
+            context.Response.StatusCode = status;
+        }
+        else
+        {
+            context.Response.Redirect(context.RedirectUri);
+        }
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Plain-http metadata is accepted only from a local authority (the tests' stand-in for Entra), never from the network.</summary>
+    private static bool IsLoopbackHttp(string? authority) =>
+        Uri.TryCreate(authority, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttp && uri.IsLoopback;
+}

@@ -1,0 +1,31 @@
+using System.Security.Claims;
+
+namespace ControlPlane.Web.Authentication;
+
+/// <summary>How ControlPlane reads who the caller is, whatever signed them in.</summary>
+public static class ControlPlaneClaims
+{
+    /// <summary>Set on principals signed in with an API token: the token's name, so the audit log says which token acted.</summary>
+    public const string TokenName = "controlplane:token";
+
+    /// <summary>Entra's group object ids (emitted when the app registration asks for group claims).</summary>
+    public const string Group = "groups";
+
+    /// <summary>Entra app roles.</summary>
+    public const string AppRole = "roles";
+
+    public static string UserName(this ClaimsPrincipal principal) =>
+        principal.FindFirstValue("preferred_username") ?? principal.Identity?.Name ?? principal.FindFirstValue(ClaimTypes.NameIdentifier) ?? "anonymous";
+
+    /// <summary>How the audit log names the caller: "alice", or "alice (token ci-deploy)".</summary>
+    public static string Actor(this ClaimsPrincipal principal) =>
+        principal.Identity?.IsAuthenticated != true ? "anonymous"
+        : principal.FindFirstValue(TokenName) is { } token ? $"{principal.UserName()} (token {token})"
+        : principal.UserName();
+
+    public static IEnumerable<string> Groups(this ClaimsPrincipal principal) =>
+        principal.FindAll(Group).Select(c => c.Value);
+
+    public static IEnumerable<string> AppRoles(this ClaimsPrincipal principal) =>
+        principal.FindAll(AppRole).Concat(principal.FindAll(ClaimTypes.Role)).Select(c => c.Value).Distinct();
+}

@@ -1,0 +1,26 @@
+using ControlPlane.Web.Authentication;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Authorization.Policy;
+
+namespace ControlPlane.Web.Authorization;
+
+/// <summary>
+/// Puts every request the authorization middleware refuses into the audit log (anonymous API calls
+/// included), then answers as usual: 401/403 for the API and the hub, a redirect to sign-in for pages.
+/// </summary>
+public sealed class AuditingAuthorizationResultHandler(AccessControl access) : IAuthorizationMiddlewareResultHandler
+{
+    private readonly AuthorizationMiddlewareResultHandler _default = new();
+
+    public async Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult authorizeResult)
+    {
+        if ((authorizeResult.Challenged || authorizeResult.Forbidden) && IsApiOrHub(context.Request.Path))
+        {
+            await access.AuditRefusalAsync(context.User.Actor(), $"{context.Request.Method} {context.Request.Path}", "ControlPlane",
+                context.Connection.RemoteIpAddress?.ToString(), authorizeResult.Challenged ? "not signed in" : "refused by policy", context.RequestAborted);
+        }
+        await _default.HandleAsync(next, context, policy, authorizeResult);
+    }
+
+    public static bool IsApiOrHub(PathString path) => path.StartsWithSegments("/api") || path.StartsWithSegments("/hubs");
+}
