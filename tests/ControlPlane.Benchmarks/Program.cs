@@ -17,6 +17,10 @@
 // Every service it creates is named bench-<run>-<i> and removed at the end, also on failure or Ctrl+C.
 // Exit codes: 0 goal met; 1 goal missed or observations timed out; 2 bad arguments, DOCKER_HOST
 // missing or the swarm unreachable.
+//
+// A second mode measures what subscribers of the public hub cost (SubscriptionBenchmark.cs):
+//   dotnet run -c Release --project tests/ControlPlane.Benchmarks -- --mode subscriptions --subscribers 1,50,200
+// --mode latency (the default) is the benchmark in this file.
 
 using System.Diagnostics;
 using System.Globalization;
@@ -30,6 +34,18 @@ using ControlPlane.Docker.Watching;
 using Docker.DotNet;
 using Docker.DotNet.Models;
 using Microsoft.Extensions.Logging;
+
+switch (ModeOf(ref args))
+{
+    case "latency":
+        break;
+    case "subscriptions":
+        return await SubscriptionBenchmark.RunAsync(args);
+    case HubClientsProcess.Mode:
+        return await HubClientsProcess.RunClientsAsync(args);
+    case var unknown:
+        return Fail($"unknown --mode '{unknown}'; use latency (the default) or subscriptions.");
+}
 
 const double GoalMs = 50;
 const string RoundLabel = "bench.round";
@@ -356,6 +372,19 @@ async Task CleanUpAsync()
     Console.WriteLine(failed == 0
         ? $"Removed {ids.Count} {prefix}* service(s)."
         : $"Cleanup left {failed} {prefix}* service(s); remove them with: docker service ls -q --filter name={prefix} | xargs docker service rm");
+}
+
+/// Takes "--mode X" out of the arguments; "latency" when absent.
+static string ModeOf(ref string[] arguments)
+{
+    var at = Array.IndexOf(arguments, "--mode");
+    if (at < 0 || at + 1 >= arguments.Length)
+    {
+        return at < 0 ? "latency" : "";
+    }
+    var mode = arguments[at + 1];
+    arguments = [.. arguments[..at], .. arguments[(at + 2)..]];
+    return mode;
 }
 
 static int Fail(string message)

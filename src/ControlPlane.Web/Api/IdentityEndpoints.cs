@@ -1,14 +1,13 @@
-using System.Security.Claims;
 using ControlPlane.Core.Audit;
 using ControlPlane.Core.Security;
-using ControlPlane.Data.Audit;
-using ControlPlane.Data.Identity;
-using ControlPlane.Web.Authentication;
 using ControlPlane.Web.Authorization;
 
 namespace ControlPlane.Web.Api;
 
-/// <summary>Users, grants, API tokens and the audit log (issue 4's contract additions to DESIGN §6).</summary>
+/// <summary>
+/// Users, grants, API tokens and the audit log over HTTP (issue 4's additions to DESIGN §6). The work,
+/// checks and audit records are <see cref="IdentityAdministration"/>'s; this maps them to HTTP.
+/// </summary>
 public static class IdentityEndpoints
 {
     public sealed record CreateUserRequest(string? Username, string? Password, Role? Role);
@@ -32,142 +31,61 @@ public static class IdentityEndpoints
 
     public static RouteGroupBuilder MapIdentityEndpoints(this RouteGroupBuilder api)
     {
-        var users = api.MapGroup("/users").WithTags("Users").RequirePermission(Permissions.Users.Manage, RouteTargets.Global);
-        users.MapGet("/", async (Accounts accounts, Grants grants, CancellationToken ct) =>
-        {
-            var all = await grants.ListAsync(ct);
-            return (await accounts.ListAsync(ct)).Select(u => new UserResponse(u.Id, u.UserName, u.CreatedAt, u.LockedUntil,
-                all.Where(g => g.Subject == u.UserName).Select(ToResponse).ToList()));
-        });
-        users.MapPost("/", async (CreateUserRequest request, HttpContext http, Accounts accounts, Grants grants, CancellationToken ct) =>
-        {
-            var name = request.Username?.Trim() ?? "";
-            try
-            {
-                var user = await accounts.CreateAsync(name, request.Password ?? "", ct);
-                var given = request.Role is { } role ? [ToResponse(await grants.AddAsync(user.UserName, role, AccessScope.Everywhere, http.User.Actor(), ct))] : new List<GrantResponse>();
-                await AuditAsync(http, "users.create", $"user {user.UserName}", AuditResult.Succeeded, request.Role is { } r ? $"with {r} on all clusters" : "without grants");
-                return Results.Created($"/api/users/{user.Id}", new UserResponse(user.Id, user.UserName, user.CreatedAt, null, given));
-            }
-            catch (ArgumentException ex)
-            {
-                await AuditAsync(http, "users.create", $"user {name}", AuditResult.Failed, ex.Message);
-                return BadRequest("The user was not created", ex.Message);
-            }
-        });
+        api.MapGet("/users", async (HttpContext http, IdentityAdministration admin) =>
+            Answer(await admin.ListUsersAsync(Caller(http), http.RequestAborted), users => Results.Ok(users.Select(ToResponse)))).WithTags("Users");
+        api.MapPost("/users", async (CreateUserRequest request, HttpContext http, IdentityAdministration admin) =>
+            Answer(await admin.CreateUserAsync(Caller(http), request.Username, request.Password, request.Role, http.RequestAborted),
+                user => Results.Created($"/api/users/{user.Id}", ToResponse(user)), "The user was not created")).WithTags("Users");
 
-        var grantsApi = api.MapGroup("/grants").WithTags("Grants").RequirePermission(Permissions.Grants.Manage, RouteTargets.Global);
-        grantsApi.MapGet("/", async (Grants grants, CancellationToken ct) => (await grants.ListAsync(ct)).Select(ToResponse));
-        grantsApi.MapPost("/", async (CreateGrantRequest request, HttpContext http, Grants grants, Data.Identity.Accounts accounts, CancellationToken ct) =>
-        {
-            var scope = new AccessScope(Blank(request.Scope?.Cluster), Blank(request.Scope?.Stack));
-            var subject = request.Subject?.Trim() ?? "";
-            var problem = request.Role is null ? "role is required: Viewer, Operator, SecretsAdmin or Admin."
-                : subject.Length == 0 ? "subject is required: a user name, or group:<Entra group object id>."
-                : !subject.StartsWith("group:", StringComparison.Ordinal) && await accounts.FindAsync(subject, ct) is null ? $"There is no user named '{subject}'."
-                : !scope.IsValid ? "A stack scope needs its cluster: give scope.cluster as well as scope.stack."
-                : null;
-            if (problem is not null)
-            {
-                await AuditAsync(http, "grants.create", subject, AuditResult.Failed, problem);
-                return BadRequest("The grant was not created", problem);
-            }
-            var grant = await grants.AddAsync(subject, request.Role!.Value, scope, http.User.Actor(), ct);
-            await AuditAsync(http, "grants.create", subject, AuditResult.Succeeded, $"{grant.Role} on {grant.Scope}");
-            return Results.Created($"/api/grants/{grant.Id}", ToResponse(grant));
-        });
-        grantsApi.MapDelete("/{id:long}", async (long id, HttpContext http, Grants grants, CancellationToken ct) =>
-        {
-            if (await grants.RemoveAsync(id, ct) is not { } removed)
-            {
-                return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Grant not found", detail: $"There is no grant {id}.");
-            }
-            await AuditAsync(http, "grants.delete", removed.Subject, AuditResult.Succeeded, $"{removed.Role} on {removed.Scope}");
-            return Results.NoContent();
-        });
+        api.MapGet("/grants", async (HttpContext http, IdentityAdministration admin) =>
+            Answer(await admin.ListGrantsAsync(Caller(http), http.RequestAborted), grants => Results.Ok(grants.Select(ToResponse)))).WithTags("Grants");
+        api.MapPost("/grants", async (CreateGrantRequest request, HttpContext http, IdentityAdministration admin) =>
+            Answer(await admin.AddGrantAsync(Caller(http), request.Subject, request.Role, request.Scope?.Cluster, request.Scope?.Stack, http.RequestAborted),
+                grant => Results.Created($"/api/grants/{grant.Id}", ToResponse(grant)), "The grant was not created")).WithTags("Grants");
+        api.MapDelete("/grants/{id:long}", async (long id, HttpContext http, IdentityAdministration admin) =>
+            Answer(await admin.RemoveGrantAsync(Caller(http), id, http.RequestAborted), _ => Results.NoContent())).WithTags("Grants");
 
-        // Tokens and passwords belong to the caller: any signed-in user manages their own.
-        var tokens = api.MapGroup("/tokens").WithTags("Tokens");
-        tokens.MapGet("/", async (HttpContext http, Tokens store, CancellationToken ct) =>
-            UserId(http.User) is { } id ? Results.Ok((await store.ListAsync(id, ct)).Select(ToResponse)) : LocalAccountsOnly());
-        tokens.MapPost("/", async (CreateTokenRequest request, HttpContext http, Tokens store, CancellationToken ct) =>
-        {
-            if (UserId(http.User) is not { } id)
-            {
-                return LocalAccountsOnly();
-            }
-            try
-            {
-                var created = await store.CreateAsync(id, request.Name ?? "", request.ExpiresInDays ?? 90, ct);
-                await AuditAsync(http, "tokens.create", $"token {request.Name}", AuditResult.Succeeded, $"expires {created.ExpiresAt:yyyy-MM-dd}");
+        // Tokens and passwords belong to the caller: any signed-in local user manages their own.
+        api.MapGet("/tokens", async (HttpContext http, IdentityAdministration admin) =>
+            Answer(await admin.ListTokensAsync(Caller(http), http.RequestAborted), tokens => Results.Ok(tokens.Select(t =>
+                new TokenResponse(t.Id, t.Name, t.Prefix, t.CreatedAt, t.ExpiresAt, t.RevokedAt, t.LastUsedAt))))).WithTags("Tokens");
+        api.MapPost("/tokens", async (CreateTokenRequest request, HttpContext http, IdentityAdministration admin) =>
+            Answer(await admin.CreateTokenAsync(Caller(http), request.Name, request.ExpiresInDays, http.RequestAborted),
                 // The only answer that ever holds the token.
-                return Results.Created($"/api/tokens/{created.Id}", new { id = created.Id, token = created.Token, expiresAt = created.ExpiresAt });
-            }
-            catch (ArgumentException ex)
-            {
-                return BadRequest("The token was not created", ex.Message);
-            }
-        });
-        tokens.MapDelete("/{id:long}", async (long id, HttpContext http, Tokens store, CancellationToken ct) =>
-        {
-            if (UserId(http.User) is not { } user)
-            {
-                return LocalAccountsOnly();
-            }
-            if (!await store.RevokeAsync(user, id, ct))
-            {
-                return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Token not found", detail: $"You have no token {id}.");
-            }
-            await AuditAsync(http, "tokens.revoke", $"token {id}", AuditResult.Succeeded, null);
-            return Results.NoContent();
-        });
+                created => Results.Created($"/api/tokens/{created.Id}", new { id = created.Id, token = created.Token, expiresAt = created.ExpiresAt }),
+                "The token was not created")).WithTags("Tokens");
+        api.MapDelete("/tokens/{id:long}", async (long id, HttpContext http, IdentityAdministration admin) =>
+            Answer(await admin.RevokeTokenAsync(Caller(http), id, http.RequestAborted), _ => Results.NoContent())).WithTags("Tokens");
 
-        api.MapPost("/account/password", async (ChangePasswordRequest request, HttpContext http, Data.Identity.Accounts accounts, CancellationToken ct) =>
-        {
-            if (UserId(http.User) is null)
-            {
-                return LocalAccountsOnly();
-            }
-            var problem = await accounts.ChangePasswordAsync(http.User.UserName(), request.CurrentPassword ?? "", request.NewPassword ?? "", ct);
-            await AuditAsync(http, "account.password", $"user {http.User.UserName()}", problem is null ? AuditResult.Succeeded : AuditResult.Failed, problem);
-            return problem is null ? Results.NoContent() : BadRequest("The password was not changed", problem);
-        }).WithTags("Account");
+        api.MapPost("/account/password", async (ChangePasswordRequest request, HttpContext http, IdentityAdministration admin) =>
+            Answer(await admin.ChangePasswordAsync(Caller(http), request.CurrentPassword, request.NewPassword, http.RequestAborted),
+                _ => Results.NoContent(), "The password was not changed")).WithTags("Account");
 
-        var audit = api.MapGroup("/audit").WithTags("Audit").RequirePermission(Permissions.Audit.Read, RouteTargets.Global);
-        audit.MapGet("/", async (DateTimeOffset? since, string? actor, string? action, string? cluster, int? limit, AuditLog log, CancellationToken ct) =>
-            (await log.QueryAsync(new AuditQuery(since, actor, action, cluster, limit ?? 1000), ct)).Select(ToResponse));
-        audit.MapGet("/verify", async (AuditLog log, CancellationToken ct) =>
-        {
-            var broken = await log.FirstBrokenAsync(ct);
-            return new { ok = broken is null, firstBadId = broken };
-        });
+        api.MapGet("/audit", async (DateTimeOffset? since, string? actor, string? action, string? cluster, int? limit, HttpContext http, IdentityAdministration admin) =>
+            Answer(await admin.QueryAuditAsync(Caller(http), new AuditQuery(since, actor, action, cluster, limit ?? 1000), http.RequestAborted),
+                records => Results.Ok(records.Select(ToResponse)))).WithTags("Audit");
+        api.MapGet("/audit/verify", async (HttpContext http, IdentityAdministration admin) =>
+            Answer(await admin.VerifyAuditAsync(Caller(http), http.RequestAborted), broken => Results.Ok(new { ok = broken is null, firstBadId = broken }))).WithTags("Audit");
 
         return api;
     }
 
-    /// <summary>Records a change (or a failed attempt at one) made through the API, as the caller.</summary>
-    private static Task AuditAsync(HttpContext http, string action, string target, AuditResult result, string? detail) =>
-        http.RequestServices.GetRequiredService<IAuditLog>().AppendAsync(new AuditEntry(
-            http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow(), http.User.Actor(), action, target, result,
-            http.Connection.RemoteIpAddress?.ToString(), detail), http.RequestAborted);
+    private static IdentityAdministration.Caller Caller(HttpContext http) => new(http.User, http.Connection.RemoteIpAddress?.ToString());
 
-    /// <summary>The local account id of the caller; Entra users have none (their tokens and passwords live in Entra).</summary>
-    private static long? UserId(ClaimsPrincipal user) =>
-        long.TryParse(user.FindFirstValue(ClaimTypes.NameIdentifier), out var id) && user.FindFirstValue("tid") is null ? id : null;
-
-    private static IResult LocalAccountsOnly() =>
-        Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Local accounts only",
-            detail: "API tokens and passwords here belong to local accounts; Entra ID users sign in with Entra's own tokens.");
-
-    private static IResult BadRequest(string title, string detail) => Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: title, detail: detail);
-
-    private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+    private static IResult Answer<T>(Outcome<T> outcome, Func<T, IResult> success, string failureTitle = "Request refused") =>
+        outcome switch
+        {
+            { Succeeded: true } => success(outcome.Value!),
+            { Forbidden: true } => Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: outcome.Problem),
+            { NotFound: true } => Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: outcome.Problem),
+            _ => Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: failureTitle, detail: outcome.Problem),
+        };
 
     private static GrantResponse ToResponse(Grant grant) =>
         new(grant.Id, grant.Subject, grant.Role, new ScopeRequest(grant.Scope.Cluster, grant.Scope.Stack), $"{grant.Role} on {grant.Scope}");
 
-    private static TokenResponse ToResponse(Data.Entities.ApiToken token) =>
-        new(token.Id, token.Name, token.Prefix, token.CreatedAt, token.ExpiresAt, token.RevokedAt, token.LastUsedAt);
+    private static UserResponse ToResponse(UserSummary user) =>
+        new(user.Id, user.UserName, user.CreatedAt, user.LockedUntil, user.Grants.Select(ToResponse).ToList());
 
     private static AuditResponse ToResponse(AuditRecord record) =>
         new(record.Id, record.Entry.Time, record.Entry.Actor, record.Entry.Action, record.Entry.Target, record.Entry.Result,

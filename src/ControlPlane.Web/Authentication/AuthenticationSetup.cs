@@ -74,6 +74,8 @@ public static class AuthenticationSetup
         });
         services.AddCascadingAuthenticationState();
         services.AddSingleton<AccessControl>();
+        services.AddSingleton<IGrantSource>(sp => sp.GetRequiredService<AccessControl>());
+        services.AddSingleton<IdentityAdministration>();
         services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, AuditingAuthorizationResultHandler>();
         return services;
     }

@@ -10,7 +10,7 @@ namespace ControlPlane.Web.Authorization;
 /// The server's one guard: what grants a caller holds, whether they may do something to a target, and
 /// an audit record for every refusal. Pages, API endpoints and the hub all ask here.
 /// </summary>
-public sealed class AccessControl(IServiceScopeFactory scopes, IAuditLog audit, TimeProvider time, ILogger<AccessControl> logger)
+public sealed class AccessControl(IServiceScopeFactory scopes, IAuditLog audit, TimeProvider time, ILogger<AccessControl> logger) : IGrantSource
 {
     /// <summary>The caller's grants: their user's, their Entra groups', and those their Entra app roles imply.</summary>
     public async Task<IReadOnlyList<Grant>> GrantsOfAsync(ClaimsPrincipal user, CancellationToken ct = default)
@@ -59,4 +59,10 @@ public sealed class AccessControl(IServiceScopeFactory scopes, IAuditLog audit, 
             logger.LogError(ex, "Could not audit a refused {Action} by {Actor}", action, actor);
         }
     }
+}
+
+/// <summary>Where a caller's grants come from (the database and Entra claims, in the app).</summary>
+public interface IGrantSource
+{
+    Task<IReadOnlyList<Grant>> GrantsOfAsync(ClaimsPrincipal user, CancellationToken ct = default);
 }

@@ -1,8 +1,10 @@
 using ControlPlane.Data;
 using ControlPlane.Docker;
 using ControlPlane.Web.Api;
+using ControlPlane.Web.Authentication;
 using ControlPlane.Web.Components;
 using ControlPlane.Web.Components.Controls;
+using ControlPlane.Web.Hubs;
 using MudBlazor.Services;
 
 namespace ControlPlane.Web.Hosting;
@@ -24,10 +26,13 @@ public static class ControlPlaneWebApplication
     {
         services.AddControlPlaneClusters(configuration);
         services.AddControlPlaneData(configuration);
+        services.AddControlPlaneAuthentication(configuration);
         services.AddProblemDetails();
         services.AddOpenApi();
         services.ConfigureHttpJsonOptions(json =>
             json.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase)));
+        services.AddSignalR().AddJsonProtocol(json =>
+            json.PayloadSerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase)));
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
         services.AddScoped<ClusterSelection>();
@@ -40,13 +45,19 @@ public static class ControlPlaneWebApplication
         {
             app.UseExceptionHandler("/error", createScopeForErrors: true);
         }
+        app.UseSecurityHeaders();
         app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.UseAntiforgery();
 
-        app.MapStaticAssets();
-        app.MapOpenApi();
+        // Static files, health, the API description and sign-in are open; everything else needs a signed-in caller.
+        app.MapStaticAssets().AllowAnonymous();
+        app.MapOpenApi().AllowAnonymous();
         app.MapHealthEndpoints();
+        app.MapAccountEndpoints();
         app.MapControlPlaneApi();
+        app.MapHub<ClusterHub>("/hubs/cluster");
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

@@ -14,7 +14,7 @@ public sealed class SwarmApiTests(SwarmAppFactory factory) : IClassFixture<Swarm
     private static readonly TimeSpan SyncTimeout = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan ConvergeTimeout = TimeSpan.FromSeconds(120);
 
-    private readonly HttpClient _client = factory.CreateClient();
+    private readonly HttpClient _client = factory.CreateAdminClient();
 
     [Fact]
     public async Task Healthz_answers_200_at_once()

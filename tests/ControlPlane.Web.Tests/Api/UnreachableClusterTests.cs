@@ -9,7 +9,7 @@ public sealed class UnreachableClusterTests(UnreachableAppFactory factory) : ICl
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
-    private readonly HttpClient _client = factory.CreateClient();
+    private readonly HttpClient _client = factory.CreateAdminClient();
 
     [Fact]
     public async Task The_overview_page_is_served()

@@ -5,6 +5,7 @@ using Bunit;
 using ControlPlane.Core.Metrics;
 using ControlPlane.Core.Model;
 using ControlPlane.Core.State;
+using ControlPlane.Web.Authorization;
 using ControlPlane.Web.Components.Controls;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor.Services;
@@ -27,13 +28,18 @@ public abstract partial class LiveComponentTestContext : BunitContext, IAsyncLif
         JSInterop.Mode = JSRuntimeMode.Loose;
         Services.AddMudServices();
         Services.AddSingleton(Store);
+        Services.AddSingleton<IGrantSource>(Grants);
         Services.AddSingleton<ClusterSelection>();
+        AddAuthorization().SetAuthorized("tester");
         Services.AddSingleton(TimeProvider.System);
         Services.AddSingleton<IMetricsHistory>(History);
         Store.Register(ClusterInfo.Initial(ClusterId, ClusterId));
     }
 
     protected ClusterStateStore Store { get; } = new();
+
+    /// <summary>The tester's grants: Admin on all clusters unless a test narrows them.</summary>
+    protected FakeGrantSource Grants { get; } = new();
 
     /// <summary>The chart history pages read; empty unless a test fills it.</summary>
     protected FakeMetricsHistory History { get; } = new();

@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Data.Sqlite;
@@ -11,6 +12,11 @@ namespace ControlPlane.Web.Tests.Infrastructure;
 /// </summary>
 public class ControlPlaneAppFactory(IReadOnlyDictionary<string, string?> settings) : WebApplicationFactory<Program>
 {
+    /// <summary>The first admin every test host creates on its empty database (Admin on all clusters).</summary>
+    public const string BootstrapAdmin = "admin";
+
+    public const string BootstrapPassword = "web-tests-admin-password";
+
     private readonly string _databasePath = Path.Combine(Path.GetTempPath(), $"controlplane-webtests-{Guid.NewGuid():N}.db");
 
     private string ConnectionString => $"Data Source={_databasePath}";
@@ -19,10 +25,28 @@ public class ControlPlaneAppFactory(IReadOnlyDictionary<string, string?> setting
     {
         builder.UseSetting("ControlPlane:Database:Provider", "Sqlite");
         builder.UseSetting("ControlPlane:Database:ConnectionString", ConnectionString);
+        builder.UseSetting("ControlPlane:Bootstrap:AdminUser", BootstrapAdmin);
+        builder.UseSetting("ControlPlane:Bootstrap:AdminPassword", BootstrapPassword);
         foreach (var (key, value) in settings)
         {
             builder.UseSetting(key, value);
         }
+    }
+
+    /// <summary>A client signed in as the bootstrap admin (it keeps the auth cookie).</summary>
+    public HttpClient CreateAdminClient() => CreateSignedInClientAsync(BootstrapAdmin, BootstrapPassword).GetAwaiter().GetResult();
+
+    /// <summary>A client signed in through <c>POST /api/auth/login</c>, as a browser or a script would.</summary>
+    public async Task<HttpClient> CreateSignedInClientAsync(string userName, string password)
+    {
+        var client = CreateClient();
+        using var login = await client.PostAsJsonAsync("/api/auth/login", new { username = userName, password });
+        if (!login.IsSuccessStatusCode)
+        {
+            client.Dispose();
+            throw new InvalidOperationException($"Signing in as {userName} failed: {(int)login.StatusCode} {await login.Content.ReadAsStringAsync()}");
+        }
+        return client;
     }
 
     public override async ValueTask DisposeAsync()

@@ -14,7 +14,7 @@ public sealed class LogDownloadTests(SwarmAppFactory factory) : IClassFixture<Sw
     private const string Cluster = SwarmAppFactory.ClusterId;
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(90);
 
-    private readonly HttpClient _client = factory.CreateClient();
+    private readonly HttpClient _client = factory.CreateAdminClient();
 
     [Fact]
     public async Task A_service_s_logs_download_as_a_text_attachment_with_its_lines()

@@ -1,0 +1,96 @@
+using ControlPlane.Core.Model;
+using ControlPlane.Core.State;
+using ControlPlane.Web.Hubs;
+using ControlPlane.Web.Tests.Components;
+
+namespace ControlPlane.Web.Tests.Hubs;
+
+/// <summary>How the hub's stream merges changes, so a slow client gets few messages, not a backlog.</summary>
+public sealed class ClusterWatchStreamTests
+{
+    private const string Cluster = "c1";
+
+    [Fact]
+    public void Merged_batches_carry_each_object_once_with_its_last_change_and_the_newest_version()
+    {
+        var store = NewStore();
+        var web = TestResources.Service("web");
+        var api = TestResources.Service("api");
+        var first = store.Apply(Cluster, [ResourceChange.Upsert(web), ResourceChange.Upsert(api)])!;
+        var second = store.Apply(Cluster, [ResourceChange.Upsert(web with { Image = "demo/app:2" }), ResourceChange.Delete(ResourceKind.Service, api.Id)])!;
+        var coalescer = new ChangeCoalescer();
+
+        coalescer.Add([first, second]);
+        var message = coalescer.Take();
+
+        Assert.NotNull(message);
+        Assert.False(message.Snapshot);
+        Assert.Equal(second.Version, message.Version);
+        Assert.Equal(2, message.Changes.Count);
+        var webChange = Assert.Single(message.Changes, c => c.Id == web.Id);
+        Assert.Equal(ChangeType.Upsert, webChange.Type);
+        Assert.Equal("demo/app:2", Assert.IsType<ClusterService>(webChange.Resource).Image);
+        var apiChange = Assert.Single(message.Changes, c => c.Id == api.Id);
+        Assert.Equal(ChangeType.Delete, apiChange.Type);
+        Assert.Null(apiChange.Resource);
+        Assert.Null(coalescer.Take());
+    }
+
+    [Fact]
+    public async Task A_reader_that_falls_behind_a_burst_of_500_changes_catches_up_in_a_few_messages_holding_the_last_state()
+    {
+        var store = NewStore();
+        var web = TestResources.Service("web");
+        store.Apply(Cluster, [ResourceChange.Upsert(web)]);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await using var stream = ClusterWatchStream.ReadAsync(store, Cluster, TimeSpan.FromMilliseconds(100), TimeProvider.System, timeout.Token)
+            .GetAsyncEnumerator(timeout.Token);
+        Assert.True(await stream.MoveNextAsync());
+        Assert.True(stream.Current.Snapshot);
+        Assert.Equal(web.Id, Assert.Single(stream.Current.Changes).Id);
+
+        // The reader takes nothing while the burst is published, as a client whose connection is slow.
+        ChangeBatch last = null!;
+        for (var i = 1; i <= 500; i++)
+        {
+            last = store.Apply(Cluster, [ResourceChange.Upsert(web with { Labels = Labels.From([new("round", $"{i}")]) })])!;
+        }
+        var messages = new List<ClusterWatchMessage>();
+        do
+        {
+            Assert.True(await stream.MoveNextAsync());
+            messages.Add(stream.Current);
+        }
+        while (stream.Current.Version < last.Version);
+
+        Assert.InRange(messages.Count, 1, 5);
+        Assert.All(messages, m => Assert.Equal(m.Changes.Count, m.Changes.DistinctBy(c => (c.Kind, c.Id)).Count()));
+        var final = Assert.IsType<ClusterService>(Assert.Single(messages[^1].Changes).Resource);
+        Assert.Equal("500", final.Labels["round"]);
+    }
+
+    [Fact]
+    public async Task Ending_the_stream_releases_the_store_subscription()
+    {
+        var store = NewStore();
+        using var cancel = new CancellationTokenSource();
+        var stream = ClusterWatchStream.ReadAsync(store, Cluster, TimeSpan.FromMilliseconds(100), TimeProvider.System, cancel.Token)
+            .GetAsyncEnumerator(cancel.Token);
+        Assert.True(await stream.MoveNextAsync());
+        Assert.Equal(1, store.SubscriberCount(Cluster));
+
+        var waiting = stream.MoveNextAsync().AsTask();
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
+        await stream.DisposeAsync();
+
+        Assert.Equal(0, store.SubscriberCount(Cluster));
+    }
+
+    private static ClusterStateStore NewStore()
+    {
+        var store = new ClusterStateStore();
+        store.Register(ClusterInfo.Initial(Cluster, Cluster));
+        return store;
+    }
+}
