@@ -18,6 +18,9 @@ public sealed class BrowserFixture : IAsyncLifetime
     /// <summary>Where the app listens, e.g. <c>http://127.0.0.1:41234/</c>.</summary>
     public Uri BaseAddress { get; private set; } = default!;
 
+    /// <summary>The bootstrap admin's cookies, taken once through the real sign-in form and given to every context.</summary>
+    private string? _signedIn;
+
     public async Task InitializeAsync()
     {
         if (!File.Exists(ChromiumPath))
@@ -33,6 +36,20 @@ public sealed class BrowserFixture : IAsyncLifetime
             Headless = true,
             Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
         });
+        _signedIn = await SignInAsync(KestrelAppFactory.BootstrapAdmin, KestrelAppFactory.BootstrapPassword);
+    }
+
+    /// <summary>Signs in through the sign-in page as a person would, and returns the browser state holding the cookie.</summary>
+    public async Task<string> SignInAsync(string userName, string password)
+    {
+        await using var context = await _browser!.NewContextAsync(new BrowserNewContextOptions { BaseURL = BaseAddress.ToString() });
+        var page = await context.NewPageAsync();
+        await page.GotoAsync("account/login");
+        await page.FillAsync("#username", userName);
+        await page.FillAsync("#password", password);
+        await page.ClickAsync("button[type=submit]");
+        await page.WaitForURLAsync(url => !url.Contains("/account/login"), new PageWaitForURLOptions { Timeout = (float)AppPage.Timeout.TotalMilliseconds });
+        return await context.StorageStateAsync();
     }
 
     /// <summary>A fresh browser context (no shared cookies or storage) with one page, loaded at <paramref name="path"/>.</summary>
@@ -44,6 +61,7 @@ public sealed class BrowserFixture : IAsyncLifetime
             ViewportSize = new ViewportSize { Width = 1440, Height = 900 },
             // The layout follows the system colour scheme on first render; pin it so screenshots are repeatable.
             ColorScheme = colorScheme,
+            StorageState = _signedIn,
         });
         var page = await AppPage.CreateAsync(context);
         await page.GotoAsync(path);
