@@ -25,7 +25,7 @@ up() {
     cluster=main
     pg_createcluster "$version" "$cluster" >/dev/null
   fi
-  pg_ctlcluster "$version" "$cluster" start 2>/dev/null || true
+  pg_ctlcluster "$version" "$cluster" start >/dev/null 2>&1 || true
   local port
   port="$(pg_lsclusters --no-header | awk -v v="$version" -v c="$cluster" '$1==v && $2==c {print $3}')"
   for _ in $(seq 1 30); do
@@ -34,7 +34,8 @@ up() {
   done
   runuser -u postgres -- psql -p "$port" -qtAc \
     "DO \$\$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname='$role') THEN CREATE ROLE $role LOGIN CREATEDB PASSWORD '$password'; END IF; END\$\$;" >/dev/null
-  echo "CONTROLPLANE_TEST_POSTGRES=Host=127.0.0.1;Port=$port;Username=$role;Password=$password;Database=postgres"
+  # Quoted: the connection string holds semicolons, and callers eval this line.
+  echo "CONTROLPLANE_TEST_POSTGRES='Host=127.0.0.1;Port=$port;Username=$role;Password=$password;Database=postgres'"
 }
 
 down() {

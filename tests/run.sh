@@ -25,15 +25,22 @@ if [[ ! -x /usr/bin/chromium ]]; then
 fi
 
 if [[ "${KEEP_SWARM:-0}" != 1 ]]; then
-  trap '"$swarm" down >&2 || log "swarm down failed"' EXIT
+  trap '"$swarm" down >&2 || log "swarm down failed"; "$root/tests/postgres.sh" down >&2 || true' EXIT
 fi
 if ! "$swarm" up; then
   log "the local swarm did not come up"
   echo "0 passed, 1 failed"
   exit 1
 fi
+# The data tests run against SQLite and a real PostgreSQL.
+if ! postgres_env="$("$root/tests/postgres.sh" up)"; then
+  log "PostgreSQL did not come up"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
 set -a
 eval "$("$swarm" env)"
+eval "$postgres_env"
 set +a
 export LOCAL_SWARM_SCRIPT="$swarm"
 
