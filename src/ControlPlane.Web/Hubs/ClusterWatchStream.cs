@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using ControlPlane.Core.Channels;
 using ControlPlane.Core.Model;
+using ControlPlane.Core.Security;
 using ControlPlane.Core.State;
 
 namespace ControlPlane.Web.Hubs;
@@ -22,11 +23,13 @@ internal static class ClusterWatchStream
     public static async IAsyncEnumerable<ClusterWatchMessage> ReadAsync(
         ClusterStateStore store,
         string clusterId,
+        ClusterVisibility visibility,
         TimeSpan minInterval,
         TimeProvider time,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         using var subscription = store.Subscribe(clusterId);
+        var filter = new VisibleChanges(visibility);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var pending = new ChangeCoalescer();
         // A doorbell rather than a queue: one ring means "something gathered", however many batches arrived.
@@ -37,10 +40,11 @@ internal static class ClusterWatchStream
             SingleWriter = true,
         });
         // Started before the snapshot is sent, so a slow snapshot does not leave batches piling up either.
-        var pump = PumpAsync(subscription, pending, ready.Writer, minInterval, time, stop.Token);
+        var snapshot = filter.Snapshot(subscription.Snapshot);
+        var pump = PumpAsync(subscription, filter, pending, ready.Writer, minInterval, time, stop.Token);
         try
         {
-            yield return ClusterWatchMessage.FromSnapshot(subscription.Snapshot);
+            yield return ClusterWatchMessage.FromSnapshot(snapshot);
             while (await ready.Reader.WaitToReadAsync(stop.Token))
             {
                 ready.Reader.TryRead(out _);
@@ -60,6 +64,7 @@ internal static class ClusterWatchStream
 
     private static async Task PumpAsync(
         ClusterSubscription subscription,
+        VisibleChanges filter,
         ChangeCoalescer pending,
         ChannelWriter<bool> ready,
         TimeSpan minInterval,
@@ -70,7 +75,7 @@ internal static class ClusterWatchStream
         {
             await foreach (var batches in subscription.Batches.GetBatchesAsync(minInterval, time, cancellationToken))
             {
-                pending.Add(batches);
+                pending.Add(batches.Select(filter.Filter));
                 ready.TryWrite(true);
             }
             ready.TryComplete();
@@ -135,5 +140,51 @@ internal sealed class ChangeCoalescer
             _last = null;
             return message;
         }
+    }
+}
+
+/// <summary>
+/// Keeps a stream to what its caller may see: objects outside their grants are never sent, and an
+/// object that leaves their sight (say a service moved to another stack) is sent as a delete.
+/// </summary>
+internal sealed class VisibleChanges(ClusterVisibility visibility)
+{
+    // Touched only by the pump after the snapshot, so no lock.
+    private readonly HashSet<(ResourceKind Kind, string Id)> _sent = [];
+
+    public ClusterState Snapshot(ClusterState state)
+    {
+        var visible = visibility.Apply(state);
+        if (!visibility.SeesEverything)
+        {
+            foreach (var kind in Enum.GetValues<ResourceKind>())
+            {
+                _sent.UnionWith(visible.All(kind).Select(r => (kind, r.Id)));
+            }
+        }
+        return visible;
+    }
+
+    public ChangeBatch Filter(ChangeBatch batch)
+    {
+        if (visibility.SeesEverything)
+        {
+            return batch;
+        }
+        var changes = new List<ResourceChange>();
+        foreach (var change in batch.Changes)
+        {
+            var key = (change.Kind, change.Id);
+            if (change.Type == ChangeType.Upsert && visibility.CanSee(change.Resource!, batch.State))
+            {
+                _sent.Add(key);
+                changes.Add(change);
+            }
+            else if (_sent.Remove(key))
+            {
+                changes.Add(ResourceChange.Delete(change.Kind, change.Id));
+            }
+        }
+        return batch with { Changes = [.. changes] };
     }
 }

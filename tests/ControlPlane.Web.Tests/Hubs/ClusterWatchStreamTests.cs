@@ -1,4 +1,5 @@
 using ControlPlane.Core.Model;
+using ControlPlane.Core.Security;
 using ControlPlane.Core.State;
 using ControlPlane.Web.Hubs;
 using ControlPlane.Web.Tests.Components;
@@ -9,6 +10,35 @@ namespace ControlPlane.Web.Tests.Hubs;
 public sealed class ClusterWatchStreamTests
 {
     private const string Cluster = "c1";
+
+    private static readonly ClusterVisibility Everything = ClusterVisibility.For([new Grant(1, "admin", Role.Admin, AccessScope.Everywhere)], Cluster);
+
+    [Fact]
+    public async Task A_stack_viewer_gets_only_their_stack_and_a_delete_when_a_service_leaves_it()
+    {
+        var store = NewStore();
+        var cart = TestResources.Service("cart", stack: "shop");
+        store.Apply(Cluster, [ResourceChange.Upsert(cart), ResourceChange.Upsert(TestResources.Service("invoices", stack: "billing"))]);
+        var shopOnly = ClusterVisibility.For([new Grant(2, "viewer", Role.Viewer, AccessScope.OfStack(Cluster, "shop"))], Cluster);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await using var stream = ClusterWatchStream.ReadAsync(store, Cluster, shopOnly, TimeSpan.FromMilliseconds(10), TimeProvider.System, timeout.Token)
+            .GetAsyncEnumerator(timeout.Token);
+
+        Assert.True(await stream.MoveNextAsync());
+        Assert.Equal(["cart"], stream.Current.Changes.Select(c => ((ClusterService)c.Resource!).Name));
+
+        store.Apply(Cluster, [ResourceChange.Upsert(TestResources.Service("payments", stack: "billing"))]);
+        store.Apply(Cluster, [ResourceChange.Upsert(cart with { Stack = "billing" })]);
+
+        Assert.True(await stream.MoveNextAsync());
+        var changes = stream.Current.Changes;
+        while (!changes.Any(c => c.Id == cart.Id) && await stream.MoveNextAsync())
+        {
+            changes = stream.Current.Changes;
+        }
+        var moved = Assert.Single(changes);
+        Assert.Equal((ChangeType.Delete, cart.Id), (moved.Type, moved.Id));
+    }
 
     [Fact]
     public void Merged_batches_carry_each_object_once_with_its_last_change_and_the_newest_version()
@@ -43,7 +73,7 @@ public sealed class ClusterWatchStreamTests
         var web = TestResources.Service("web");
         store.Apply(Cluster, [ResourceChange.Upsert(web)]);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await using var stream = ClusterWatchStream.ReadAsync(store, Cluster, TimeSpan.FromMilliseconds(100), TimeProvider.System, timeout.Token)
+        await using var stream = ClusterWatchStream.ReadAsync(store, Cluster, Everything, TimeSpan.FromMilliseconds(100), TimeProvider.System, timeout.Token)
             .GetAsyncEnumerator(timeout.Token);
         Assert.True(await stream.MoveNextAsync());
         Assert.True(stream.Current.Snapshot);
@@ -74,7 +104,7 @@ public sealed class ClusterWatchStreamTests
     {
         var store = NewStore();
         using var cancel = new CancellationTokenSource();
-        var stream = ClusterWatchStream.ReadAsync(store, Cluster, TimeSpan.FromMilliseconds(100), TimeProvider.System, cancel.Token)
+        var stream = ClusterWatchStream.ReadAsync(store, Cluster, Everything, TimeSpan.FromMilliseconds(100), TimeProvider.System, cancel.Token)
             .GetAsyncEnumerator(cancel.Token);
         Assert.True(await stream.MoveNextAsync());
         Assert.Equal(1, store.SubscriberCount(Cluster));
