@@ -1,5 +1,7 @@
 using ControlPlane.Core.Logs;
+using ControlPlane.Core.Changes;
 using ControlPlane.Core.State;
+using ControlPlane.Docker.Changes;
 using ControlPlane.Docker.Configuration;
 using ControlPlane.Docker.Connection;
 using ControlPlane.Docker.Logs;
@@ -25,6 +27,8 @@ public static class DockerServiceCollectionExtensions
         services.AddSingleton<ClusterStateStore>();
         services.AddSingleton<EngineRequestCounter>();
         services.AddSingleton<ClusterRegistry>();
+        services.AddSingleton<ISwarmChanges, DockerSwarmChanges>();
+        services.AddSingleton<ChangeExecutor>();
         services.AddHostedService<ClusterWatcherService>();
         services.AddSingleton<ILogSource, DockerLogSource>();
         return services;

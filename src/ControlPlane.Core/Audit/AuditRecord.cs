@@ -10,6 +10,9 @@ public enum AuditResult
     Succeeded,
     Failed,
     Denied,
+
+    /// <summary>A change was allowed and is about to reach the cluster; its result follows in a later record.</summary>
+    Started,
 }
 
 /// <summary>

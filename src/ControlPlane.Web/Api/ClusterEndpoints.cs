@@ -23,6 +23,7 @@ public static class ClusterEndpoints
         var clusters = api.MapGroup("/clusters").WithTags("Clusters");
         api.MapLogEndpoints();
         api.MapIdentityEndpoints();
+        api.MapChangeEndpoints();
 
         clusters.MapGet("/", async (HttpContext http, ClusterStateStore store, AccessControl access) =>
             {

@@ -76,6 +76,7 @@ public static class AuthenticationSetup
         services.AddSingleton<AccessControl>();
         services.AddSingleton<IGrantSource>(sp => sp.GetRequiredService<AccessControl>());
         services.AddSingleton<IdentityAdministration>();
+        services.AddSingleton<Changes.ClusterChanges>();
         services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, AuditingAuthorizationResultHandler>();
         return services;
     }

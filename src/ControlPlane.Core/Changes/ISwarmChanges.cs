@@ -1,0 +1,36 @@
+namespace ControlPlane.Core.Changes;
+
+/// <summary>A spec before and after a change, as JSON, for the audit log's diff.</summary>
+public sealed record SpecChange(string Before, string After);
+
+/// <summary>The changes ControlPlane makes to a swarm (implemented against the Docker Engine API).</summary>
+public interface ISwarmChanges
+{
+    /// <summary>Sets a replicated service's replica count (version-checked, retried when the spec moved meanwhile).</summary>
+    Task<SpecChange> ScaleServiceAsync(string clusterId, string serviceId, long replicas, CancellationToken cancellationToken);
+
+    /// <summary>Sets a node's availability: active, pause or drain.</summary>
+    Task<SpecChange> SetNodeAvailabilityAsync(string clusterId, string nodeId, string availability, CancellationToken cancellationToken);
+}
+
+/// <summary>Why a change was not made; maps to 400, 403, 404 and 409 on the API.</summary>
+public enum ChangeFailure
+{
+    Invalid,
+    Forbidden,
+    NotFound,
+    Conflict,
+    Failed,
+}
+
+/// <summary>A change refused before it reached the cluster, with a message for the user.</summary>
+public sealed class ChangeRejectedException(ChangeFailure reason, string message) : Exception(message)
+{
+    public ChangeFailure Reason { get; } = reason;
+}
+
+/// <summary>How a change ended: the diff when it succeeded, the reason and message otherwise.</summary>
+public sealed record ChangeResult(ChangeFailure? Failure, string Message, string? Diff = null)
+{
+    public bool Succeeded => Failure is null;
+}

@@ -1,0 +1,105 @@
+using System.Net;
+using System.Text.Json;
+using ControlPlane.Core.Changes;
+using ControlPlane.Docker.Connection;
+using Docker.DotNet;
+using Docker.DotNet.Models;
+
+namespace ControlPlane.Docker.Changes;
+
+/// <summary>Service and node changes through the Engine API: read-modify-write on the spec version, retried when it moved.</summary>
+public sealed class DockerSwarmChanges(ClusterRegistry registry) : ISwarmChanges
+{
+    /// <summary>How often an update is retried after "update out of sequence" (someone else changed the spec meanwhile).</summary>
+    public const int MaxAttempts = 5;
+
+    public static readonly IReadOnlySet<string> Availabilities = new HashSet<string> { "active", "pause", "drain" };
+
+    public async Task<SpecChange> ScaleServiceAsync(string clusterId, string serviceId, long replicas, CancellationToken cancellationToken)
+    {
+        if (replicas < 0)
+        {
+            throw new ChangeRejectedException(ChangeFailure.Invalid, "Replicas must be 0 or more.");
+        }
+        var (connection, engine) = await ConnectAsync(clusterId, cancellationToken);
+        for (var attempt = 1; ; attempt++)
+        {
+            var service = await NotFoundAsRejection(() => connection.CallAsync(engine.Client, c => c.Swarm.InspectServiceAsync(serviceId, cancellationToken)), $"Service '{serviceId}' does not exist.");
+            var spec = service.Spec ?? throw new ChangeRejectedException(ChangeFailure.Failed, "The engine returned a service without a spec.");
+            if (spec.Mode?.Replicated is null)
+            {
+                throw new ChangeRejectedException(ChangeFailure.Invalid, $"{spec.Name} is a global service: it runs one task per eligible node and cannot be scaled.");
+            }
+            var before = JsonSerializer.Serialize(spec);
+            spec.Mode.Replicated.Replicas = (ulong)replicas;
+            try
+            {
+                await connection.CallAsync(engine.Client, c => c.Swarm.UpdateServiceAsync(service.ID!, new ServiceUpdateParameters
+                {
+                    Service = spec,
+                    Version = (long)service.Version!.Index!.Value,
+                }, cancellationToken));
+            }
+            catch (DockerApiException ex) when (IsOutOfSequence(ex) && attempt < MaxAttempts)
+            {
+                continue;
+            }
+            var after = await connection.CallAsync(engine.Client, c => c.Swarm.InspectServiceAsync(service.ID!, cancellationToken));
+            return new SpecChange(before, JsonSerializer.Serialize(after.Spec));
+        }
+    }
+
+    public async Task<SpecChange> SetNodeAvailabilityAsync(string clusterId, string nodeId, string availability, CancellationToken cancellationToken)
+    {
+        if (!Availabilities.Contains(availability))
+        {
+            throw new ChangeRejectedException(ChangeFailure.Invalid, $"'{availability}' is not an availability; use active, pause or drain.");
+        }
+        var (connection, engine) = await ConnectAsync(clusterId, cancellationToken);
+        for (var attempt = 1; ; attempt++)
+        {
+            var node = await NotFoundAsRejection(() => connection.CallAsync(engine.Client, c => c.Swarm.InspectNodeAsync(nodeId, cancellationToken)), $"Node '{nodeId}' does not exist.");
+            var spec = node.Spec ?? throw new ChangeRejectedException(ChangeFailure.Failed, "The engine returned a node without a spec.");
+            var before = JsonSerializer.Serialize(spec);
+            var update = new NodeUpdateParameters { Name = spec.Name, Labels = spec.Labels, Role = spec.Role, Availability = availability };
+            try
+            {
+                await connection.CallAsync(engine.Client, c => c.Swarm.UpdateNodeAsync(node.ID!, node.Version!.Index!.Value, update, cancellationToken));
+            }
+            catch (DockerApiException ex) when (IsOutOfSequence(ex) && attempt < MaxAttempts)
+            {
+                continue;
+            }
+            var after = await connection.CallAsync(engine.Client, c => c.Swarm.InspectNodeAsync(node.ID!, cancellationToken));
+            return new SpecChange(before, JsonSerializer.Serialize(after.Spec));
+        }
+    }
+
+    private async Task<(ClusterConnection, ConnectedEngine)> ConnectAsync(string clusterId, CancellationToken ct)
+    {
+        var connection = registry.Find(clusterId) ?? throw new ChangeRejectedException(ChangeFailure.NotFound, $"No cluster has the id '{clusterId}'.");
+        try
+        {
+            return (connection, await connection.ConnectAsync(ct));
+        }
+        catch (ClusterUnreachableException ex)
+        {
+            throw new ChangeRejectedException(ChangeFailure.Failed, ex.Message);
+        }
+    }
+
+    private static async Task<T> NotFoundAsRejection<T>(Func<Task<T>> call, string message)
+    {
+        try
+        {
+            return await call();
+        }
+        catch (DockerApiException ex) when (ex.StatusCode == HttpStatusCode.NotFound)
+        {
+            throw new ChangeRejectedException(ChangeFailure.NotFound, message);
+        }
+    }
+
+    private static bool IsOutOfSequence(DockerApiException ex) =>
+        ex.ResponseBody?.Contains("update out of sequence", StringComparison.OrdinalIgnoreCase) == true;
+}

@@ -1,0 +1,36 @@
+using ControlPlane.Core.Changes;
+using ControlPlane.Web.Changes;
+
+namespace ControlPlane.Web.Api;
+
+/// <summary>Changes to services and nodes; every one goes through the change executor (checked, audited, locked).</summary>
+public static class ChangeEndpoints
+{
+    public sealed record ScaleRequest(long? Replicas);
+
+    public sealed record AvailabilityRequest(string? Availability);
+
+    public static RouteGroupBuilder MapChangeEndpoints(this RouteGroupBuilder api)
+    {
+        var clusters = api.MapGroup("/clusters").WithTags("Changes");
+
+        clusters.MapPost("/{cluster}/services/{idOrName}/scale", async (string cluster, string idOrName, ScaleRequest request, HttpContext http, ClusterChanges changes) =>
+            Answer(await changes.ScaleAsync(http.User, http.Connection.RemoteIpAddress?.ToString(), cluster, idOrName, request.Replicas, http.RequestAborted)));
+
+        clusters.MapPost("/{cluster}/nodes/{idOrHostname}/availability", async (string cluster, string idOrHostname, AvailabilityRequest request, HttpContext http, ClusterChanges changes) =>
+            Answer(await changes.SetNodeAvailabilityAsync(http.User, http.Connection.RemoteIpAddress?.ToString(), cluster, idOrHostname, request.Availability, http.RequestAborted)));
+
+        return api;
+    }
+
+    /// <summary>A change's result as HTTP: 200 with the diff, or a problem whose status says why it was not made.</summary>
+    public static IResult Answer(ChangeResult result) => result.Failure switch
+    {
+        null => Results.Ok(new { message = result.Message, diff = result.Diff }),
+        ChangeFailure.Invalid => Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid change", detail: result.Message),
+        ChangeFailure.Forbidden => Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: result.Message),
+        ChangeFailure.NotFound => Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: result.Message),
+        ChangeFailure.Conflict => Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Change in progress", detail: result.Message),
+        _ => Results.Problem(statusCode: StatusCodes.Status502BadGateway, title: "The cluster refused the change", detail: result.Message),
+    };
+}
