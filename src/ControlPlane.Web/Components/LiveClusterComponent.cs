@@ -33,6 +33,10 @@ public abstract class LiveClusterComponent : ComponentBase, IAsyncDisposable
     /// <summary>What of the selected cluster the user may see; pages hide what they may not do with <see cref="ClusterSelection.Allows"/>.</summary>
     protected ClusterVisibility? Visibility { get; private set; }
 
+    /// <summary>The signed-in user, for changes made from the page (anonymous where no authentication runs).</summary>
+    protected async Task<System.Security.Claims.ClaimsPrincipal> UserAsync() =>
+        AuthenticationState is null ? new System.Security.Claims.ClaimsPrincipal() : (await AuthenticationState).User;
+
     protected override async Task OnInitializedAsync()
     {
         if (AuthenticationState is not null)

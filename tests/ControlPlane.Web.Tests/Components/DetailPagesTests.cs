@@ -105,3 +105,54 @@ public sealed class ServiceDetailPageTests : LiveComponentTestContext
         cut.WaitForAssertion(() => Assert.Contains("no service 'ghost'", cut.Find("[data-testid=service-missing]").TextContent));
     }
 }
+
+public sealed class PageChangesTests : LiveComponentTestContext
+{
+    [Fact]
+    public void An_operator_scales_a_service_from_its_page_through_the_audited_executor()
+    {
+        var web = Service("web", replicas: 2);
+        Upsert(ThreeNodeSwarm());
+        Upsert(web);
+        SetStatus(ClusterStatus.Synced);
+        Grants.Grants.Clear();
+        Grants.Grants.Add(new ControlPlane.Core.Security.Grant(1, "tester", ControlPlane.Core.Security.Role.Operator, ControlPlane.Core.Security.AccessScope.Everywhere));
+        var cut = Render<ServiceDetail>(p => p.Add(x => x.IdOrName, "web"));
+
+        var replicas = cut.Find("[data-testid=scale-replicas]");
+        (replicas.TagName == "INPUT" ? replicas : replicas.QuerySelector("input")!).Change("5");
+        cut.Find("[data-testid=scale-button]").Click();
+
+        cut.WaitForAssertion(() => Assert.Contains($"scale {web.Id} 5", SwarmChanges.Calls));
+        Assert.Contains(Audit.Entries, e => e.Action == "services.scale" && e.Result == ControlPlane.Core.Audit.AuditResult.Succeeded && e.Diff!.Contains("Replicas: 1 → 5"));
+    }
+
+    [Fact]
+    public void A_viewer_sees_no_scale_or_availability_controls()
+    {
+        var web = Service("web", replicas: 2);
+        Upsert(ThreeNodeSwarm());
+        Upsert(web);
+        SetStatus(ClusterStatus.Synced);
+        Grants.Grants.Clear();
+        Grants.Grants.Add(new ControlPlane.Core.Security.Grant(1, "tester", ControlPlane.Core.Security.Role.Viewer, ControlPlane.Core.Security.AccessScope.Everywhere));
+
+        var service = Render<ServiceDetail>(p => p.Add(x => x.IdOrName, "web"));
+        var node = Render<NodeDetail>(p => p.Add(x => x.NodeId, "node2"));
+
+        Assert.Empty(service.FindAll("[data-testid=scale-button]"));
+        Assert.Empty(node.FindAll("[data-testid=availability-buttons]"));
+    }
+
+    [Fact]
+    public void An_admin_pauses_a_node_from_its_page()
+    {
+        Upsert(ThreeNodeSwarm());
+        SetStatus(ClusterStatus.Synced);
+        var cut = Render<NodeDetail>(p => p.Add(x => x.NodeId, "node2"));
+
+        cut.FindAll("[data-testid=availability-buttons] button").Single(b => b.TextContent.Trim() == "pause").Click();
+
+        cut.WaitForAssertion(() => Assert.Contains("availability id-node2 pause", SwarmChanges.Calls));
+    }
+}

@@ -2,10 +2,13 @@ using System.Diagnostics;
 using System.Text.RegularExpressions;
 using AngleSharp.Dom;
 using Bunit;
+using ControlPlane.Core.Audit;
+using ControlPlane.Core.Changes;
 using ControlPlane.Core.Metrics;
 using ControlPlane.Core.Model;
 using ControlPlane.Core.State;
 using ControlPlane.Web.Authorization;
+using ControlPlane.Web.Changes;
 using ControlPlane.Web.Components.Controls;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor.Services;
@@ -30,6 +33,10 @@ public abstract partial class LiveComponentTestContext : BunitContext, IAsyncLif
         Services.AddSingleton(Store);
         Services.AddSingleton<IGrantSource>(Grants);
         Services.AddSingleton<ClusterSelection>();
+        Services.AddSingleton<ISwarmChanges>(SwarmChanges);
+        Services.AddSingleton<IAuditLog>(Audit);
+        Services.AddSingleton<ChangeExecutor>();
+        Services.AddSingleton<ClusterChanges>();
         AddAuthorization().SetAuthorized("tester");
         Services.AddSingleton(TimeProvider.System);
         Services.AddSingleton<IMetricsHistory>(History);
@@ -40,6 +47,12 @@ public abstract partial class LiveComponentTestContext : BunitContext, IAsyncLif
 
     /// <summary>The tester's grants: Admin on all clusters unless a test narrows them.</summary>
     protected FakeGrantSource Grants { get; } = new();
+
+    /// <summary>Changes pages ask for, recorded instead of made.</summary>
+    protected FakeSwarmChanges SwarmChanges { get; } = new();
+
+    /// <summary>What the change executor audits.</summary>
+    protected FakeAuditLog Audit { get; } = new();
 
     /// <summary>The chart history pages read; empty unless a test fills it.</summary>
     protected FakeMetricsHistory History { get; } = new();
