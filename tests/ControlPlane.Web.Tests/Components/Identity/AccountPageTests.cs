@@ -1,0 +1,99 @@
+using System.Security.Claims;
+using Bunit;
+using ControlPlane.Core.Audit;
+using ControlPlane.Data.Identity;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor;
+using AccountPage = ControlPlane.Web.Components.Pages.Account;
+
+namespace ControlPlane.Web.Tests.Components.Identity;
+
+public sealed class AccountPageTests : IdentityTestContext
+{
+    [Fact]
+    public async Task A_new_token_is_shown_once_in_a_dialog_and_afterwards_only_its_prefix_is_anywhere_on_the_page()
+    {
+        var dialogs = Render<MudDialogProvider>();
+        var cut = Render<AccountPage>();
+        cut.WaitForElement("[data-testid=tokens-table]");
+
+        Type(cut, "token-name", "ci-deploy");
+        cut.Find("[data-testid=create-token]").Click();
+
+        var token = dialogs.WaitForElement("[data-testid=token-value]").TextContent.Trim();
+        Assert.StartsWith(Tokens.Prefix, token);
+        Assert.Contains("will not be shown again", dialogs.Markup);
+        Assert.NotNull(await WithScopeAsync(sp => sp.GetRequiredService<Tokens>().ValidateAsync(token)));
+
+        ClickDialogButton(dialogs, "I have copied it");
+
+        dialogs.WaitForAssertion(() => Assert.Empty(dialogs.FindAll("[data-testid=token-value]")));
+        cut.WaitForAssertion(() => Assert.Equal(token[..10] + "…", RowWith(cut, "tokens-table", "ci-deploy")?.QuerySelector("[data-testid=token-prefix]")?.TextContent.Trim()));
+        Assert.DoesNotContain(token, cut.Markup);
+        Assert.DoesNotContain(token, dialogs.Markup);
+        var audited = Assert.Single(await AuditAsync(new AuditQuery(Action: "tokens.create")));
+        Assert.DoesNotContain(token, audited.Entry.Detail ?? "");
+    }
+
+    [Fact]
+    public async Task A_token_is_revoked_after_confirmation_and_no_longer_signs_anyone_in()
+    {
+        var created = await WithScopeAsync(sp => sp.GetRequiredService<Tokens>().CreateAsync(Admin.Id, "old-job", 30));
+        var dialogs = Render<MudDialogProvider>();
+        var cut = Render<AccountPage>();
+
+        cut.WaitForElement($"[data-testid=revoke-token-{created.Id}]").Click();
+        dialogs.WaitForAssertion(() => Assert.Contains("old-job", dialogs.Markup));
+        ClickDialogButton(dialogs, "Revoke");
+
+        cut.WaitForAssertion(() => Assert.StartsWith("revoked", RowWith(cut, "tokens-table", "old-job")?.QuerySelector("[data-testid=token-status]")?.TextContent.Trim()));
+        Assert.Empty(cut.FindAll($"[data-testid=revoke-token-{created.Id}]"));
+        Assert.Null(await WithScopeAsync(sp => sp.GetRequiredService<Tokens>().ValidateAsync(created.Token)));
+        Assert.Single(await AuditAsync(new AuditQuery(Action: "tokens.revoke")));
+    }
+
+    [Fact]
+    public async Task Changing_the_password_says_what_is_wrong_and_then_that_it_worked_and_keeps_no_password_on_the_page()
+    {
+        const string next = "a-brand-new-long-password";
+        var cut = Render<AccountPage>();
+        cut.WaitForElement("[data-testid=password-form]");
+
+        Type(cut, "current-password", AdminPassword);
+        Type(cut, "new-password", next);
+        Type(cut, "repeat-password", next + "x");
+        cut.Find("[data-testid=change-password]").Click();
+        cut.WaitForAssertion(() => Assert.Equal("The new password and its repetition differ.", cut.Find("[data-testid=password-message]").TextContent.Trim()));
+
+        Type(cut, "current-password", "not-the-password");
+        Type(cut, "new-password", next);
+        Type(cut, "repeat-password", next);
+        cut.Find("[data-testid=change-password]").Click();
+        cut.WaitForAssertion(() => Assert.Equal("The current password is wrong.", cut.Find("[data-testid=password-message]").TextContent.Trim()));
+
+        Type(cut, "current-password", AdminPassword);
+        Type(cut, "new-password", next);
+        Type(cut, "repeat-password", next);
+        cut.Find("[data-testid=change-password]").Click();
+        cut.WaitForAssertion(() => Assert.Equal("Your password is changed.", cut.Find("[data-testid=password-message]").TextContent.Trim()));
+
+        Assert.DoesNotContain(next, cut.Markup);
+        Assert.DoesNotContain(AdminPassword, cut.Markup);
+        var signIn = await WithScopeAsync(sp => sp.GetRequiredService<Accounts>().SignInAsync(AdminName, next));
+        Assert.Equal(SignInOutcome.Succeeded, signIn.Outcome);
+        Assert.Equal([AuditResult.Succeeded, AuditResult.Failed],
+            (await AuditAsync(new AuditQuery(Action: "account.password"))).Select(r => r.Entry.Result));
+    }
+
+    [Fact]
+    public void An_entra_user_sees_a_note_instead_of_password_and_tokens()
+    {
+        SignInAs("erin@example.com", new Claim("tid", "tenant"), new Claim(ClaimTypes.NameIdentifier, "entra-object-id"));
+
+        var cut = Render<AccountPage>();
+
+        cut.WaitForElement("[data-testid=entra-note]");
+        Assert.Empty(cut.FindAll("[data-testid=password-form]"));
+        Assert.Empty(cut.FindAll("[data-testid=tokens-table]"));
+    }
+}
