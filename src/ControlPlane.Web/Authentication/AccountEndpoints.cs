@@ -2,6 +2,7 @@ using System.Security.Claims;
 using ControlPlane.Core.Audit;
 using ControlPlane.Data.Identity;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Mvc;
 
@@ -42,7 +43,10 @@ public static class AccountEndpoints
         {
             await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
             return Results.LocalRedirect("/account/login");
-        }).ExcludeFromDescription();
+        })
+        // It binds no form field, so antiforgery would not be checked unless asked for: a forged post must not sign anyone out.
+        .WithMetadata(new RequireAntiforgeryTokenAttribute())
+        .ExcludeFromDescription();
 
         app.MapGet("/account/login/entra", (string? returnUrl) =>
             Results.Challenge(new AuthenticationProperties { RedirectUri = SafeReturnUrl(returnUrl) }, [AuthenticationSetup.EntraScheme]))

@@ -114,7 +114,17 @@ public sealed class IdentityAdministration(IServiceScopeFactory scopes, AccessCo
             return Outcome<Grant>.Denied("Only administrators of all clusters manage grants.");
         }
         await using var scope = scopes.CreateAsyncScope();
-        if (await scope.ServiceProvider.GetRequiredService<Grants>().RemoveAsync(id, ct) is not { } removed)
+        var grants = scope.ServiceProvider.GetRequiredService<Grants>();
+        var all = await grants.ListAsync(ct);
+        if (all.FirstOrDefault(g => g.Id == id) is { Role: Role.Admin, Scope.Cluster: null } last
+            && all.Count(g => g.Role == Role.Admin && g.Scope == AccessScope.Everywhere && !g.Subject.StartsWith("group:", StringComparison.Ordinal)) == 1
+            && !last.Subject.StartsWith("group:", StringComparison.Ordinal))
+        {
+            const string problem = "This is the last Admin grant on all clusters for a user; removing it would lock everyone out of administration. Grant Admin to someone else first.";
+            await AuditAsync(caller, "grants.delete", last.Subject, AuditResult.Failed, problem, ct);
+            return Outcome<Grant>.Fail(problem);
+        }
+        if (await grants.RemoveAsync(id, ct) is not { } removed)
         {
             return Outcome<Grant>.Missing($"There is no grant {id}.");
         }

@@ -19,10 +19,12 @@ public abstract class IdentityComponent : ComponentBase
     [CascadingParameter] private Task<AuthenticationState>? AuthenticationState { get; set; }
 
     /// <summary>
-    /// The signed-in user as the service's caller. The client address is left out: an interactive
-    /// component runs on a circuit, not on an HTTP request, and IHttpContextAccessor is not reliable
-    /// there. Page actions are audited without an address; API calls carry theirs.
+    /// The browser's address. An interactive component runs on a circuit, not on an HTTP request, so the
+    /// address of the request that started the circuit is handed down from App.razor (see Routes.razor).
     /// </summary>
+    [CascadingParameter(Name = "ClientAddress")] protected string? ClientAddress { get; set; }
+
+    /// <summary>The signed-in user as the service's caller, with the browser's address for the audit log.</summary>
     protected async Task<IdentityAdministration.Caller> CallerAsync() =>
-        new(AuthenticationState is null ? new ClaimsPrincipal(new ClaimsIdentity()) : (await AuthenticationState).User, null);
+        new(AuthenticationState is null ? new ClaimsPrincipal(new ClaimsIdentity()) : (await AuthenticationState).User, ClientAddress);
 }

@@ -27,6 +27,9 @@ public abstract class LiveClusterComponent : ComponentBase, IAsyncDisposable
 
     [CascadingParameter] private Task<AuthenticationState>? AuthenticationState { get; set; }
 
+    /// <summary>The browser's address, from the first request of the circuit (see Routes.razor), for audit records.</summary>
+    [CascadingParameter(Name = "ClientAddress")] protected string? ClientAddress { get; set; }
+
     /// <summary>The newest state of the selected cluster; null when no cluster is configured.</summary>
     protected ClusterState? State { get; private set; }
 
