@@ -58,12 +58,14 @@ public static class AuthenticationSetup
             var section = configuration.GetSection(AzureAdSection);
             authentication.AddMicrosoftIdentityWebApp(section, openIdConnectScheme: EntraScheme, cookieScheme: null);
             authentication.AddMicrosoftIdentityWebApi(section, jwtBearerScheme: EntraBearerScheme);
-            services.PostConfigure<OpenIdConnectOptions>(EntraScheme, options =>
+            // Configure, not PostConfigure: the handlers' own post-configuration (registered first) refuses an http
+            // authority unless RequireHttpsMetadata is already false; Microsoft.Identity.Web sets Authority in Configure.
+            services.Configure<OpenIdConnectOptions>(EntraScheme, options =>
             {
                 options.SignInScheme = CookieAuthenticationDefaults.AuthenticationScheme;
                 options.RequireHttpsMetadata = !IsLoopbackHttp(options.Authority);
             });
-            services.PostConfigure<JwtBearerOptions>(EntraBearerScheme, options =>
+            services.Configure<JwtBearerOptions>(EntraBearerScheme, options =>
                 options.RequireHttpsMetadata = !IsLoopbackHttp(options.Authority));
         }
 

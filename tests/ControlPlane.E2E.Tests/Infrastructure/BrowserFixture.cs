@@ -52,8 +52,11 @@ public sealed class BrowserFixture : IAsyncLifetime
         return await context.StorageStateAsync();
     }
 
-    /// <summary>A fresh browser context (no shared cookies or storage) with one page, loaded at <paramref name="path"/>.</summary>
-    public async Task<AppPage> OpenAsync(string path = "", ColorScheme colorScheme = ColorScheme.Light)
+    /// <summary>
+    /// A fresh browser context (no shared cookies or storage) with one page, loaded at <paramref name="path"/>,
+    /// signed in as the bootstrap admin unless <paramref name="signedInAs"/> holds another user's state from <see cref="SignInAsync"/>.
+    /// </summary>
+    public async Task<AppPage> OpenAsync(string path = "", ColorScheme colorScheme = ColorScheme.Light, string? signedInAs = null)
     {
         var context = await _browser!.NewContextAsync(new BrowserNewContextOptions
         {
@@ -61,7 +64,7 @@ public sealed class BrowserFixture : IAsyncLifetime
             ViewportSize = new ViewportSize { Width = 1440, Height = 900 },
             // The layout follows the system colour scheme on first render; pin it so screenshots are repeatable.
             ColorScheme = colorScheme,
-            StorageState = _signedIn,
+            StorageState = signedInAs ?? _signedIn,
         });
         var page = await AppPage.CreateAsync(context);
         await page.GotoAsync(path);
