@@ -7,6 +7,10 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 swarm="$root/deploy/local-swarm.sh"
 port="${CONTROLPLANE_PORT:-5080}"
+# The sandbox keeps its own database, so its admin password is known: change it at /account if you keep the sandbox.
+export ControlPlane__Database__ConnectionString="${ControlPlane__Database__ConnectionString:-Data Source=$root/.state/sandbox.db}"
+export ControlPlane__Bootstrap__AdminPassword="${ControlPlane__Bootstrap__AdminPassword:-sandbox-admin-password}"
+mkdir -p "$root/.state"
 
 log() { echo "sandbox: $*" >&2; }
 
@@ -50,9 +54,9 @@ cat >&2 <<MSG
 
   ControlPlane is starting against the local swarm ($DOCKER_HOST).
 
-    Open   http://localhost:$port
-    Sign-in: none yet — local accounts and roles arrive with the identity work; until then the UI is
-             open to whoever reaches it, so it listens on localhost only.
+    Open      http://localhost:$port
+    Sign in   as admin, password: $ControlPlane__Bootstrap__AdminPassword
+              (set on the sandbox database's first start; if you changed it since, use yours)
 
   Try it: in another shell, run
     set -a; eval "\$(deploy/local-swarm.sh env)"; set +a
