@@ -239,7 +239,7 @@ public sealed partial class ClusterWatcher
             if (_time.GetElapsedTime(lastFull) >= _timings.SlowReconcile)
             {
                 lastFull = _time.GetTimestamp();
-                var listing = await ListEverythingAsync(engine, cancellationToken, includeMetadata: false);
+                var listing = await ListEverythingAsync(engine, cancellationToken);
                 var state = _store.GetState(ClusterId)!;
                 _store.Apply(ClusterId, listing.SelectMany(l => state.ChangesToMatch(l.Kind, l.Resources)).ToList(),
                     state.Cluster with { LastSyncedAt = _time.GetUtcNow() });
@@ -299,8 +299,8 @@ public sealed partial class ClusterWatcher
         }
     }
 
-    private async Task<List<(ResourceKind Kind, IReadOnlyList<IClusterResource> Resources)>> ListEverythingAsync(
-        ConnectedEngine engine, CancellationToken ct, bool includeMetadata = true)
+    private async Task<IReadOnlyList<(ResourceKind Kind, IReadOnlyList<IClusterResource> Resources)>> ListEverythingAsync(
+        ConnectedEngine engine, CancellationToken ct)
     {
         var client = engine.Client;
         var nodes = await _connection.CallAsync(client, c => c.Swarm.ListNodesAsync(ct));
@@ -309,26 +309,23 @@ public sealed partial class ClusterWatcher
         var tasks = await _connection.CallAsync(client, c => c.Tasks.ListAsync(new TasksListParameters(), ct));
         var containers = await _connection.CallAsync(client, c => c.Containers.ListContainersAsync(new ContainersListParameters { All = true }, ct));
         var images = await _connection.CallAsync(client, c => c.Images.ListImagesAsync(new ImagesListParameters(), ct));
+        // Everything is relisted, metadata too: some changes come with no event at all (the ingress network
+        // is rewritten after a manager restarts, for one), and the safety net must catch those.
+        var secrets = await _connection.CallAsync(client, c => c.Secrets.ListAsync(ct));
+        var configs = await _connection.CallAsync(client, c => c.Configs.ListConfigsAsync(ct));
+        var networks = await _connection.CallAsync(client, c => c.Networks.ListNetworksAsync(new NetworksListParameters(), ct));
 
-        var listing = new List<(ResourceKind, IReadOnlyList<IClusterResource>)>
-        {
+        return
+        [
             (ResourceKind.Node, nodes.Select(DockerModelMapper.ToNode).ToList()),
             (ResourceKind.Service, services.Select(DockerModelMapper.ToService).ToList()),
             (ResourceKind.Task, tasks.Select(t => DockerModelMapper.ToTask(t, serviceNames)).ToList()),
             (ResourceKind.Container, containers.Select(c => DockerModelMapper.ToContainer(c, engine.NodeId)).ToList()),
             (ResourceKind.Image, images.Select(i => DockerModelMapper.ToImage(i, engine.NodeId)).ToList()),
-        };
-        if (includeMetadata)
-        {
-            // Secrets, configs and networks change only through events, which the stream delivers.
-            var secrets = await _connection.CallAsync(client, c => c.Secrets.ListAsync(ct));
-            var configs = await _connection.CallAsync(client, c => c.Configs.ListConfigsAsync(ct));
-            var networks = await _connection.CallAsync(client, c => c.Networks.ListNetworksAsync(new NetworksListParameters(), ct));
-            listing.Add((ResourceKind.Secret, secrets.Select(DockerModelMapper.ToSecret).ToList()));
-            listing.Add((ResourceKind.Config, configs.Select(DockerModelMapper.ToConfig).ToList()));
-            listing.Add((ResourceKind.Network, networks.Select(DockerModelMapper.ToNetwork).ToList()));
-        }
-        return listing;
+            (ResourceKind.Secret, secrets.Select(DockerModelMapper.ToSecret).ToList()),
+            (ResourceKind.Config, configs.Select(DockerModelMapper.ToConfig).ToList()),
+            (ResourceKind.Network, networks.Select(DockerModelMapper.ToNetwork).ToList()),
+        ];
     }
 
     private async Task<IReadOnlyList<IClusterResource>> ListTasksAsync(ConnectedEngine engine, HashSet<string> serviceIds, CancellationToken ct)
