@@ -54,8 +54,12 @@ public abstract class LiveClusterComponent : ComponentBase, IAsyncDisposable
     {
         await StopAsync();
         Subscribe();
+        await OnClusterChangedAsync();
         StateHasChanged();
     });
+
+    /// <summary>Runs after the switcher picked another cluster and the page follows it (a page holding its own streams restarts them here).</summary>
+    protected virtual Task OnClusterChangedAsync() => Task.CompletedTask;
 
     private void Subscribe()
     {
