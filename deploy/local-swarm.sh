@@ -17,6 +17,10 @@ readonly MANAGER_IP="${SUBNET_PREFIX}.11"
 readonly DEFAULT_NODES=3
 readonly IMAGE_REPO="${REGISTRY_ADDR}/demo/app"
 readonly REGISTRY_DIR="${STATE}/registry"
+# The manager also listens here with TLS and client-certificate verification (docker --tlsverify).
+readonly TLS_PORT=2376
+readonly TLS_DIR="${STATE}/tls"
+readonly TLS_ENDPOINT="tcp://${MANAGER_IP}:${TLS_PORT}"
 
 # Timeouts (seconds); overridable for slow machines.
 readonly DOCKERD_START_TIMEOUT="${LOCAL_SWARM_DOCKERD_TIMEOUT:-60}"
@@ -53,7 +57,8 @@ Commands:
   down              Stop everything and delete all state, namespaces, links and rules.
   status            Show nodes, the manager's 'docker node ls' and the registry.
                     Exit 0 if all up, 1 otherwise.
-  env               Print KEY=value lines for callers:
+  env               Print KEY=value lines for callers (engines, registry, and the manager's
+                    TLS endpoint ${TLS_ENDPOINT} with the CA and client certificate in \$STATE/tls):
                       set -a; eval "\$(deploy/local-swarm.sh env)"; set +a
   stop-node I       Stop node I's dockerd (keeps its state, netns and swarm membership).
   start-node I      Start node I's dockerd again and wait until it answers.
@@ -104,6 +109,12 @@ dockerd_pid() { read_live_pid "$(node_pidfile "$1")"; }
 
 dockerd_answers() { dk "$1" info --format '{{.ID}}' >/dev/null 2>&1; }
 
+# The manager's TLS listener answers a client that presents our client certificate.
+tls_answers() {
+  docker --tlsverify --tlscacert "$TLS_DIR/ca.pem" --tlscert "$TLS_DIR/cert.pem" --tlskey "$TLS_DIR/key.pem" \
+    -H "$TLS_ENDPOINT" info --format '{{.ID}}' >/dev/null 2>&1
+}
+
 swarm_state() { dk "$1" info --format '{{.Swarm.LocalNodeState}}' 2>/dev/null || echo "unreachable"; }
 
 # Wait until a command succeeds; `wait_for <timeout> <what> <cmd...>`.
@@ -144,6 +155,7 @@ require_root() { [[ $EUID -eq 0 ]] || die "this command needs root (network name
 declare -A PKG_OF=(
   [dockerd]=docker.io [containerd]=containerd [runc]=runc [docker]=docker.io
   [docker-registry]=docker-registry [ip]=iproute2 [nsenter]=util-linux [unshare]=util-linux
+  [openssl]=openssl
 )
 
 missing_prereqs() {
@@ -175,10 +187,10 @@ ensure_prereqs() {
     if [[ $EUID -ne 0 ]]; then
       log "missing commands (command:package):"
       printf '  %s\n' $missing >&2
-      die "install them with: apt-get install -y docker.io busybox-static docker-registry iproute2 util-linux"
+      die "install them with: apt-get install -y docker.io busybox-static docker-registry iproute2 util-linux openssl"
     fi
     log "missing: $(echo $missing | tr '\n' ' ')"
-    apt_install docker.io busybox-static docker-registry iproute2 util-linux
+    apt_install docker.io busybox-static docker-registry iproute2 util-linux openssl
     missing="$(missing_prereqs)"
     [[ -z "$missing" ]] || die "still missing after install: $(echo $missing)"
   fi
@@ -333,6 +345,52 @@ cleanup_node_runtime() {
 }
 
 # ---------------------------------------------------------------------------------------------
+# TLS material for the manager's tcp:// listener
+# ---------------------------------------------------------------------------------------------
+readonly TLS_FILES="ca.pem server-cert.pem server-key.pem cert.pem key.pem"
+
+tls_complete() {
+  local f
+  for f in $TLS_FILES; do [[ -s "$TLS_DIR/$f" ]] || return 1; done
+}
+
+# A test CA, a server certificate for the manager and a client certificate, once per state dir:
+# keeping them lets a running manager (and callers' exported paths) stay valid across `up`s.
+ensure_tls() {
+  if tls_complete; then
+    return 0
+  fi
+  log "generating test CA, server and client certificates in $TLS_DIR"
+  # Built aside and moved in whole, so an interrupted run never leaves a half set behind.
+  local tmp
+  tmp="$(mktemp -d "$STATE/tls.XXXXXX")"
+  (
+    set -e
+    cd "$tmp"
+    umask 077
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -sha256 -subj "/CN=controlplane local-swarm test CA" \
+      -keyout ca-key.pem -out ca.pem 2>/dev/null
+    openssl req -new -newkey rsa:2048 -nodes -sha256 -subj "/CN=cp-node1" \
+      -keyout server-key.pem -out server.csr 2>/dev/null
+    printf 'subjectAltName=IP:%s,DNS:cp-node1\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\n' \
+      "$MANAGER_IP" >server.ext
+    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 3650 -sha256 \
+      -extfile server.ext -out server-cert.pem 2>/dev/null
+    openssl req -new -newkey rsa:2048 -nodes -sha256 -subj "/CN=controlplane test client" \
+      -keyout key.pem -out client.csr 2>/dev/null
+    printf 'extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature\n' >client.ext
+    openssl x509 -req -in client.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 3650 -sha256 \
+      -extfile client.ext -out cert.pem 2>/dev/null
+    rm -f ./*.csr ./*.ext ./*.srl
+    chmod 0600 ./*key.pem
+    chmod 0644 ca.pem server-cert.pem cert.pem
+  ) || { rm -rf "$tmp"; die "openssl could not generate the TLS material"; }
+  rm -rf "$TLS_DIR"
+  mv "$tmp" "$TLS_DIR"
+  chmod 0755 "$TLS_DIR"
+}
+
+# ---------------------------------------------------------------------------------------------
 # dockerd per node
 # ---------------------------------------------------------------------------------------------
 start_dockerd() {
@@ -343,7 +401,14 @@ start_dockerd() {
   # every engine has its own engine ID (the default /etc/docker/key.json would be shared).
   [[ -f "$dir/daemon.json" ]] || printf '{\n  "deprecated-key-path": "%s/key.json"\n}\n' "$dir" >"$dir/daemon.json"
   rm -f "$dir/docker.pid" "$dir/docker.sock"
-  log "$name: starting dockerd ($(node_ip "$i"), socket $(node_sock "$i"))"
+  # The manager also serves the Engine API over TLS, requiring a client certificate from our CA.
+  local -a tls_args=()
+  if ((i == 1)); then
+    ensure_tls
+    tls_args=(-H "$TLS_ENDPOINT" --tlsverify --tlscacert "$TLS_DIR/ca.pem"
+      --tlscert "$TLS_DIR/server-cert.pem" --tlskey "$TLS_DIR/server-key.pem")
+  fi
+  log "$name: starting dockerd ($(node_ip "$i"), socket $(node_sock "$i")${tls_args:+, TLS $TLS_ENDPOINT})"
   # nsenter --net (not `ip netns exec`, which remounts /sys and breaks dockerd's cgroup checks);
   # unshare --uts so the node gets its own hostname = swarm node name. Without --containerd,
   # dockerd starts its own managed containerd under --exec-root, one per node.
@@ -359,7 +424,7 @@ start_dockerd() {
       --data-root "$dir/data" \
       --exec-root "$dir/exec" \
       --pidfile "$dir/docker.pid" \
-      -H "unix://$dir/docker.sock" \
+      -H "unix://$dir/docker.sock" "${tls_args[@]}" \
       --bridge=none --iptables=false --ip-masq=false \
       --insecure-registry "$REGISTRY_ADDR" \
       >>"$dir/dockerd.log" 2>&1 </dev/null
@@ -368,6 +433,10 @@ start_dockerd() {
     log "last lines of $dir/dockerd.log:"
     tail -n 30 "$dir/dockerd.log" >&2 || true
     die "dockerd of $name did not start"
+  fi
+  if ((i == 1)) && ! wait_for "$DOCKERD_START_TIMEOUT" "TLS listener at $TLS_ENDPOINT" tls_answers; then
+    tail -n 30 "$dir/dockerd.log" >&2 || true
+    die "dockerd of $name does not answer TLS clients at $TLS_ENDPOINT"
   fi
 }
 
@@ -388,9 +457,13 @@ stop_dockerd() {
   rm -f "$(node_sock "$i")"
 }
 
+# The manager counts as healthy only with its TLS listener (and today's certificates): a manager
+# started by an older version of this script, or before the TLS material was regenerated, is
+# restarted by `up`/`start-node`.
 node_healthy() {
   local i="$1"
-  [[ -n "$(dockerd_pid "$i")" ]] && [[ -e "$(netns_path "$i")" ]] && dockerd_answers "$i"
+  [[ -n "$(dockerd_pid "$i")" ]] && [[ -e "$(netns_path "$i")" ]] && dockerd_answers "$i" &&
+    { ((i != 1)) || { tls_complete && tls_answers; }; }
 }
 
 # Bring node I to "dockerd running and answering", reusing a healthy one.
@@ -632,6 +705,7 @@ cmd_up() {
     destroy_node "$i"
   done
   echo "$n" >"$STATE/nodes"
+  ensure_tls
   for ((i = 1; i <= n; i++)); do ensure_node "$i"; done
   ensure_manager
   for ((i = 2; i <= n; i++)); do ensure_worker "$i"; done
@@ -722,6 +796,11 @@ cmd_status() {
   else
     echo "  (manager unreachable)"; ok=1
   fi
+  if tls_complete && tls_answers; then
+    echo "manager TLS: $TLS_ENDPOINT answers with the client certificate in $TLS_DIR"
+  else
+    echo "manager TLS: $TLS_ENDPOINT NOT answering"; ok=1
+  fi
   if [[ -n "$(registry_pid)" ]] && registry_answers; then
     echo "registry: up at $REGISTRY_ADDR (pid $(registry_pid))"
   else
@@ -738,6 +817,10 @@ cmd_env() {
   echo "DOCKER_HOST=$(node_host 1)"
   echo "CONTROLPLANE_REGISTRY=$REGISTRY_ADDR"
   echo "CONTROLPLANE_NODE_SOCKETS=$socks"
+  echo "CONTROLPLANE_TLS_ENDPOINT=$TLS_ENDPOINT"
+  echo "CONTROLPLANE_TLS_CA=$TLS_DIR/ca.pem"
+  echo "CONTROLPLANE_TLS_CERT=$TLS_DIR/cert.pem"
+  echo "CONTROLPLANE_TLS_KEY=$TLS_DIR/key.pem"
 }
 
 node_arg() {
@@ -763,6 +846,7 @@ cmd_start_node() {
     return 0
   fi
   ensure_bridge
+  # node_healthy said no: a manager may still run without the TLS listener; cleanup stops it.
   cleanup_node_runtime "$i"
   ensure_node_net "$i"
   start_dockerd "$i"

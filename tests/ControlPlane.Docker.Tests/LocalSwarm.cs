@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using ControlPlane.Docker.Configuration;
 using Docker.DotNet;
 
 namespace ControlPlane.Docker.Tests;
@@ -16,6 +17,17 @@ public static class LocalSwarm
     public static string Image(string tag) => $"{Registry}/demo/app:{tag}";
 
     public static IReadOnlyList<string> NodeEndpoints => Require("CONTROLPLANE_NODE_SOCKETS").Split(',', StringSplitOptions.RemoveEmptyEntries);
+
+    /// <summary>The manager's TLS listener (tcp://, client certificate required).</summary>
+    public static string TlsEndpoint => Require("CONTROLPLANE_TLS_ENDPOINT");
+
+    /// <summary>TLS settings trusted by the manager's TLS listener: the test CA and a client certificate it signed.</summary>
+    public static TlsOptions Tls => new()
+    {
+        CaFile = Require("CONTROLPLANE_TLS_CA"),
+        CertFile = Require("CONTROLPLANE_TLS_CERT"),
+        KeyFile = Require("CONTROLPLANE_TLS_KEY"),
+    };
 
     public static DockerClient ManagerClient() => new DockerClientBuilder().WithEndpoint(new Uri(ManagerEndpoint)).Build();
 

@@ -38,6 +38,12 @@ public sealed class WatchedCluster : IAsyncDisposable
         {
             Clusters = [new ClusterOptions { Name = "test", Endpoints = endpoints.Length > 0 ? [.. endpoints] : [LocalSwarm.ManagerEndpoint] }],
         };
+        return Start(options, timings);
+    }
+
+    /// <summary>Watches the single cluster of the given configuration (e.g. with TLS settings).</summary>
+    public static WatchedCluster Start(ClustersOptions options, WatcherTimings? timings = null)
+    {
         var definition = ClusterEndpointResolver.Resolve(options, null, out var errors).Single();
         Assert.Empty(errors);
         return new WatchedCluster(definition, timings ?? new WatcherTimings());
@@ -66,10 +72,16 @@ public sealed class WatchedCluster : IAsyncDisposable
     public Task<ClusterState> WaitForSyncAsync() =>
         WaitForAsync(s => s.Cluster.Status == ClusterStatus.Synced, "the cluster to be synced");
 
-    public async ValueTask DisposeAsync()
+    /// <summary>Stops the watcher (the store keeps its last picture), so a test can count requests nothing else causes.</summary>
+    public async Task StopWatchingAsync()
     {
         await _stop.CancelAsync();
         await _run;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopWatchingAsync();
         Connection.Dispose();
         _stop.Dispose();
     }

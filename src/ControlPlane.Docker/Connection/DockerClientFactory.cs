@@ -1,6 +1,8 @@
+using System.Security.Cryptography.X509Certificates;
 using ControlPlane.Docker.Configuration;
 using Docker.DotNet;
-using Docker.DotNet.X509;
+using Docker.DotNet.Handler.Abstractions;
+using Docker.DotNet.NativeHttp;
 
 namespace ControlPlane.Docker.Connection;
 
@@ -15,15 +17,43 @@ public static class DockerClientFactory
         {
             // Docker's own convention: tcp:// with TLS material means https.
             uri = new UriBuilder(uri) { Scheme = "https" }.Uri;
-            var certificates = new DockerTlsCertificates(
-                DockerTlsCertificates.LoadCertificateAuthorityFromPemFile(tls.CaFile!),
-                DockerTlsCertificates.LoadCertificateFromPemFiles(tls.CertFile!, tls.KeyFile!));
-            builder = builder.WithAuthProvider(certificates.CreateCredentials());
+            // Not Docker.DotNet.X509's DockerTlsCertificates: against a real dockerd --tlsverify (4.3.3)
+            // its legacy ManagedHandler never presented the client certificate ("client didn't provide a
+            // certificate") and its CA callback rejected a server certificate signed by that very CA.
+            // .NET's own SocketsHttpHandler does both right, with the CA as the only trusted root.
+            return builder.WithEndpoint(uri)
+                .WithAuthProvider(new ClientCertificateTls(tls))
+                .WithTransportOptions(new NativeHttpTransportOptions())
+                .Build();
         }
-        else if (uri.Scheme == "tcp")
+        if (uri.Scheme == "tcp")
         {
             uri = new UriBuilder(uri) { Scheme = "http" }.Uri;
         }
         return builder.WithEndpoint(uri).Build();
+    }
+
+    /// <summary>TLS as <c>docker --tlsverify</c> does it: our client certificate, and only the configured CA trusted.</summary>
+    private sealed class ClientCertificateTls(TlsOptions tls) : IAuthProvider
+    {
+        private readonly X509Certificate2 _certificate = X509Certificate2.CreateFromPemFile(tls.CertFile!, tls.KeyFile!);
+        private readonly X509Certificate2 _ca = X509CertificateLoader.LoadCertificateFromFile(tls.CaFile!);
+
+        // Tells Docker.DotNet to keep the https scheme (without it, it downgrades the endpoint to http).
+        public bool TlsEnabled => true;
+
+        public HttpMessageHandler ConfigureHandler(HttpMessageHandler handler)
+        {
+            var sockets = (SocketsHttpHandler)handler;
+            sockets.SslOptions.ClientCertificates = [_certificate];
+            sockets.SslOptions.CertificateChainPolicy = new X509ChainPolicy
+            {
+                TrustMode = X509ChainTrustMode.CustomRootTrust,
+                CustomTrustStore = { _ca },
+                // A private test/ops CA publishes no revocation lists.
+                RevocationMode = X509RevocationMode.NoCheck,
+            };
+            return sockets;
+        }
     }
 }

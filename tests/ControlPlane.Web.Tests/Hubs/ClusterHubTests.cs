@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Text.Json;
 using ControlPlane.Core.Model;
 using ControlPlane.Core.State;
@@ -162,6 +163,30 @@ public sealed class ClusterHubTests(HubAppFactory factory) : IClassFixture<HubAp
         var refused = await Assert.ThrowsAsync<HttpRequestException>(() => HubWatchClient.ConnectAsync(factory, apiToken: null));
 
         Assert.Equal(System.Net.HttpStatusCode.Unauthorized, refused.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_user_with_a_grant_on_another_cluster_only_is_refused_and_the_refusal_is_audited()
+    {
+        using var admin = await factory.CreateSignedInClientAsync(HubAppFactory.AdminUser, HubAppFactory.AdminPassword);
+        var user = $"hub{Guid.NewGuid():N}"[..12];
+        (await admin.PostAsJsonAsync("/api/users", new { username = user, password = "hub-user-password" })).EnsureSuccessStatusCode();
+        (await admin.PostAsJsonAsync("/api/grants", new { subject = user, role = "Admin", scope = new { cluster = "elsewhere" } })).EnsureSuccessStatusCode();
+        using var client = await factory.CreateSignedInClientAsync(user, "hub-user-password");
+        using var created = await client.PostAsJsonAsync("/api/tokens", new { name = "hub", expiresInDays = 1 });
+        var token = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("token").GetString();
+        await using var connection = await HubWatchClient.ConnectAsync(factory, token);
+
+        var refused = await Assert.ThrowsAsync<HubException>(async () =>
+        {
+            await foreach (var _ in connection.StreamAsync<JsonElement>("Watch", Cluster))
+            {
+            }
+        });
+
+        Assert.Contains($"no grant on cluster '{Cluster}'", refused.Message);
+        var audit = await admin.GetFromJsonAsync<JsonElement>($"/api/audit?actor={user}%20(token%20hub)");
+        Assert.Contains(audit.EnumerateArray(), a => a.GetProperty("result").GetString() == "denied" && a.GetProperty("target").GetString() == Cluster);
     }
 
     private Task WaitUntilSyncedAsync() =>
