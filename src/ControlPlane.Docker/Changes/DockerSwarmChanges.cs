@@ -75,6 +75,30 @@ public sealed class DockerSwarmChanges(ClusterRegistry registry) : ISwarmChanges
         }
     }
 
+    public async Task<SpecChange> CreateSecretAsync(string clusterId, string name, IReadOnlyDictionary<string, string> labels, byte[] value, CancellationToken cancellationToken)
+    {
+        var (connection, engine) = await ConnectAsync(clusterId, cancellationToken);
+        try
+        {
+            await connection.CallAsync(engine.Client, c => c.Secrets.CreateAsync(new SwarmSecretSpec
+            {
+                Name = name,
+                Labels = new Dictionary<string, string>(labels),
+                Data = value,
+            }, cancellationToken));
+        }
+        catch (DockerApiException ex) when (ex.StatusCode == HttpStatusCode.Conflict)
+        {
+            throw new ChangeRejectedException(ChangeFailure.Conflict, $"A secret named '{name}' already exists.");
+        }
+        catch (DockerApiException ex) when (ex.StatusCode == HttpStatusCode.BadRequest)
+        {
+            // Docker's reasons name the field, never echo the value.
+            throw new ChangeRejectedException(ChangeFailure.Invalid, $"Docker refused the secret: {ex.ResponseBody?.Trim()}");
+        }
+        return new SpecChange("{}", JsonSerializer.Serialize(new { Name = name, Labels = labels }));
+    }
+
     private async Task<(ClusterConnection, ConnectedEngine)> ConnectAsync(string clusterId, CancellationToken ct)
     {
         var connection = registry.Find(clusterId) ?? throw new ChangeRejectedException(ChangeFailure.NotFound, $"No cluster has the id '{clusterId}'.");

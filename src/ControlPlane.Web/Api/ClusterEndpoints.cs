@@ -53,7 +53,38 @@ public static class ClusterEndpoints
                 .Where(t => node is null || t.NodeId == node)
                 .OrderBy(t => t.ServiceName).ThenBy(t => t.Slot).ThenByDescending(t => t.CreatedAt))));
 
+        clusters.MapGet("/{cluster}/containers", (string cluster, HttpContext http) =>
+            WithVisibleState(http, cluster, s => Results.Ok(s.Containers.OrderBy(c => c.Name))));
+
+        clusters.MapGet("/{cluster}/images", (string cluster, ClusterStateStore store) =>
+            WithState(store, cluster, s => Results.Ok(s.Images.OrderBy(i => i.Tags.FirstOrDefault() ?? i.Id))))
+            .RequirePermission(Permissions.Clusters.Read, RouteTargets.Cluster);
+
+        clusters.MapGet("/{cluster}/networks", (string cluster, HttpContext http) =>
+            WithVisibleState(http, cluster, s => Results.Ok(s.Networks.OrderBy(n => n.Name))));
+
+        clusters.MapGet("/{cluster}/secrets", (string cluster, HttpContext http) =>
+            WithVisibleState(http, cluster, s => Results.Ok(s.Secrets.OrderBy(x => x.Name).Select(x => FileObjectView.Of(x.Id, x.Name, x.Labels, x.CreatedAt, s, secrets: true)))));
+
+        clusters.MapGet("/{cluster}/configs", (string cluster, HttpContext http) =>
+            WithVisibleState(http, cluster, s => Results.Ok(s.Configs.OrderBy(x => x.Name).Select(x => FileObjectView.Of(x.Id, x.Name, x.Labels, x.CreatedAt, s, secrets: false)))));
+
         return api;
+    }
+
+    /// <summary>
+    /// A secret or config as the API shows it (DESIGN §6): its family and version (from ControlPlane's labels;
+    /// an unlabelled one is a family of one, version 1) and the services that use it. Metadata only.
+    /// </summary>
+    public sealed record FileObjectView(string Id, string Name, string Family, int Version, DateTimeOffset CreatedAt, IReadOnlyList<string> UsedBy)
+    {
+        public static FileObjectView Of(string id, string name, Labels labels, DateTimeOffset createdAt, ClusterState state, bool secrets) => new(
+            id,
+            name,
+            labels.GetValueOrDefault(FileObjectList.FamilyLabel) ?? name,
+            int.TryParse(labels.GetValueOrDefault(FileObjectList.VersionLabel), out var version) ? version : 1,
+            createdAt,
+            state.Services.Where(service => (secrets ? service.Details.Secrets : service.Details.Configs).Any(f => f.Id == id)).Select(service => service.Name).Order().ToList());
     }
 
     private static IResult WithState(ClusterStateStore store, string clusterId, Func<ClusterState, IResult> answer) =>

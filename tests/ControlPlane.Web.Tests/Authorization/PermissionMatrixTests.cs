@@ -93,6 +93,10 @@ public sealed class MatrixFixture : IAsyncLifetime
         {
             await docker.Swarm.RemoveServiceAsync(id);
         }
+        foreach (var secret in (await docker.Secrets.ListAsync()).Where(s => s.Spec!.Name!.StartsWith($"mx{Run}-", StringComparison.Ordinal)))
+        {
+            await docker.Secrets.DeleteAsync(secret.ID!);
+        }
         foreach (var client in Clients.Values.Append(Admin).Append(Anonymous))
         {
             client.Dispose();
@@ -121,6 +125,11 @@ public sealed class PermissionMatrixTests(MatrixFixture fixture) : IClassFixture
             {
                 Content = JsonContent.Create(new { availability = "active" }),
             },
+            // A fresh family per request, so every allowed caller really creates one (removed by the fixture).
+            Permissions.Secrets.Create => new HttpRequestMessage(HttpMethod.Post, $"/api/clusters/{MatrixFixture.Cluster}/secrets")
+            {
+                Content = JsonContent.Create(new { family = $"mx{fixture.Run}-{Guid.NewGuid():N}"[..20], data = "bWF0cml4" }),
+            },
             Permissions.Users.Manage => new HttpRequestMessage(HttpMethod.Get, "/api/users"),
             Permissions.Grants.Manage => new HttpRequestMessage(HttpMethod.Get, "/api/grants"),
             Permissions.Audit.Read => new HttpRequestMessage(HttpMethod.Get, "/api/audit?limit=1"),
@@ -132,14 +141,14 @@ public sealed class PermissionMatrixTests(MatrixFixture fixture) : IClassFixture
     private AccessTarget TargetOf(string permission) => permission switch
     {
         Permissions.Clusters.Read or Permissions.Services.Update or Permissions.Services.ReadLogs => AccessTarget.InCluster(MatrixFixture.Cluster, fixture.ShopStack),
-        Permissions.Nodes.Update => AccessTarget.InCluster(MatrixFixture.Cluster),
+        Permissions.Nodes.Update or Permissions.Secrets.Create => AccessTarget.InCluster(MatrixFixture.Cluster),
         _ => AccessTarget.Global,
     };
 
     /// <summary>Permissions whose entry points arrive with later issues (secrets and configs, image distribution, cluster management).</summary>
     private static readonly string[] NotYetExposed =
     [
-        Permissions.Secrets.Create, Permissions.Secrets.Inject, Permissions.Secrets.Rotate, Permissions.Secrets.Remove,
+        Permissions.Secrets.Inject, Permissions.Secrets.Rotate, Permissions.Secrets.Remove,
         Permissions.Configs.Create, Permissions.Configs.Inject, Permissions.Configs.Rotate, Permissions.Configs.Remove,
         Permissions.Images.Distribute, Permissions.Clusters.Manage,
     ];

@@ -19,6 +19,9 @@ public class ControlPlaneAppFactory(IReadOnlyDictionary<string, string?> setting
 
     private readonly string _databasePath = Path.Combine(Path.GetTempPath(), $"controlplane-webtests-{Guid.NewGuid():N}.db");
 
+    /// <summary>The SQLite file of this host, for tests that look inside it (that a secret never lands there, say).</summary>
+    public string DatabasePath => _databasePath;
+
     private string ConnectionString => $"Data Source={_databasePath}";
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
