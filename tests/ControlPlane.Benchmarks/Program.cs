@@ -81,19 +81,11 @@ for (var a = 0; a < args.Length; a++)
     }
 }
 
-var dockerHost = Environment.GetEnvironmentVariable("DOCKER_HOST");
-if (string.IsNullOrWhiteSpace(dockerHost))
+var (target, dockerHost, problem) = LocalSwarmTarget.Resolve();
+if (target is not { } definition)
 {
-    // The resolver would fall back to the local socket; a benchmark must say which swarm it measured.
-    return Fail("DOCKER_HOST is not set. Start the local swarm and export its environment:\n" +
-        "  deploy/local-swarm.sh up && set -a && eval \"$(deploy/local-swarm.sh env)\" && set +a");
+    return Fail(problem!);
 }
-var clusters = ClusterEndpointResolver.Resolve(new ClustersOptions(), dockerHost, out var errors);
-if (errors.Count > 0)
-{
-    return Fail(string.Join(Environment.NewLine, errors));
-}
-var definition = clusters[0];
 if (definition.Endpoints[0].Uri is { Scheme: "unix" } socket && !File.Exists(socket.AbsolutePath))
 {
     // Otherwise the socket client reports a bare "Cannot assign requested address".

@@ -69,16 +69,10 @@ internal static class SubscriptionBenchmark
             }
         }
 
-        var dockerHost = Environment.GetEnvironmentVariable("DOCKER_HOST");
-        if (string.IsNullOrWhiteSpace(dockerHost))
+        var (target, dockerHost, problem) = LocalSwarmTarget.Resolve();
+        if (target is not { } definition)
         {
-            return Fail("DOCKER_HOST is not set. Start the local swarm and export its environment:\n" +
-                "  deploy/local-swarm.sh up && set -a && eval \"$(deploy/local-swarm.sh env)\" && set +a");
-        }
-        var definitions = ClusterEndpointResolver.Resolve(new ClustersOptions(), dockerHost, out var errors);
-        if (errors.Count > 0)
-        {
-            return Fail(string.Join(Environment.NewLine, errors));
+            return Fail(problem!);
         }
 
         using var cts = new CancellationTokenSource();
@@ -112,7 +106,7 @@ internal static class SubscriptionBenchmark
             $"--ControlPlane:Bootstrap:AdminPassword={adminPassword}",
             "--Logging:LogLevel:Default=Warning",
         ]);
-        using var docker = DockerClientFactory.Create(definitions[0].Endpoints[0]);
+        using var docker = DockerClientFactory.Create(definition.Endpoints[0]);
         var serviceIds = new List<string>();
         try
         {

@@ -27,7 +27,7 @@ public sealed class LogSourceTests : IDisposable
     public LogSourceTests()
     {
         var options = new ClustersOptions { Clusters = [new ControlPlane.Docker.Configuration.ClusterOptions { Name = Cluster, Endpoints = [LocalSwarm.ManagerEndpoint] }] };
-        _registry = new ClusterRegistry(Options.Create(options), new ClusterStateStore(), _requests, NullLoggerFactory.Instance);
+        _registry = new ClusterRegistry(Options.Create(options), _requests, NullLoggerFactory.Instance);
         _source = new DockerLogSource(_registry);
     }
 

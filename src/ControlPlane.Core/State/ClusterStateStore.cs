@@ -58,7 +58,7 @@ public sealed class ClusterStateStore
                 return null;
             }
             entry.State = state;
-            var batch = new ChangeBatch(clusterId, state.Version, state.Cluster, effective) { State = state };
+            var batch = new ChangeBatch(state, effective);
             foreach (var subscriber in entry.Subscribers)
             {
                 // Unbounded: never blocks the writer; a reader that falls behind coalesces on its side.

@@ -21,10 +21,14 @@ public sealed record ResourceChange(ChangeType Type, ResourceKind Kind, string I
 
 /// <summary>
 /// The changes that took a cluster's state from <c>Version - 1</c> to <see cref="Version"/>.
-/// <see cref="State"/> is the whole state after them, so a reader that coalesces batches can render the last one.
+/// <see cref="State"/> is the whole state after them, so a reader that coalesces batches can render the last one;
+/// the cluster, its id and the version are read from it.
 /// </summary>
-public sealed record ChangeBatch(string ClusterId, long Version, ClusterInfo Cluster, ImmutableArray<ResourceChange> Changes)
+public sealed record ChangeBatch([property: JsonIgnore] ClusterState State, ImmutableArray<ResourceChange> Changes)
 {
-    [JsonIgnore]
-    public required ClusterState State { get; init; }
+    public string ClusterId => State.Cluster.Id;
+
+    public long Version => State.Version;
+
+    public ClusterInfo Cluster => State.Cluster;
 }

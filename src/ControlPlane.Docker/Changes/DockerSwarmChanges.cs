@@ -22,7 +22,7 @@ public sealed class DockerSwarmChanges(ClusterRegistry registry) : ISwarmChanges
             throw new ChangeRejectedException(ChangeFailure.Invalid, "Replicas must be 0 or more.");
         }
         var (connection, engine) = await ConnectAsync(clusterId, cancellationToken);
-        for (var attempt = 1; ; attempt++)
+        return await RetryOutOfSequenceAsync(async () =>
         {
             var service = await NotFoundAsRejection(() => connection.CallAsync(engine.Client, c => c.Swarm.InspectServiceAsync(serviceId, cancellationToken)), $"Service '{serviceId}' does not exist.");
             var spec = service.Spec ?? throw new ChangeRejectedException(ChangeFailure.Failed, "The engine returned a service without a spec.");
@@ -32,21 +32,14 @@ public sealed class DockerSwarmChanges(ClusterRegistry registry) : ISwarmChanges
             }
             var before = JsonSerializer.Serialize(spec);
             spec.Mode.Replicated.Replicas = (ulong)replicas;
-            try
+            await connection.CallAsync(engine.Client, c => c.Swarm.UpdateServiceAsync(service.ID!, new ServiceUpdateParameters
             {
-                await connection.CallAsync(engine.Client, c => c.Swarm.UpdateServiceAsync(service.ID!, new ServiceUpdateParameters
-                {
-                    Service = spec,
-                    Version = (long)service.Version!.Index!.Value,
-                }, cancellationToken));
-            }
-            catch (DockerApiException ex) when (IsOutOfSequence(ex) && attempt < MaxAttempts)
-            {
-                continue;
-            }
+                Service = spec,
+                Version = (long)service.Version!.Index!.Value,
+            }, cancellationToken));
             var after = await connection.CallAsync(engine.Client, c => c.Swarm.InspectServiceAsync(service.ID!, cancellationToken));
             return new SpecChange(before, JsonSerializer.Serialize(after.Spec));
-        }
+        });
     }
 
     public async Task<SpecChange> SetNodeAvailabilityAsync(string clusterId, string nodeId, string availability, CancellationToken cancellationToken)
@@ -56,23 +49,16 @@ public sealed class DockerSwarmChanges(ClusterRegistry registry) : ISwarmChanges
             throw new ChangeRejectedException(ChangeFailure.Invalid, $"'{availability}' is not an availability; use active, pause or drain.");
         }
         var (connection, engine) = await ConnectAsync(clusterId, cancellationToken);
-        for (var attempt = 1; ; attempt++)
+        return await RetryOutOfSequenceAsync(async () =>
         {
             var node = await NotFoundAsRejection(() => connection.CallAsync(engine.Client, c => c.Swarm.InspectNodeAsync(nodeId, cancellationToken)), $"Node '{nodeId}' does not exist.");
             var spec = node.Spec ?? throw new ChangeRejectedException(ChangeFailure.Failed, "The engine returned a node without a spec.");
             var before = JsonSerializer.Serialize(spec);
             var update = new NodeUpdateParameters { Name = spec.Name, Labels = spec.Labels, Role = spec.Role, Availability = availability };
-            try
-            {
-                await connection.CallAsync(engine.Client, c => c.Swarm.UpdateNodeAsync(node.ID!, node.Version!.Index!.Value, update, cancellationToken));
-            }
-            catch (DockerApiException ex) when (IsOutOfSequence(ex) && attempt < MaxAttempts)
-            {
-                continue;
-            }
+            await connection.CallAsync(engine.Client, c => c.Swarm.UpdateNodeAsync(node.ID!, node.Version!.Index!.Value, update, cancellationToken));
             var after = await connection.CallAsync(engine.Client, c => c.Swarm.InspectNodeAsync(node.ID!, cancellationToken));
             return new SpecChange(before, JsonSerializer.Serialize(after.Spec));
-        }
+        });
     }
 
     public async Task<SpecChange> CreateSecretAsync(string clusterId, string name, IReadOnlyDictionary<string, string> labels, byte[] value, CancellationToken cancellationToken)
@@ -121,6 +107,24 @@ public sealed class DockerSwarmChanges(ClusterRegistry registry) : ISwarmChanges
         catch (DockerApiException ex) when (ex.StatusCode == HttpStatusCode.NotFound)
         {
             throw new ChangeRejectedException(ChangeFailure.NotFound, message);
+        }
+    }
+
+    /// <summary>
+    /// Runs a read-modify-write of a swarm object again when Docker answers "update out of sequence" (its
+    /// version moved between our read and our write), up to <see cref="MaxAttempts"/> times.
+    /// </summary>
+    private static async Task<SpecChange> RetryOutOfSequenceAsync(Func<Task<SpecChange>> readModifyWrite)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await readModifyWrite();
+            }
+            catch (DockerApiException ex) when (IsOutOfSequence(ex) && attempt < MaxAttempts)
+            {
+            }
         }
     }
 

@@ -1,5 +1,3 @@
-using ControlPlane.Core.Model;
-using ControlPlane.Core.State;
 using ControlPlane.Docker.Configuration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -11,7 +9,7 @@ public sealed class ClusterRegistry : IDisposable
 {
     private readonly Dictionary<string, ClusterConnection> _connections;
 
-    public ClusterRegistry(IOptions<ClustersOptions> options, ClusterStateStore store, EngineRequestCounter counter, ILoggerFactory loggers)
+    public ClusterRegistry(IOptions<ClustersOptions> options, EngineRequestCounter counter, ILoggerFactory loggers)
     {
         var clusters = ClusterEndpointResolver.Resolve(options.Value, Environment.GetEnvironmentVariable("DOCKER_HOST"), out var errors);
         if (errors.Count > 0)
@@ -22,11 +20,6 @@ public sealed class ClusterRegistry : IDisposable
             c => c.Id,
             c => new ClusterConnection(c, counter, loggers.CreateLogger<ClusterConnection>()),
             StringComparer.Ordinal);
-        foreach (var cluster in clusters)
-        {
-            // Registered up front so pages and the API know every cluster before its first sync.
-            store.Register(ClusterInfo.Initial(cluster.Id, cluster.Name));
-        }
     }
 
     public IEnumerable<ClusterConnection> Connections => _connections.Values;

@@ -33,6 +33,7 @@ public sealed partial class ClusterWatcher
         _timings = timings;
         _time = time;
         _logger = logger;
+        // The one place a cluster enters the store: the host builds its watchers as it starts, before any request.
         _store.Register(ClusterInfo.Initial(ClusterId, connection.Cluster.Name));
     }
 

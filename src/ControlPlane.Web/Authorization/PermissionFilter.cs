@@ -1,3 +1,4 @@
+using ControlPlane.Core.Logs;
 using ControlPlane.Core.Security;
 using ControlPlane.Core.State;
 
@@ -23,8 +24,9 @@ public static class RouteTargets
     {
         var cluster = RouteValue(context, "cluster");
         var state = context.RequestServices.GetRequiredService<ClusterStateStore>().GetState(cluster);
-        var id = RouteValue(context, "id");
-        var container = state?.Containers.FirstOrDefault(c => c.Id == id || (id.Length >= 4 && c.Id.StartsWith(id, StringComparison.Ordinal)) || c.Name == id);
+        // The same lookup the log endpoint uses, so the check is about the container it will read.
+        var targetId = LogTargets.Find(state, service: null, container: RouteValue(context, "id"))?.Target.Id;
+        var container = state?.Containers.FirstOrDefault(c => c.Id == targetId);
         return AccessTarget.InCluster(cluster, container is null ? null : ClusterVisibility.StackOf(container, state!));
     }
 
@@ -40,9 +42,10 @@ public static class PermissionEndpointExtensions
         {
             var http = context.HttpContext;
             var access = http.RequestServices.GetRequiredService<AccessControl>();
-            return await access.DemandAsync(http.User, permission, target(http), http.Connection.RemoteIpAddress?.ToString(), http.RequestAborted)
+            var on = target(http);
+            return await access.DemandAsync(http.User, permission, on, http.Connection.RemoteIpAddress?.ToString(), http.RequestAborted)
                 ? await next(context)
                 : Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden",
-                    detail: $"You have no grant that allows '{permission}' on {target(http)}.");
+                    detail: $"You have no grant that allows '{permission}' on {on}.");
         });
 }

@@ -3,7 +3,6 @@ using ControlPlane.Core.Security;
 using ControlPlane.Core.State;
 using ControlPlane.Web.Components.Controls;
 using Microsoft.AspNetCore.Components;
-using Microsoft.AspNetCore.Components.Authorization;
 
 namespace ControlPlane.Web.Components;
 
@@ -11,7 +10,7 @@ namespace ControlPlane.Web.Components;
 /// Base of every component that shows live cluster state: subscribes to the selected cluster, renders
 /// the newest state at most ten times a second however fast changes arrive, and follows the switcher.
 /// </summary>
-public abstract class LiveClusterComponent : ComponentBase, IAsyncDisposable
+public abstract class LiveClusterComponent : CallerComponent, IAsyncDisposable
 {
     /// <summary>At most ten renders a second per component (DESIGN §3).</summary>
     public static readonly TimeSpan MinRenderInterval = TimeSpan.FromMilliseconds(100);
@@ -25,27 +24,15 @@ public abstract class LiveClusterComponent : ComponentBase, IAsyncDisposable
 
     [Inject] protected TimeProvider Time { get; set; } = default!;
 
-    [CascadingParameter] private Task<AuthenticationState>? AuthenticationState { get; set; }
-
-    /// <summary>The browser's address, from the first request of the circuit (see Routes.razor), for audit records.</summary>
-    [CascadingParameter(Name = "ClientAddress")] protected string? ClientAddress { get; set; }
-
     /// <summary>The newest state of the selected cluster; null when no cluster is configured.</summary>
     protected ClusterState? State { get; private set; }
 
     /// <summary>What of the selected cluster the user may see; pages hide what they may not do with <see cref="ClusterSelection.Allows"/>.</summary>
     protected ClusterVisibility? Visibility { get; private set; }
 
-    /// <summary>The signed-in user, for changes made from the page (anonymous where no authentication runs).</summary>
-    protected async Task<System.Security.Claims.ClaimsPrincipal> UserAsync() =>
-        AuthenticationState is null ? new System.Security.Claims.ClaimsPrincipal() : (await AuthenticationState).User;
-
     protected override async Task OnInitializedAsync()
     {
-        if (AuthenticationState is not null)
-        {
-            await Selection.InitializeAsync((await AuthenticationState).User);
-        }
+        await Selection.InitializeAsync(await UserAsync());
         Selection.Changed += OnSelectionChanged;
         Subscribe();
     }
