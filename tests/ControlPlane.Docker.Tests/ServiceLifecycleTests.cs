@@ -58,7 +58,10 @@ public class ServiceLifecycleTests
         var network = await docker.Networks.CreateNetworkAsync(new NetworksCreateParameters { Name = name, Driver = "overlay", Attachable = true });
         try
         {
-            var seen = await cluster.WaitForAsync(s => s.Secrets.Any(x => x.Name == name) && s.Networks.Any(n => n.Name == name), "the secret and the network");
+            // On a swarm's first overlay network the engine may answer the inspect before allocation fills in the
+            // driver, and sends no event after; the store has it right from the next relist (15 s at most).
+            var seen = await cluster.WaitForAsync(s => s.Secrets.Any(x => x.Name == name) && s.Networks.Any(n => n.Name == name && n.Driver.Length > 0),
+                "the secret and the network with its driver");
             Assert.Equal(secret.ID, seen.Secrets.Single(x => x.Name == name).Id);
             Assert.Equal("overlay", seen.Networks.Single(n => n.Name == name).Driver);
         }
