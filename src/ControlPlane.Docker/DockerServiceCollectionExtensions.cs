@@ -1,5 +1,6 @@
 using ControlPlane.Core.Logs;
 using ControlPlane.Core.Changes;
+using ControlPlane.Core.Operations;
 using ControlPlane.Core.State;
 using ControlPlane.Docker.Changes;
 using ControlPlane.Docker.Configuration;
@@ -28,7 +29,10 @@ public static class DockerServiceCollectionExtensions
         services.AddSingleton<EngineRequestCounter>();
         services.AddSingleton<ClusterRegistry>();
         services.AddSingleton<ISwarmChanges, DockerSwarmChanges>();
+        services.AddSingleton<ChangeLocks>();
         services.AddSingleton<ChangeExecutor>();
+        services.TryAddSingleton<IOperationStore, InMemoryOperationStore>();
+        services.AddSingleton<OperationRunner>();
         services.AddHostedService<ClusterWatcherService>();
         services.AddSingleton<ILogSource, DockerLogSource>();
         return services;

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using ControlPlane.Core.Audit;
 using ControlPlane.Core.Security;
 
@@ -14,53 +13,44 @@ public sealed record ChangeIntent(string Permission, AccessTarget Target, string
 /// The one way changes reach a cluster (DESIGN §4): permission check → audit record → the Engine call(s)
 /// → audit result with the spec diff. The same object never has two changes running at once.
 /// </summary>
-public sealed class ChangeExecutor(IAuditLog audit, TimeProvider time)
+public sealed class ChangeExecutor(IAuditLog audit, ChangeLocks locks, TimeProvider time)
 {
-    private readonly ConcurrentDictionary<string, SemaphoreSlim> _running = new(StringComparer.Ordinal);
-
     public async Task<ChangeResult> RunAsync(ChangeCaller caller, ChangeIntent intent, Func<CancellationToken, Task<SpecChange>> change, CancellationToken cancellationToken = default)
     {
-        var target = $"{intent.Target}/{intent.Subject}";
+        var target = ChangeLocks.KeyOf(intent);
         if (!AccessPolicy.IsAllowed(caller.Grants, intent.Permission, intent.Target))
         {
             await AuditAsync(caller, intent, target, AuditResult.Denied, "no grant gives this permission on this target", null, cancellationToken);
             return new ChangeResult(ChangeFailure.Forbidden, $"You have no grant that allows '{intent.Permission}' on {intent.Target}.");
         }
 
-        var gate = _running.GetOrAdd($"{intent.Target}/{intent.Subject}", _ => new SemaphoreSlim(1, 1));
-        if (!await gate.WaitAsync(0, cancellationToken))
+        using var held = locks.TryEnter(target);
+        if (held is null)
         {
             var busy = $"Another change to {intent.Subject} is running; try again when it has finished.";
             await AuditAsync(caller, intent, target, AuditResult.Failed, busy, null, cancellationToken);
             return new ChangeResult(ChangeFailure.Conflict, busy);
         }
+        await AuditAsync(caller, intent, target, AuditResult.Started, null, null, cancellationToken);
+        SpecChange spec;
         try
         {
-            await AuditAsync(caller, intent, target, AuditResult.Started, null, null, cancellationToken);
-            SpecChange spec;
-            try
-            {
-                spec = await change(cancellationToken);
-            }
-            catch (ChangeRejectedException rejected)
-            {
-                await AuditAsync(caller, intent, target, AuditResult.Failed, rejected.Message, null, cancellationToken);
-                return new ChangeResult(rejected.Reason, rejected.Message);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                var message = $"The cluster refused the change: {ex.Message}";
-                await AuditAsync(caller, intent, target, AuditResult.Failed, message, null, cancellationToken);
-                return new ChangeResult(ChangeFailure.Failed, message);
-            }
-            var diff = SpecDiff.Compute(spec.Before, spec.After);
-            await AuditAsync(caller, intent, target, AuditResult.Succeeded, null, diff, cancellationToken);
-            return new ChangeResult(null, "Done.", diff);
+            spec = await change(cancellationToken);
         }
-        finally
+        catch (ChangeRejectedException rejected)
         {
-            gate.Release();
+            await AuditAsync(caller, intent, target, AuditResult.Failed, rejected.Message, null, cancellationToken);
+            return new ChangeResult(rejected.Reason, rejected.Message);
         }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            var message = $"The cluster refused the change: {ex.Message}";
+            await AuditAsync(caller, intent, target, AuditResult.Failed, message, null, cancellationToken);
+            return new ChangeResult(ChangeFailure.Failed, message);
+        }
+        var diff = SpecDiff.Compute(spec.Before, spec.After);
+        await AuditAsync(caller, intent, target, AuditResult.Succeeded, null, diff, cancellationToken);
+        return new ChangeResult(null, "Done.", diff);
     }
 
     private Task AuditAsync(ChangeCaller caller, ChangeIntent intent, string target, AuditResult result, string? detail, string? diff, CancellationToken ct) =>

@@ -10,9 +10,6 @@ namespace ControlPlane.Docker.Changes;
 /// <summary>Service and node changes through the Engine API: read-modify-write on the spec version, retried when it moved.</summary>
 public sealed class DockerSwarmChanges(ClusterRegistry registry) : ISwarmChanges
 {
-    /// <summary>How often an update is retried after "update out of sequence" (someone else changed the spec meanwhile).</summary>
-    public const int MaxAttempts = 5;
-
     public static readonly IReadOnlySet<string> Availabilities = new HashSet<string> { "active", "pause", "drain" };
 
     public async Task<SpecChange> ScaleServiceAsync(string clusterId, string serviceId, long replicas, CancellationToken cancellationToken)
@@ -21,10 +18,10 @@ public sealed class DockerSwarmChanges(ClusterRegistry registry) : ISwarmChanges
         {
             throw new ChangeRejectedException(ChangeFailure.Invalid, "Replicas must be 0 or more.");
         }
-        var (connection, engine) = await ConnectAsync(clusterId, cancellationToken);
-        return await RetryOutOfSequenceAsync(async () =>
+        var (connection, engine) = await registry.ConnectForChangeAsync(clusterId, cancellationToken);
+        return await EngineChanges.RetryOutOfSequenceAsync(async () =>
         {
-            var service = await NotFoundAsRejection(() => connection.CallAsync(engine.Client, c => c.Swarm.InspectServiceAsync(serviceId, cancellationToken)), $"Service '{serviceId}' does not exist.");
+            var service = await EngineChanges.NotFoundAsRejection(() => connection.CallAsync(engine.Client, c => c.Swarm.InspectServiceAsync(serviceId, cancellationToken)), $"Service '{serviceId}' does not exist.");
             var spec = service.Spec ?? throw new ChangeRejectedException(ChangeFailure.Failed, "The engine returned a service without a spec.");
             if (spec.Mode?.Replicated is null)
             {
@@ -48,10 +45,10 @@ public sealed class DockerSwarmChanges(ClusterRegistry registry) : ISwarmChanges
         {
             throw new ChangeRejectedException(ChangeFailure.Invalid, $"'{availability}' is not an availability; use active, pause or drain.");
         }
-        var (connection, engine) = await ConnectAsync(clusterId, cancellationToken);
-        return await RetryOutOfSequenceAsync(async () =>
+        var (connection, engine) = await registry.ConnectForChangeAsync(clusterId, cancellationToken);
+        return await EngineChanges.RetryOutOfSequenceAsync(async () =>
         {
-            var node = await NotFoundAsRejection(() => connection.CallAsync(engine.Client, c => c.Swarm.InspectNodeAsync(nodeId, cancellationToken)), $"Node '{nodeId}' does not exist.");
+            var node = await EngineChanges.NotFoundAsRejection(() => connection.CallAsync(engine.Client, c => c.Swarm.InspectNodeAsync(nodeId, cancellationToken)), $"Node '{nodeId}' does not exist.");
             var spec = node.Spec ?? throw new ChangeRejectedException(ChangeFailure.Failed, "The engine returned a node without a spec.");
             var before = JsonSerializer.Serialize(spec);
             var update = new NodeUpdateParameters { Name = spec.Name, Labels = spec.Labels, Role = spec.Role, Availability = availability };
@@ -63,7 +60,7 @@ public sealed class DockerSwarmChanges(ClusterRegistry registry) : ISwarmChanges
 
     public async Task<SpecChange> CreateSecretAsync(string clusterId, string name, IReadOnlyDictionary<string, string> labels, byte[] value, CancellationToken cancellationToken)
     {
-        var (connection, engine) = await ConnectAsync(clusterId, cancellationToken);
+        var (connection, engine) = await registry.ConnectForChangeAsync(clusterId, cancellationToken);
         try
         {
             await connection.CallAsync(engine.Client, c => c.Secrets.CreateAsync(new SwarmSecretSpec
@@ -84,50 +81,4 @@ public sealed class DockerSwarmChanges(ClusterRegistry registry) : ISwarmChanges
         }
         return new SpecChange("{}", JsonSerializer.Serialize(new { Name = name, Labels = labels }));
     }
-
-    private async Task<(ClusterConnection, ConnectedEngine)> ConnectAsync(string clusterId, CancellationToken ct)
-    {
-        var connection = registry.Find(clusterId) ?? throw new ChangeRejectedException(ChangeFailure.NotFound, $"No cluster has the id '{clusterId}'.");
-        try
-        {
-            return (connection, await connection.ConnectAsync(ct));
-        }
-        catch (ClusterUnreachableException ex)
-        {
-            throw new ChangeRejectedException(ChangeFailure.Failed, ex.Message);
-        }
-    }
-
-    private static async Task<T> NotFoundAsRejection<T>(Func<Task<T>> call, string message)
-    {
-        try
-        {
-            return await call();
-        }
-        catch (DockerApiException ex) when (ex.StatusCode == HttpStatusCode.NotFound)
-        {
-            throw new ChangeRejectedException(ChangeFailure.NotFound, message);
-        }
-    }
-
-    /// <summary>
-    /// Runs a read-modify-write of a swarm object again when Docker answers "update out of sequence" (its
-    /// version moved between our read and our write), up to <see cref="MaxAttempts"/> times.
-    /// </summary>
-    private static async Task<SpecChange> RetryOutOfSequenceAsync(Func<Task<SpecChange>> readModifyWrite)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return await readModifyWrite();
-            }
-            catch (DockerApiException ex) when (IsOutOfSequence(ex) && attempt < MaxAttempts)
-            {
-            }
-        }
-    }
-
-    private static bool IsOutOfSequence(DockerApiException ex) =>
-        ex.ResponseBody?.Contains("update out of sequence", StringComparison.OrdinalIgnoreCase) == true;
 }

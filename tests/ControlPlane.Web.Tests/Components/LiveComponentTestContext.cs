@@ -6,6 +6,7 @@ using ControlPlane.Core.Audit;
 using ControlPlane.Core.Changes;
 using ControlPlane.Core.Metrics;
 using ControlPlane.Core.Model;
+using ControlPlane.Core.Operations;
 using ControlPlane.Core.State;
 using ControlPlane.Web.Authorization;
 using ControlPlane.Web.Changes;
@@ -35,7 +36,10 @@ public abstract partial class LiveComponentTestContext : BunitContext, IAsyncLif
         Services.AddSingleton<ClusterSelection>();
         Services.AddSingleton<ISwarmChanges>(SwarmChanges);
         Services.AddSingleton<IAuditLog>(Audit);
+        Services.AddSingleton<ChangeLocks>();
         Services.AddSingleton<ChangeExecutor>();
+        Services.AddSingleton<IOperationStore>(Operations);
+        Services.AddSingleton<OperationRunner>();
         Services.AddSingleton<ClusterChanges>();
         AddAuthorization().SetAuthorized("tester");
         Services.AddSingleton(TimeProvider.System);
@@ -53,6 +57,9 @@ public abstract partial class LiveComponentTestContext : BunitContext, IAsyncLif
 
     /// <summary>What the change executor audits.</summary>
     protected FakeAuditLog Audit { get; } = new();
+
+    /// <summary>Operations pages start, kept in memory.</summary>
+    protected InMemoryOperationStore Operations { get; } = new();
 
     /// <summary>The chart history pages read; empty unless a test fills it.</summary>
     protected FakeMetricsHistory History { get; } = new();

@@ -1,0 +1,33 @@
+using System.Collections.Concurrent;
+
+namespace ControlPlane.Core.Changes;
+
+/// <summary>
+/// The objects a change or an operation is working on right now, so that the same object never has two
+/// running at once (DESIGN §4). Shared by <see cref="ChangeExecutor"/> and <see cref="Operations.OperationRunner"/>.
+/// </summary>
+public sealed class ChangeLocks
+{
+    private readonly ConcurrentDictionary<string, byte> _held = new(StringComparer.Ordinal);
+
+    /// <summary>Takes the object's lock, or answers null at once when something else holds it.</summary>
+    public IDisposable? TryEnter(string key) => _held.TryAdd(key, 0) ? new Lease(this, key) : null;
+
+    public bool IsHeld(string key) => _held.ContainsKey(key);
+
+    /// <summary>The lock key of an intent: its target and subject.</summary>
+    public static string KeyOf(ChangeIntent intent) => $"{intent.Target}/{intent.Subject}";
+
+    private sealed class Lease(ChangeLocks owner, string key) : IDisposable
+    {
+        private int _released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                owner._held.TryRemove(key, out _);
+            }
+        }
+    }
+}

@@ -1,0 +1,225 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using ControlPlane.Core.Audit;
+using ControlPlane.Core.Changes;
+using ControlPlane.Core.Model;
+using ControlPlane.Core.Security;
+
+namespace ControlPlane.Core.Operations;
+
+/// <summary>
+/// What an operation will do, decided (and its input checked) before it starts: its kind, what it is about,
+/// the units it counts, its first steps, its settings (never a secret value) and the work itself.
+/// </summary>
+public sealed record OperationPlan(string Kind, int Total, Func<OperationContext, Task> Run)
+{
+    /// <summary>What the operation acts on, for people: a service, a secret family, an image.</summary>
+    public string? Target { get; init; }
+
+    public IReadOnlyList<OperationStep> Steps { get; init; } = [];
+
+    public object? Parameters { get; init; }
+}
+
+/// <summary>How a start ended: the operation's id when it started, otherwise why not.</summary>
+public sealed record OperationStart(ChangeResult Result, string? OperationId)
+{
+    public bool Started => OperationId is not null;
+}
+
+/// <summary>An operation failed in a way it already handled; <see cref="RolledBack"/> when it put things back.</summary>
+public sealed class OperationFailedException(string message, bool rolledBack = false) : Exception(message)
+{
+    public bool RolledBack { get; } = rolledBack;
+}
+
+/// <summary>
+/// Runs long changes as operations (DESIGN §4). Starting one goes like any change: permission check, the
+/// target's lock, audit "started", and the input checked by the plan before anything reaches the cluster, so
+/// bad input gets its message at once. Then the work runs in the background, persisting every step, and its
+/// end is audited. The lock is held until the operation ends.
+/// </summary>
+public sealed class OperationRunner(IOperationStore store, IAuditLog audit, ChangeLocks locks, TimeProvider time) : IAsyncDisposable
+{
+    private static readonly JsonSerializerOptions ParameterJson = new(JsonSerializerDefaults.Web);
+
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly ConcurrentDictionary<string, Running> _running = new(StringComparer.Ordinal);
+
+    /// <summary>Raised after every change to an operation this process runs (on the thread that made it).</summary>
+    public event Action<Operation>? Changed;
+
+    public async Task<OperationStart> StartAsync(ChangeCaller caller, ChangeIntent intent, Func<CancellationToken, Task<OperationPlan>> prepare, CancellationToken cancellationToken = default)
+    {
+        var target = ChangeLocks.KeyOf(intent);
+        if (!AccessPolicy.IsAllowed(caller.Grants, intent.Permission, intent.Target))
+        {
+            await AuditAsync(caller.Actor, caller.ClientAddress, intent.Action, target, AuditResult.Denied, "no grant gives this permission on this target", cancellationToken);
+            return Refused(ChangeFailure.Forbidden, $"You have no grant that allows '{intent.Permission}' on {intent.Target}.");
+        }
+        var held = locks.TryEnter(target);
+        if (held is null)
+        {
+            var busy = $"Another change to {intent.Subject} is running; try again when it has finished.";
+            await AuditAsync(caller.Actor, caller.ClientAddress, intent.Action, target, AuditResult.Failed, busy, cancellationToken);
+            return Refused(ChangeFailure.Conflict, busy);
+        }
+        try
+        {
+            await AuditAsync(caller.Actor, caller.ClientAddress, intent.Action, target, AuditResult.Started, null, cancellationToken);
+            OperationPlan plan;
+            try
+            {
+                plan = await prepare(cancellationToken);
+            }
+            catch (ChangeRejectedException rejected)
+            {
+                await AuditAsync(caller.Actor, caller.ClientAddress, intent.Action, target, AuditResult.Failed, rejected.Message, cancellationToken);
+                held.Dispose();
+                return Refused(rejected.Reason, rejected.Message);
+            }
+
+            var now = time.GetUtcNow();
+            var operation = new Operation(
+                Guid.NewGuid().ToString("n"), plan.Kind, intent.Target.Cluster ?? "", plan.Target ?? intent.Subject, intent.Target.Stack,
+                caller.Actor, OperationStates.Running, new OperationProgress(0, plan.Total), ValueList<OperationStep>.From(plan.Steps),
+                null, now, now, null)
+            {
+                Parameters = plan.Parameters is null ? null : JsonSerializer.Serialize(plan.Parameters, ParameterJson),
+                Permission = intent.Permission,
+            };
+            await store.SaveAsync(operation, cancellationToken);
+
+            var running = new Running(CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token));
+            _running[operation.Id] = running;
+            var context = new OperationContext(operation, running.Cancellation.Token, this);
+            running.Work = Task.Run(() => RunAsync(context, plan, caller, intent.Action, target, held), CancellationToken.None);
+            return new OperationStart(new ChangeResult(null, $"Operation {operation.Id} started."), operation.Id);
+        }
+        catch
+        {
+            held.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Asks a running operation to stop. The caller needs the permission that started it, on its target.
+    /// Answers how it went as a change result (404 unknown, 409 finished or run by another replica).
+    /// </summary>
+    public async Task<ChangeResult> CancelAsync(ChangeCaller caller, string operationId, CancellationToken cancellationToken = default)
+    {
+        var operation = await store.FindAsync(operationId, cancellationToken);
+        if (operation is null)
+        {
+            return new ChangeResult(ChangeFailure.NotFound, $"No operation has the id '{operationId}'.");
+        }
+        var scope = AccessTarget.InCluster(operation.ClusterId, operation.Stack);
+        var target = $"{scope}/{operation.Target}";
+        if (!AccessPolicy.IsAllowed(caller.Grants, operation.Permission, scope))
+        {
+            await AuditAsync(caller.Actor, caller.ClientAddress, "operations.cancel", target, AuditResult.Denied, "no grant gives this permission on this target", cancellationToken);
+            return new ChangeResult(ChangeFailure.Forbidden, $"You have no grant that allows '{operation.Permission}' on {scope}.");
+        }
+        if (operation.IsFinished || !_running.TryGetValue(operationId, out var running))
+        {
+            var message = operation.IsFinished
+                ? $"The operation has already ended ({operation.State})."
+                : "The operation is not running in this ControlPlane instance.";
+            await AuditAsync(caller.Actor, caller.ClientAddress, "operations.cancel", target, AuditResult.Failed, message, cancellationToken);
+            return new ChangeResult(ChangeFailure.Conflict, message);
+        }
+        await AuditAsync(caller.Actor, caller.ClientAddress, "operations.cancel", target, AuditResult.Succeeded, $"operation {operationId}", cancellationToken);
+        await running.Cancellation.CancelAsync();
+        return new ChangeResult(null, "Cancellation requested.");
+    }
+
+    /// <summary>Waits until the operation has ended, when this process runs it (tests, tools).</summary>
+    public Task WhenFinishedAsync(string operationId) =>
+        _running.TryGetValue(operationId, out var running) ? running.Work ?? Task.CompletedTask : Task.CompletedTask;
+
+    public bool IsRunningHere(string operationId) => _running.ContainsKey(operationId);
+
+    internal async Task PublishAsync(Operation operation, CancellationToken cancellationToken)
+    {
+        // Saved even when the operation is being cancelled, so that its record follows it to the end.
+        await store.SaveAsync(operation, CancellationToken.None);
+        Changed?.Invoke(operation);
+    }
+
+    private async Task RunAsync(OperationContext context, OperationPlan plan, ChangeCaller caller, string action, string target, IDisposable held)
+    {
+        using (held)
+        {
+            string state;
+            string? error = null;
+            try
+            {
+                await plan.Run(context);
+                state = OperationStates.Succeeded;
+            }
+            catch (OperationFailedException failed)
+            {
+                (state, error) = (failed.RolledBack ? OperationStates.RolledBack : OperationStates.Failed, failed.Message);
+            }
+            catch (ChangeRejectedException rejected)
+            {
+                (state, error) = (OperationStates.Failed, rejected.Message);
+            }
+            catch (OperationCanceledException) when (context.Cancellation.IsCancellationRequested)
+            {
+                (state, error) = (OperationStates.Cancelled, _stopping.IsCancellationRequested ? "ControlPlane stopped while the operation ran." : "Cancelled.");
+            }
+            catch (Exception ex)
+            {
+                (state, error) = (OperationStates.Failed, $"The cluster refused a step: {ex.Message}");
+            }
+
+            var finished = context.Current with { State = state, Error = error, UpdatedAt = time.GetUtcNow(), FinishedAt = time.GetUtcNow() };
+            try
+            {
+                await context.FinishAsync(finished);
+                var result = state == OperationStates.Succeeded ? AuditResult.Succeeded : AuditResult.Failed;
+                var detail = $"operation {finished.Id} {state}" + (error is null ? "" : $": {error}");
+                await AuditAsync(caller.Actor, caller.ClientAddress, action, target, result, detail, CancellationToken.None);
+            }
+            finally
+            {
+                if (_running.TryRemove(finished.Id, out var running))
+                {
+                    running.Cancellation.Dispose();
+                }
+            }
+        }
+    }
+
+    private Task AuditAsync(string actor, string? clientAddress, string action, string target, AuditResult result, string? detail, CancellationToken ct) =>
+        audit.AppendAsync(new AuditEntry(time.GetUtcNow(), actor, action, target, result, clientAddress, detail), ct);
+
+    private static OperationStart Refused(ChangeFailure failure, string message) => new(new ChangeResult(failure, message), null);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync();
+        var work = _running.Values.Select(r => r.Work).OfType<Task>().ToArray();
+        try
+        {
+            await Task.WhenAll(work).WaitAsync(TimeSpan.FromSeconds(30));
+        }
+        catch (Exception)
+        {
+            // Each operation has recorded its own end; shutting down must not fail on one of them.
+        }
+        _stopping.Dispose();
+    }
+
+    private sealed class Running(CancellationTokenSource cancellation)
+    {
+        public CancellationTokenSource Cancellation { get; } = cancellation;
+
+        public Task? Work { get; set; }
+    }
+
+    /// <summary>The time source, for the context's timestamps.</summary>
+    internal TimeProvider Time => time;
+}
