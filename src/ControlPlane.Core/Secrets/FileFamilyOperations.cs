@@ -86,7 +86,7 @@ public sealed class FileFamilyOperations(IFileObjectChanges engine, TimeProvider
                 if (!result.Converged)
                 {
                     await ctx.StepAsync(service.Name, OperationStates.Failed, result.Failure);
-                    var back = await RollBackAsync(ctx, clusterId, kind, touched, old.Name);
+                    var back = await RollBackAsync(ctx, clusterId, kind, touched, old.Name, (service.Name, result.Failure));
                     await RemoveQuietlyAsync(clusterId, kind, created.Id);
                     await ctx.StepAsync(createStep, OperationStates.RolledBack, $"{nextName} removed again");
                     await ctx.StepAsync(removeStep, OperationStates.Skipped, $"{old.Name} kept");
@@ -172,7 +172,7 @@ public sealed class FileFamilyOperations(IFileObjectChanges engine, TimeProvider
         };
 
     /// <summary>Puts touched services back on the references they had, last touched first; answers what could not be put back.</summary>
-    private async Task<List<string>> RollBackAsync(OperationContext ctx, string clusterId, FileObjectKind kind, List<(ClusterService Service, IReadOnlyList<FileReference> Before)> touched, string oldName)
+    private async Task<List<string>> RollBackAsync(OperationContext ctx, string clusterId, FileObjectKind kind, List<(ClusterService Service, IReadOnlyList<FileReference> Before)> touched, string oldName, (string Service, string? Why)? failed = null)
     {
         var problems = new List<string>();
         for (var i = touched.Count - 1; i >= 0; i--)
@@ -186,9 +186,9 @@ public sealed class FileFamilyOperations(IFileObjectChanges engine, TimeProvider
                     p => ctx.StepAsync(service.Name, OperationStates.Running, $"rolling back: {p.Running} of {p.Desired} tasks on {oldName}", new OperationProgress(p.Running, p.Desired)), CancellationToken.None);
                 if (back.Converged)
                 {
-                    var step = ctx.Current.FindStep(service.Name);
-                    await ctx.StepAsync(service.Name, step?.State == OperationStates.Failed ? OperationStates.Failed : OperationStates.RolledBack,
-                        step?.State == OperationStates.Failed ? $"{step.Message} — back on {oldName}" : $"back on {oldName}");
+                    // The service that failed stays "failed" (with why), the others say they were put back.
+                    await ctx.StepAsync(service.Name, service.Name == failed?.Service ? OperationStates.Failed : OperationStates.RolledBack,
+                        service.Name == failed?.Service ? $"{failed.Value.Why} — back on {oldName}" : $"back on {oldName}");
                 }
                 else
                 {
