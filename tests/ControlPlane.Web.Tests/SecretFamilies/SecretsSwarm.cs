@@ -172,6 +172,22 @@ public sealed class SecretsSwarm : IAsyncLifetime
         return operation!;
     }
 
+    /// <summary>Waits until an operation's step is in <paramref name="state"/>.</summary>
+    public Task WaitForStepAsync(string operationId, string step, string state)
+    {
+        var operations = App.Services.GetRequiredService<IOperationStore>();
+        return WaitAsync(async () => (await operations.FindAsync(operationId))?.FindStep(step)?.State == state, TimeSpan.FromMinutes(2), $"step '{step}' is {state}");
+    }
+
+    /// <summary>Cancels an operation as the bootstrap admin and waits for it to end.</summary>
+    public async Task<Operation> CancelAsync(string operationId)
+    {
+        var admin = new Core.Changes.ChangeCaller(ControlPlaneAppFactory.BootstrapAdmin, [new(0, ControlPlaneAppFactory.BootstrapAdmin, Core.Security.Role.Admin, Core.Security.AccessScope.Everywhere)], null);
+        var result = await App.Services.GetRequiredService<OperationRunner>().CancelAsync(admin, operationId);
+        Assert.True(result.Succeeded, result.Message);
+        return await FinishedAsync(operationId);
+    }
+
     public static async Task<string> OperationIdOf(HttpResponseMessage response)
     {
         var body = await response.Content.ReadAsStringAsync();
