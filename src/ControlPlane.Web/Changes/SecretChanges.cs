@@ -141,9 +141,7 @@ public sealed class SecretChanges(
     public Task<OperationStart> RotateAsync(ChangeCaller caller, string clusterId, FileObjectKind kind, string name, ValueSource source, int? graceSeconds, CancellationToken ct = default)
     {
         var family = store.GetState(clusterId) is { } state ? FileFamilies.Find(state, kind, name) : null;
-        var stacks = family?.Users.Select(s => s.Stack).Distinct().ToList() ?? [];
-        var target = stacks is [{ } only] ? AccessTarget.InCluster(clusterId, only) : AccessTarget.InCluster(clusterId);
-        var intent = new ChangeIntent(Perm(kind).Rotate, target, $"{Plural(kind)}.rotate", Subject(kind, name));
+        var intent = new ChangeIntent(Perm(kind).Rotate, RotationTarget(clusterId, family), $"{Plural(kind)}.rotate", Subject(kind, name));
         return runner.StartAsync(caller, intent, _ =>
         {
             var found = FindFamily(clusterId, kind, name);
@@ -159,6 +157,18 @@ public sealed class SecretChanges(
             return Task.FromResult(operations.Rotate(clusterId, found, found.Users, value, caller.Actor, TimeSpan.FromSeconds(graceSeconds ?? 0)));
         }, ct);
     }
+
+    /// <summary>What rotating a family touches: the one stack all its services are in, else the whole cluster.</summary>
+    public static AccessTarget RotationTarget(string clusterId, Family? family) =>
+        family?.Users.Select(s => s.Stack).Distinct().ToList() is [{ } only] ? AccessTarget.InCluster(clusterId, only) : AccessTarget.InCluster(clusterId);
+
+    public static string RotatePermission(FileObjectKind kind) => Perm(kind).Rotate;
+
+    public static string CreatePermission(FileObjectKind kind) => Perm(kind).Create;
+
+    public static string RemovePermission(FileObjectKind kind) => Perm(kind).Remove;
+
+    public static string InjectPermission(FileObjectKind kind) => Perm(kind).Inject;
 
     public async Task<OperationStart> InjectAsync(ClaimsPrincipal user, string? clientAddress, string clusterId, FileObjectKind kind, string serviceIdOrName, MountRequest request, CancellationToken ct = default)
     {
