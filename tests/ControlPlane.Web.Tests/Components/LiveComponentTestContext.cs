@@ -41,6 +41,10 @@ public abstract partial class LiveComponentTestContext : BunitContext, IAsyncLif
         Services.AddSingleton<IOperationStore>(Operations);
         Services.AddSingleton<OperationRunner>();
         Services.AddSingleton<ClusterChanges>();
+        Services.AddSingleton<Core.Secrets.IFileObjectChanges>(FileObjects);
+        Services.AddSingleton(Core.Secrets.FileFamilyTimings.Default);
+        Services.AddSingleton<Core.Secrets.FileFamilyOperations>();
+        Services.AddSingleton<SecretChanges>();
         AddAuthorization().SetAuthorized("tester");
         Services.AddSingleton(TimeProvider.System);
         Services.AddSingleton<IMetricsHistory>(History);
@@ -54,6 +58,9 @@ public abstract partial class LiveComponentTestContext : BunitContext, IAsyncLif
 
     /// <summary>Changes pages ask for, recorded instead of made.</summary>
     protected FakeSwarmChanges SwarmChanges { get; } = new();
+
+    /// <summary>Secret and config engine calls pages cause, recorded instead of made.</summary>
+    protected FakeFileObjectChanges FileObjects { get; } = new();
 
     /// <summary>What the change executor audits.</summary>
     protected FakeAuditLog Audit { get; } = new();
