@@ -30,6 +30,7 @@ public sealed class SecretsPageTests : LiveComponentTestContext
         Assert.Equal("db-password", TextOf(family.QuerySelector("[data-testid=family-name]")!));
         var versions = family.QuerySelectorAll("[data-testid=family-version]");
         Assert.Equal(["2", "1"], versions.Select(v => v.GetAttribute("data-version")));
+        Assert.Empty(family.QuerySelectorAll("[data-testid=family-message]"));
         Assert.Equal("bob", TextOf(versions[0].QuerySelector("[data-testid=created-by]")!));
         Assert.Contains("api (stack shop) → db_password (0400)", TextOf(versions[0].QuerySelector("[data-testid=used-by]")!));
         Assert.Contains("no service", TextOf(versions[1].QuerySelector("[data-testid=used-by]")!));
