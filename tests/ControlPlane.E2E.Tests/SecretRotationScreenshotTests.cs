@@ -43,7 +43,7 @@ public sealed class SecretRotationScreenshotTests(BrowserFixture browser, ITestO
 
             await card.GetByTestId("rotate").ClickAsync();
             await app.Page.GetByTestId("rotate-confirm").ClickAsync();
-            var progress = card.GetByTestId("operation-progress");
+            var progress = card.GetByTestId("operation");
             await Expect(progress.Locator("[data-testid=operation-step]").Filter(new() { HasText = "running" }).First).ToBeVisibleAsync();
             await SaveAsync(app.Page, "secrets-rotation-running");
 

@@ -25,6 +25,7 @@ public static class ClusterEndpoints
         api.MapIdentityEndpoints();
         api.MapChangeEndpoints();
         api.MapSecretEndpoints();
+        api.MapOperationEndpoints();
         api.MapAuditExport();
 
         clusters.MapGet("/", async (HttpContext http, ClusterStateStore store, AccessControl access) =>

@@ -6,7 +6,6 @@ using ControlPlane.Core.Operations;
 using ControlPlane.Core.Secrets;
 using ControlPlane.Core.Security;
 using ControlPlane.Core.State;
-using ControlPlane.Web.Authentication;
 using ControlPlane.Web.Authorization;
 
 namespace ControlPlane.Web.Changes;
@@ -299,8 +298,8 @@ public sealed class SecretChanges(
     // The family's lock key: creating, rotating and removing one family never overlap.
     private static string Subject(FileObjectKind kind, string family) => $"{Noun(kind)} {family}";
 
-    private async Task<ChangeCaller> CallerAsync(ClaimsPrincipal user, string? clientAddress, CancellationToken ct) =>
-        new(user.Actor(), await access.GrantsOfAsync(user, ct), clientAddress);
+    private Task<ChangeCaller> CallerAsync(ClaimsPrincipal user, string? clientAddress, CancellationToken ct) =>
+        access.CallerAsync(user, clientAddress, ct);
 
     /// <summary>Text of a config's data when it is UTF-8, for showing it and diffing it.</summary>
     public static string? AsText(byte[] data)

@@ -100,10 +100,11 @@ public sealed class SecretsPageTests : LiveComponentTestContext
         cut.WaitForAssertion(() =>
         {
             Assert.Equal(OperationStates.Succeeded, TextOf(cut.Find("[data-testid=operation-state]")));
-            var steps = cut.FindAll("[data-testid=operation-step]").Select(TextOf).ToList();
-            Assert.Contains(steps, s => s.StartsWith("api succeeded", StringComparison.Ordinal) && s.Contains("running db.v2"));
-            Assert.Contains(steps, s => s.StartsWith("worker succeeded", StringComparison.Ordinal));
-            Assert.Contains(steps, s => s.StartsWith("remove db.v1 succeeded", StringComparison.Ordinal));
+            var steps = cut.FindAll("[data-testid=operation-step]").ToDictionary(r => r.GetAttribute("data-step")!, TextOf);
+            Assert.Contains("succeeded", steps["api"]);
+            Assert.Contains("running db.v2", steps["api"]);
+            Assert.Contains("succeeded", steps["worker"]);
+            Assert.Contains("succeeded", steps["remove db.v1"]);
         });
         Assert.Equal(["create Secret db.v2", "references id-api db.v2@db:0:0:444", "references id-worker db.v2@db:0:0:444", "remove Secret secret-db.v1"], FileObjects.Calls);
     }
