@@ -11,6 +11,8 @@ public static class SecretFamiliesSetup
         services.TryAddSingleton(FileFamilyTimings.Default);
         services.AddSingleton<FileFamilyOperations>();
         services.AddSingleton<SecretChanges>();
+        services.AddOptions<SecretsOptions>().BindConfiguration(SecretsOptions.SectionName);
+        services.AddHostedService<ScheduledRotation>();
         return services;
     }
 }
