@@ -146,6 +146,21 @@ public sealed class SecretInjectionTests(SecretsSwarm swarm) : IClassFixture<Sec
     }
 
     [Fact]
+    public async Task An_unlabelled_config_is_adopted_and_keeps_its_data()
+    {
+        var name = swarm.Name("legacycfg");
+        await swarm.Manager.Configs.CreateConfigAsync(new SwarmCreateConfigParameters { Config = new SwarmConfigSpec { Name = name, Data = Encoding.UTF8.GetBytes("x=1\n") } });
+        await swarm.Admin.GetUntilAsync($"/api/clusters/{Cluster}/configs", (_, json) => json.EnumerateArray().Any(s => s.GetProperty("name").GetString() == name), TimeSpan.FromSeconds(30));
+
+        using var adopted = await swarm.Admin.PostAsync($"/api/clusters/{Cluster}/configs/{name}/adopt", null);
+
+        Assert.True(adopted.IsSuccessStatusCode, await adopted.Content.ReadAsStringAsync());
+        var config = (await swarm.Manager.Configs.ListConfigsAsync()).Single(s => s.Spec!.Name == name);
+        Assert.Equal((name, "1"), (config.Spec!.Labels!["controlplane.family"], config.Spec.Labels["controlplane.version"]));
+        Assert.Equal("x=1\n", Encoding.UTF8.GetString((await swarm.Manager.Configs.InspectConfigAsync(config.ID!)).Spec!.Data!));
+    }
+
+    [Fact]
     public async Task Configs_show_their_data_and_a_diff_between_versions_and_rotate_like_secrets()
     {
         var family = swarm.Name("cfg");
