@@ -26,6 +26,7 @@ public sealed class SecretRotationScreenshotTests(BrowserFixture browser, ITestO
         {
             await app.Page.GetByTestId("new-family").ClickAsync();
             await app.Page.GetByTestId("create-name").FillAsync(family);
+            await SaveAsync(app.Page, "secrets-create-family");
             await app.Page.GetByTestId("create-submit").ClickAsync();
             var card = app.Page.Locator($"[data-testid=family][data-family='{family}']");
             await Expect(card).ToBeVisibleAsync();
@@ -42,6 +43,9 @@ public sealed class SecretRotationScreenshotTests(BrowserFixture browser, ITestO
             }
 
             await card.GetByTestId("rotate").ClickAsync();
+            await Expect(app.Page.GetByTestId("rotate-confirm")).ToBeVisibleAsync();
+            await app.WaitForRenderQuietAsync();
+            await SaveAsync(app.Page, "secrets-rotate-dialog");
             await app.Page.GetByTestId("rotate-confirm").ClickAsync();
             var progress = card.GetByTestId("operation");
             await Expect(progress.Locator("[data-testid=operation-step]").Filter(new() { HasText = "running" }).First).ToBeVisibleAsync();
