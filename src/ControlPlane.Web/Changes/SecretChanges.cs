@@ -130,6 +130,43 @@ public sealed class SecretChanges(
         }, ct);
     }
 
+    /// <summary>
+    /// Sets (or with <paramref name="everyDays"/> null, removes) a secret family's rotation schedule: labels on its
+    /// newest version saying how often and how to generate the next value. Rotations carry it to each new version.
+    /// </summary>
+    public async Task<ChangeResult> SetScheduleAsync(ClaimsPrincipal user, string? clientAddress, string clusterId, string name, int? everyDays, GenerateRequest? generate, CancellationToken ct = default)
+    {
+        var family = store.GetState(clusterId) is { } state ? FileFamilies.Find(state, FileObjectKind.Secret, name) : null;
+        var intent = new ChangeIntent(Permissions.Secrets.Rotate, RotationTarget(clusterId, family), "secrets.schedule", Subject(FileObjectKind.Secret, name));
+        return await executor.RunAsync(await CallerAsync(user, clientAddress, ct), intent, token =>
+        {
+            var found = FindFamily(clusterId, FileObjectKind.Secret, name);
+            if (found.Adoptable)
+            {
+                throw new ChangeRejectedException(ChangeFailure.Conflict, $"'{name}' is not a ControlPlane family yet; adopt it first.");
+            }
+            var labels = found.Newest.Labels.Where(l => l.Key is not (RotationPolicy.EveryDaysLabel or RotationPolicy.LengthLabel or RotationPolicy.AlphabetLabel))
+                .ToDictionary(l => l.Key, l => l.Value);
+            if (everyDays is { } days)
+            {
+                var length = generate?.Length ?? 32;
+                if (days is < 1 or > 3650)
+                {
+                    throw Invalid("rotateEveryDays must be between 1 and 3650.");
+                }
+                if (SecretGenerator.Validate(length, generate?.Alphabet) is { } bad)
+                {
+                    throw Invalid(bad);
+                }
+                foreach (var (key, label) in new RotationPolicy(days, length, generate?.Alphabet ?? SecretGenerator.DefaultAlphabet).ToLabels())
+                {
+                    labels[key] = label;
+                }
+            }
+            return engine.UpdateLabelsAsync(clusterId, FileObjectKind.Secret, found.Newest.Id, labels, token);
+        }, ct);
+    }
+
     public async Task<OperationStart> RotateAsync(ClaimsPrincipal user, string? clientAddress, string clusterId, FileObjectKind kind, string name, ValueSource source, int? graceSeconds, CancellationToken ct = default) =>
         await RotateAsync(await CallerAsync(user, clientAddress, ct), clusterId, kind, name, source, graceSeconds, ct);
 

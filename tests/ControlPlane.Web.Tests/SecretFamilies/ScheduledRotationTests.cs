@@ -51,4 +51,31 @@ public sealed class ScheduledRotationTests(SecretsSwarm swarm) : IClassFixture<S
         var audit = await swarm.Admin.GetStringAsync("/api/audit?action=secrets.rotate&limit=50");
         Assert.Contains(SecretChanges.ScheduledActor, audit);
     }
+
+    [Fact]
+    public async Task A_schedule_is_set_on_an_existing_family_s_newest_version_and_removed_again()
+    {
+        var family = swarm.Name("later");
+        await swarm.CreateFamilyAsync(family, "typed");
+        await swarm.WaitUntilSeenAsync(family);
+
+        using (var set = await swarm.Admin.PutAsJsonAsync($"/api/clusters/{SecretsSwarm.Cluster}/secrets/{family}/schedule", new { rotateEveryDays = 30, generate = new { length = 40, alphabet = "base64url" } }))
+        {
+            Assert.True(set.IsSuccessStatusCode, await set.Content.ReadAsStringAsync());
+        }
+        var labels = (await swarm.Manager.Secrets.ListAsync()).Single(s => s.Spec!.Name == $"{family}.v1").Spec!.Labels!;
+        Assert.Equal(("30", "40", "base64url", family), (labels["controlplane.rotate-every-days"], labels["controlplane.generate-length"], labels["controlplane.generate-alphabet"], labels["controlplane.family"]));
+
+        using (var bad = await swarm.Admin.PutAsJsonAsync($"/api/clusters/{SecretsSwarm.Cluster}/secrets/{family}/schedule", new { rotateEveryDays = 0 }))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        }
+        using (var removed = await swarm.Admin.PutAsJsonAsync($"/api/clusters/{SecretsSwarm.Cluster}/secrets/{family}/schedule", new { rotateEveryDays = (int?)null }))
+        {
+            Assert.True(removed.IsSuccessStatusCode, await removed.Content.ReadAsStringAsync());
+        }
+        labels = (await swarm.Manager.Secrets.ListAsync()).Single(s => s.Spec!.Name == $"{family}.v1").Spec!.Labels!;
+        Assert.False(labels.ContainsKey("controlplane.rotate-every-days"));
+        Assert.Equal(family, labels["controlplane.family"]);
+    }
 }
