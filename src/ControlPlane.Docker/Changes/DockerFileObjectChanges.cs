@@ -141,6 +141,8 @@ public sealed class DockerFileObjectChanges(ClusterRegistry registry, TimeProvid
                     File = new ConfigReferenceFileTarget { Name = r.Target, UID = r.Uid, GID = r.Gid, Mode = r.Mode },
                 }).ToList();
             }
+            // The order stays start-first afterwards: it is the service's update policy from then on (later
+            // updates keep replicas up too), and putting it back would be one more service update.
             if (rotation && AllowsStartFirst(spec))
             {
                 // Docker.DotNet's parallelism defaults to 0, which Docker reads as "all tasks at once".
