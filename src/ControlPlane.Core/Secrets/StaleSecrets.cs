@@ -13,17 +13,20 @@ public static class StaleSecrets
 
     public static IReadOnlyList<StaleSecret> Find(ClusterState state, DateTimeOffset now, TimeSpan staleAfter) =>
         FileFamilies.Of(state, FileObjectKind.Secret)
-            .Select(family =>
-            {
-                var newest = family.Newest;
-                var age = now - newest.CreatedAt;
-                return family.Policy is { } policy && policy.IsDue(newest.CreatedAt, now)
-                    ? new StaleSecret(family.Name, newest.Name, age, $"due every {policy.EveryDays} days", true)
-                    : age >= staleAfter
-                        ? new StaleSecret(family.Name, newest.Name, age, $"older than {staleAfter.TotalDays:0} days", family.Policy is not null)
-                        : null;
-            })
+            .Select(family => Find(family, now, staleAfter))
             .OfType<StaleSecret>()
             .OrderByDescending(s => s.Age)
             .ToList();
+
+    /// <summary>Why one family is stale, or null when it is not.</summary>
+    public static StaleSecret? Find(Family family, DateTimeOffset now, TimeSpan staleAfter)
+    {
+        var newest = family.Newest;
+        var age = now - newest.CreatedAt;
+        return family.Policy is { } policy && policy.IsDue(newest.CreatedAt, now)
+            ? new StaleSecret(family.Name, newest.Name, age, $"due every {policy.EveryDays} days", true)
+            : age >= staleAfter
+                ? new StaleSecret(family.Name, newest.Name, age, $"older than {staleAfter.TotalDays:0} days", family.Policy is not null)
+                : null;
+    }
 }

@@ -154,6 +154,25 @@ public sealed class SecretsPageTests : LiveComponentTestContext
         var cut = Render<Secrets>();
 
         Assert.Equal(2, cut.FindAll("[data-testid=family]").Count);
-        Assert.Empty(cut.FindAll("[data-testid=rotate], [data-testid=delete-family], [data-testid=adopt], [data-testid=new-family]"));
+        Assert.Empty(cut.FindAll("[data-testid=rotate], [data-testid=delete-family], [data-testid=adopt], [data-testid=new-family], [data-testid=schedule]"));
+    }
+
+    [Fact]
+    public void An_old_family_is_marked_due_and_a_schedule_set_from_the_page_relabels_its_newest_version()
+    {
+        Upsert(Secret("db.v1", Family("db", 1)), Secret("api.v1", Family("api", 1)) with { CreatedAt = DateTimeOffset.UtcNow });
+        SetStatus(ClusterStatus.Synced);
+        var cut = Render<Secrets>();
+
+        Assert.Single(cut.FindAll("[data-family=db] [data-testid=family-stale]"));
+        Assert.Empty(cut.FindAll("[data-family=api] [data-testid=family-stale]"));
+
+        cut.Find("[data-family=db] [data-testid=schedule]").Click();
+        cut.Find("input[data-testid=schedule-days]").Change("14");
+        cut.Find("[data-testid=schedule-save]").Click();
+
+        cut.WaitForAssertion(() => Assert.Contains("rotated every 14 days", cut.Find("[data-family=db] [data-testid=family-message]").TextContent));
+        Assert.Contains("labels Secret secret-db.v1", FileObjects.Calls);
+        Assert.Contains(Audit.Entries, e => e.Action == "secrets.schedule" && e.Result == Core.Audit.AuditResult.Succeeded);
     }
 }
