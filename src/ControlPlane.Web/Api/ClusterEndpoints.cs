@@ -24,6 +24,7 @@ public static class ClusterEndpoints
         api.MapLogEndpoints();
         api.MapIdentityEndpoints();
         api.MapChangeEndpoints();
+        api.MapImageEndpoints();
         api.MapAuditExport();
 
         clusters.MapGet("/", async (HttpContext http, ClusterStateStore store, AccessControl access) =>
