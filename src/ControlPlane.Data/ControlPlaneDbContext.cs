@@ -19,6 +19,10 @@ public abstract class ControlPlaneDbContext(DbContextOptions options) : DbContex
 
     public DbSet<AuditRow> AuditLog => Set<AuditRow>();
 
+    public DbSet<OperationRow> Operations => Set<OperationRow>();
+
+    public DbSet<LeaseRow> Leases => Set<LeaseRow>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.Entity<MetricSample>(sample =>
@@ -61,6 +65,26 @@ public abstract class ControlPlaneDbContext(DbContextOptions options) : DbContex
             audit.Property(a => a.Hash).HasMaxLength(64);
             audit.HasIndex(a => a.UnixMilliseconds);
             audit.HasIndex(a => a.Actor);
+        });
+        modelBuilder.Entity<OperationRow>(operation =>
+        {
+            operation.Property(o => o.Id).HasMaxLength(32);
+            operation.Property(o => o.Kind).HasMaxLength(100);
+            operation.Property(o => o.ClusterId).HasMaxLength(100);
+            operation.Property(o => o.Target).HasMaxLength(500);
+            operation.Property(o => o.Stack).HasMaxLength(200);
+            operation.Property(o => o.Actor).HasMaxLength(200);
+            operation.Property(o => o.Permission).HasMaxLength(100);
+            operation.Property(o => o.State).HasMaxLength(20);
+            operation.HasIndex(o => o.CreatedAtMs);
+            operation.HasIndex(o => new { o.ClusterId, o.Kind, o.Target });
+            operation.HasIndex(o => o.State);
+        });
+        modelBuilder.Entity<LeaseRow>(lease =>
+        {
+            lease.HasKey(l => l.Name);
+            lease.Property(l => l.Name).HasMaxLength(100);
+            lease.Property(l => l.Holder).HasMaxLength(200);
         });
     }
 }

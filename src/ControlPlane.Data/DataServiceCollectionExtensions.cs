@@ -1,8 +1,12 @@
 using ControlPlane.Core.Audit;
+using ControlPlane.Core.Leases;
 using ControlPlane.Core.Metrics;
+using ControlPlane.Core.Operations;
 using ControlPlane.Data.Audit;
 using ControlPlane.Data.Identity;
+using ControlPlane.Data.Leases;
 using ControlPlane.Data.Metrics;
+using ControlPlane.Data.Operations;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -35,6 +39,9 @@ public static class DataServiceCollectionExtensions
         services.AddScoped<BootstrapAdmin>();
         services.AddSingleton<AuditLog>();
         services.AddSingleton<IAuditLog>(sp => sp.GetRequiredService<AuditLog>());
+        services.AddSingleton<OperationStore>();
+        services.AddSingleton<IOperationStore>(sp => sp.GetRequiredService<OperationStore>());
+        services.AddSingleton<ILeaseStore, LeaseStore>();
         services.AddHostedService<DatabaseInitializer>();
         services.AddScoped<IMetricsRepository, MetricsRepository>();
         services.AddSingleton<IMetricsHistory, MetricsHistory>();

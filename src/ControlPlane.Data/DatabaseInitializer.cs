@@ -1,4 +1,5 @@
 using ControlPlane.Data.Identity;
+using ControlPlane.Data.Operations;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -8,7 +9,7 @@ using Microsoft.Extensions.Options;
 namespace ControlPlane.Data;
 
 /// <summary>Creates the database on first start, applies pending migrations and creates the first admin, before the app serves requests.</summary>
-public sealed class DatabaseInitializer(IServiceScopeFactory scopes, IOptions<BootstrapOptions> bootstrap, ILogger<DatabaseInitializer> logger) : IHostedService
+public sealed class DatabaseInitializer(IServiceScopeFactory scopes, IOptions<BootstrapOptions> bootstrap, OperationStore operations, ILogger<DatabaseInitializer> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -17,6 +18,10 @@ public sealed class DatabaseInitializer(IServiceScopeFactory scopes, IOptions<Bo
         await db.Database.MigrateAsync(cancellationToken);
         logger.LogInformation("Database ready ({Provider})", db.Database.ProviderName);
         await scope.ServiceProvider.GetRequiredService<BootstrapAdmin>().EnsureAsync(bootstrap.Value, cancellationToken);
+        if (await operations.FailAbandonedAsync(cancellationToken) is > 0 and var abandoned)
+        {
+            logger.LogWarning("{Count} operation(s) were left running by a ControlPlane that stopped; marked failed", abandoned);
+        }
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

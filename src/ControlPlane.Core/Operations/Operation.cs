@@ -58,7 +58,8 @@ public sealed record Operation(
     DateTimeOffset UpdatedAt,
     DateTimeOffset? FinishedAt)
 {
-    /// <summary>The settings it was started with, as JSON (never a secret value).</summary>
+    /// <summary>The settings it was started with, as JSON (never a secret value); the API shows them as an object.</summary>
+    [JsonConverter(typeof(RawJsonConverter))]
     public string? Parameters { get; init; }
 
     /// <summary>The permission it needed; cancelling it needs the same.</summary>
@@ -106,4 +107,17 @@ public interface IOperationStore
     Task<Operation?> FindAsync(string id, CancellationToken cancellationToken = default);
 
     Task<IReadOnlyList<Operation>> ListAsync(OperationQuery query, CancellationToken cancellationToken = default);
+}
+
+/// <summary>Writes a string that holds JSON as that JSON, and reads any JSON value back as its text.</summary>
+public sealed class RawJsonConverter : JsonConverter<string>
+{
+    public override string Read(ref System.Text.Json.Utf8JsonReader reader, Type typeToConvert, System.Text.Json.JsonSerializerOptions options)
+    {
+        using var document = System.Text.Json.JsonDocument.ParseValue(ref reader);
+        return document.RootElement.GetRawText();
+    }
+
+    public override void Write(System.Text.Json.Utf8JsonWriter writer, string value, System.Text.Json.JsonSerializerOptions options) =>
+        writer.WriteRawValue(value);
 }

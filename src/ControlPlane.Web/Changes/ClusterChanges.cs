@@ -73,6 +73,13 @@ public sealed class ClusterChanges(ClusterStateStore store, IGrantSource access,
         }
     }
 
-    private async Task<ChangeCaller> CallerAsync(ClaimsPrincipal user, string? clientAddress, CancellationToken ct) =>
+    private Task<ChangeCaller> CallerAsync(ClaimsPrincipal user, string? clientAddress, CancellationToken ct) =>
+        access.CallerAsync(user, clientAddress, ct);
+}
+
+/// <summary>Who is asking for a change, as the executor and the operation runner need it.</summary>
+public static class ChangeCallers
+{
+    public static async Task<ChangeCaller> CallerAsync(this IGrantSource access, ClaimsPrincipal user, string? clientAddress, CancellationToken ct = default) =>
         new(user.Actor(), await access.GrantsOfAsync(user, ct), clientAddress);
 }

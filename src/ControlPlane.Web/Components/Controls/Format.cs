@@ -31,6 +31,15 @@ public static class Format
         };
     }
 
+    /// <summary>A duration as people say it: "850 ms", "42 s", "3 min 5 s", "2 h 10 min".</summary>
+    public static string Duration(TimeSpan duration) => duration switch
+    {
+        { TotalSeconds: < 1 } => $"{duration.TotalMilliseconds:0} ms",
+        { TotalMinutes: < 1 } => $"{duration.TotalSeconds:0.#} s",
+        { TotalHours: < 1 } => $"{(int)duration.TotalMinutes} min {duration.Seconds} s",
+        _ => $"{(int)duration.TotalHours} h {duration.Minutes} min",
+    };
+
     public static string ShortId(string id) => id.Length > 12 ? id[..12] : id;
 
     /// <summary>An image reference without the <c>@sha256:…</c> pin Docker adds, which makes tables unreadable.</summary>

@@ -1,0 +1,59 @@
+using ControlPlane.Core.Operations;
+using ControlPlane.Core.Security;
+using ControlPlane.Web.Authorization;
+using ControlPlane.Web.Changes;
+
+namespace ControlPlane.Web.Api;
+
+/// <summary>
+/// Operations (DESIGN §4, §6): one by id, a filtered list newest first, and cancelling one. A caller sees an
+/// operation when they may read its cluster (and stack); cancelling needs the permission that started it.
+/// </summary>
+public static class OperationEndpoints
+{
+    public static RouteGroupBuilder MapOperationEndpoints(this RouteGroupBuilder api)
+    {
+        var operations = api.MapGroup("/operations").WithTags("Operations");
+
+        operations.MapGet("/{id}", async (string id, HttpContext http, IOperationStore store, AccessControl access) =>
+        {
+            var operation = await store.FindAsync(id, http.RequestAborted);
+            if (operation is null)
+            {
+                return NotFound(id);
+            }
+            if (!await access.DemandAsync(http.User, Permissions.Clusters.Read, ScopeOf(operation), http.Connection.RemoteIpAddress?.ToString(), http.RequestAborted))
+            {
+                return Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden",
+                    detail: $"You have no grant that lets you read {ScopeOf(operation)}.");
+            }
+            return Results.Ok(operation);
+        }).WithName("GetOperation");
+
+        operations.MapGet("/", async (string? cluster, string? kind, string? target, string? state, int? limit, HttpContext http, IOperationStore store, AccessControl access) =>
+        {
+            var grants = await access.GrantsOfAsync(http.User, http.RequestAborted);
+            var found = await store.ListAsync(new OperationQuery(cluster, kind, target, state, Math.Clamp(limit ?? 100, 1, 1000)), http.RequestAborted);
+            return Results.Ok(found.Where(o => AccessPolicy.IsAllowed(grants, Permissions.Clusters.Read, ScopeOf(o))));
+        }).WithName("ListOperations");
+
+        operations.MapPost("/{id}/cancel", async (string id, HttpContext http, OperationRunner runner, IGrantSource grants) =>
+        {
+            var caller = await grants.CallerAsync(http.User, http.Connection.RemoteIpAddress?.ToString(), http.RequestAborted);
+            var result = await runner.CancelAsync(caller, id, http.RequestAborted);
+            return result.Succeeded ? Results.Accepted($"/api/operations/{id}", new { operationId = id, message = result.Message }) : ChangeEndpoints.Answer(result);
+        }).WithName("CancelOperation");
+
+        return api;
+    }
+
+    /// <summary>The answer for an operation start: 202 with its id and where to follow it, or the problem.</summary>
+    public static IResult Started(OperationStart start) => start.Started
+        ? Results.Accepted($"/api/operations/{start.OperationId}", new { operationId = start.OperationId })
+        : ChangeEndpoints.Answer(start.Result);
+
+    public static AccessTarget ScopeOf(Operation operation) => AccessTarget.InCluster(operation.ClusterId, operation.Stack);
+
+    private static IResult NotFound(string id) =>
+        Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Operation not found", detail: $"No operation has the id '{id}'.");
+}
