@@ -30,19 +30,19 @@ public static class ImageEndpoints
         var clusters = api.MapGroup("/clusters").WithTags("Images");
 
         clusters.MapPost("/{cluster}/services/{idOrName}/rollout", async (string cluster, string idOrName, RolloutRequest request, HttpContext http, ImageChanges changes) =>
-            Accepted(await changes.RolloutAsync(http.User, Client(http), cluster, idOrName, request.Image, request.Update, http.RequestAborted)));
+            OperationEndpoints.Started(await changes.RolloutAsync(http.User, Client(http), cluster, idOrName, request.Image, request.Update, http.RequestAborted)));
 
         clusters.MapPost("/{cluster}/services/{idOrName}/rollout/resume", async (string cluster, string idOrName, HttpContext http, ImageChanges changes) =>
-            Accepted(await changes.ResumeAsync(http.User, Client(http), cluster, idOrName, http.RequestAborted)));
+            OperationEndpoints.Started(await changes.ResumeAsync(http.User, Client(http), cluster, idOrName, http.RequestAborted)));
 
         clusters.MapPost("/{cluster}/services/{idOrName}/rollback", async (string cluster, string idOrName, HttpContext http, ImageChanges changes) =>
-            Accepted(await changes.RollbackAsync(http.User, Client(http), cluster, idOrName, http.RequestAborted)));
+            OperationEndpoints.Started(await changes.RollbackAsync(http.User, Client(http), cluster, idOrName, http.RequestAborted)));
 
         clusters.MapPost("/{cluster}/rollouts/waves", async (string cluster, WavesRequest request, HttpContext http, ImageChanges changes) =>
-            Accepted(await changes.WavesAsync(http.User, Client(http), cluster, request.Stack, request.Repository, request.Image, request.WaveSize, request.Update, http.RequestAborted)));
+            OperationEndpoints.Started(await changes.WavesAsync(http.User, Client(http), cluster, request.Stack, request.Repository, request.Image, request.WaveSize, request.Update, http.RequestAborted)));
 
         clusters.MapPost("/{cluster}/images/distribute", async (string cluster, DistributeRequest request, HttpContext http, ImageChanges changes) =>
-            Accepted(await changes.DistributeAsync(http.User, Client(http), cluster, request.Image, request.Nodes, request.Service, http.RequestAborted)));
+            OperationEndpoints.Started(await changes.DistributeAsync(http.User, Client(http), cluster, request.Image, request.Nodes, request.Service, http.RequestAborted)));
 
         clusters.MapGet("/{cluster}/services/{idOrName}/rollouts", async (string cluster, string idOrName, ClusterStateStore store, ImageChanges changes, CancellationToken ct) =>
             {
@@ -64,11 +64,6 @@ public static class ImageEndpoints
 
         return api;
     }
-
-    /// <summary>An operation start as HTTP (DESIGN §6): 202 with its id and a Location to follow it, or the refusal's problem.</summary>
-    public static IResult Accepted(OperationStart start) => start.Started
-        ? Results.Accepted($"/api/operations/{start.OperationId}", new { operationId = start.OperationId })
-        : ChangeEndpoints.Answer(start.Result);
 
     private static string? Client(HttpContext http) => http.Connection.RemoteIpAddress?.ToString();
 

@@ -130,6 +130,11 @@ public sealed class PermissionMatrixTests(MatrixFixture fixture) : IClassFixture
             {
                 Content = JsonContent.Create(new { family = $"mx{fixture.Run}-{Guid.NewGuid():N}"[..20], data = "bWF0cml4" }),
             },
+            // No image: refused as invalid after the permission check, so an allowed caller starts nothing.
+            Permissions.Images.Distribute => new HttpRequestMessage(HttpMethod.Post, $"/api/clusters/{MatrixFixture.Cluster}/images/distribute")
+            {
+                Content = JsonContent.Create(new { image = "", nodes = (string[]?)null }),
+            },
             Permissions.Users.Manage => new HttpRequestMessage(HttpMethod.Get, "/api/users"),
             Permissions.Grants.Manage => new HttpRequestMessage(HttpMethod.Get, "/api/grants"),
             Permissions.Audit.Read => new HttpRequestMessage(HttpMethod.Get, "/api/audit?limit=1"),
@@ -141,7 +146,7 @@ public sealed class PermissionMatrixTests(MatrixFixture fixture) : IClassFixture
     private AccessTarget TargetOf(string permission) => permission switch
     {
         Permissions.Clusters.Read or Permissions.Services.Update or Permissions.Services.ReadLogs => AccessTarget.InCluster(MatrixFixture.Cluster, fixture.ShopStack),
-        Permissions.Nodes.Update or Permissions.Secrets.Create => AccessTarget.InCluster(MatrixFixture.Cluster),
+        Permissions.Nodes.Update or Permissions.Secrets.Create or Permissions.Images.Distribute => AccessTarget.InCluster(MatrixFixture.Cluster),
         _ => AccessTarget.Global,
     };
 
@@ -150,7 +155,7 @@ public sealed class PermissionMatrixTests(MatrixFixture fixture) : IClassFixture
     [
         Permissions.Secrets.Inject, Permissions.Secrets.Rotate, Permissions.Secrets.Remove,
         Permissions.Configs.Create, Permissions.Configs.Inject, Permissions.Configs.Rotate, Permissions.Configs.Remove,
-        Permissions.Images.Distribute, Permissions.Clusters.Manage,
+        Permissions.Clusters.Manage,
     ];
 
     public static TheoryData<string> Exposed() => [.. Permissions.All.Except(NotYetExposed)];
