@@ -49,11 +49,19 @@ public sealed class RolloutFollower(IImageChanges engine)
         var written = new Dictionary<string, (string State, string? Message)>(StringComparer.Ordinal);
         var lastDone = -1;
         var lastTotal = -1;
+        string? rolledBack = null;
+        string? failing = null;
         while (true)
         {
             context.Cancellation.ThrowIfCancellationRequested();
             var status = await engine.ReadRolloutAsync(clusterId, serviceId, context.Cancellation);
             var view = RolloutView.Of(status, targetImage, hostname);
+            if (view.FailingTaskError is { } error && failing is null)
+            {
+                // Kept as its own step: the slot's step moves on when Docker replaces or rolls back the task.
+                failing = error;
+                await WriteAsync(context, written, stepPrefix + "failing task", OperationStates.Failed, error, null);
+            }
 
             foreach (var slot in view.Slots)
             {
@@ -74,12 +82,16 @@ public sealed class RolloutFollower(IImageChanges engine)
                 case (RolloutDirection.Update, "completed" or null) when converged:
                 case (RolloutDirection.Rollback, "rollback_completed" or "completed") when converged:
                     return new RolloutOutcome(RolloutEnd.Converged, null);
-                case (RolloutDirection.Update, "rollback_completed"):
-                    return new RolloutOutcome(RolloutEnd.RolledBack,
-                        $"Docker rolled {status.Service.Name} back to {ImageReferenceSyntax.WithoutDigest(status.Service.Image)}: {view.FailingTaskError ?? status.Service.UpdateMessage ?? "a task failed"}");
+                case (RolloutDirection.Update, "rollback_completed") when rolledBack is not null && converged:
+                    return new RolloutOutcome(RolloutEnd.RolledBack, rolledBack);
+                case (RolloutDirection.Update, "rollback_completed") when rolledBack is null:
+                    // Docker has put the previous spec back; follow its tasks until they run it, then report.
+                    rolledBack = $"Docker rolled {status.Service.Name} back to {ImageReferenceSyntax.WithoutDigest(status.Service.Image)}: {failing ?? view.FailingTaskError ?? status.Service.UpdateMessage ?? "a task failed"}";
+                    targetImage = status.Service.Image;
+                    continue;
                 case (_, "paused" or "rollback_paused"):
                     return new RolloutOutcome(RolloutEnd.Paused,
-                        $"Docker paused the {(updateState == "paused" ? "update" : "rollback")} of {status.Service.Name}: {view.FailingTaskError ?? status.Service.UpdateMessage ?? "a task failed"}");
+                        $"Docker paused the {(updateState == "paused" ? "update" : "rollback")} of {status.Service.Name}: {failing ?? view.FailingTaskError ?? status.Service.UpdateMessage ?? "a task failed"}");
             }
             await Task.Delay(PollInterval, context.Cancellation);
         }
@@ -161,7 +173,7 @@ public sealed record RolloutView(IReadOnlyList<RolloutSlot> Slots, int Done, int
             .OrderByDescending(t => t.UpdatedAt)
             .FirstOrDefault();
         var error = failing is null ? null
-            : $"task {(global ? "" : $"slot {failing.Slot} ")}on {hostname(failing.NodeId)} {failing.State}: {failing.Error ?? failing.Message ?? "no error given"}{(failing.ExitCode is { } exit ? $" (exit code {exit})" : "")}";
+            : $"task {(global ? "" : $"slot {failing.Slot} ")}on {hostname(failing.NodeId)} {failing.State} running {ImageReferenceSyntax.WithoutDigest(failing.Image ?? "?")}: {failing.Error ?? failing.Message ?? "no error given"}{(failing.ExitCode is { } exit ? $" (exit code {exit})" : "")}";
         return new RolloutView(slots, done, total, extra, error);
     }
 }
