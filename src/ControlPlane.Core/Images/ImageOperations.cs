@@ -54,7 +54,7 @@ public sealed class ImageOperations(IImageChanges engine, ChangeLocks locks)
                 await context.StepAsync("registry", OperationStates.Skipped, check.Warning);
             }
             await engine.SetImageAsync(clusterId, service.Id, check.Pinned, policy, context.Cancellation);
-            var outcome = await _follower.FollowAsync(context, clusterId, service.Id, check.Pinned, RolloutDirection.Update, hostname);
+            var outcome = await _follower.FollowAsync(context, clusterId, service.Id, check.Pinned, RolloutDirection.Update, hostname, stableFor: policy.Monitor);
             ThrowUnlessConverged(outcome);
         })
         {
@@ -81,7 +81,7 @@ public sealed class ImageOperations(IImageChanges engine, ChangeLocks locks)
         {
             await engine.ResumeAsync(clusterId, service.Id, context.Cancellation);
             var status = await engine.ReadRolloutAsync(clusterId, service.Id, context.Cancellation);
-            var outcome = await _follower.FollowAsync(context, clusterId, service.Id, status.Service.Image, RolloutDirection.Update, hostname);
+            var outcome = await _follower.FollowAsync(context, clusterId, service.Id, status.Service.Image, RolloutDirection.Update, hostname, stableFor: status.Service.Details.Update.Monitor);
             ThrowUnlessConverged(outcome);
         })
         {
@@ -178,7 +178,7 @@ public sealed class ImageOperations(IImageChanges engine, ChangeLocks locks)
                     }
                     var outcomes = await Task.WhenAll(wave.Select(async s =>
                     {
-                        var outcome = await _follower.FollowAsync(context, clusterId, s.Service.Id, s.Image, RolloutDirection.Update, hostname, $"{s.Service.Name} ", reportProgress: false);
+                        var outcome = await _follower.FollowAsync(context, clusterId, s.Service.Id, s.Image, RolloutDirection.Update, hostname, $"{s.Service.Name} ", reportProgress: false, stableFor: s.Policy.Monitor);
                         await context.StepAsync(s.Service.Name, outcome.End == RolloutEnd.Converged ? OperationStates.Succeeded : outcome.End == RolloutEnd.RolledBack ? OperationStates.RolledBack : OperationStates.Failed,
                             outcome.Error ?? $"wave {w + 1}: every task runs {ImageReferenceSyntax.WithoutDigest(s.Image)}");
                         if (outcome.End == RolloutEnd.Converged)

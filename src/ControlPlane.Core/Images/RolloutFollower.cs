@@ -44,8 +44,9 @@ public sealed class RolloutFollower(IImageChanges engine)
     /// </summary>
     public async Task<RolloutOutcome> FollowAsync(
         OperationContext context, string clusterId, string serviceId, string targetImage, RolloutDirection direction,
-        Func<string?, string> hostname, string stepPrefix = "", bool reportProgress = true)
+        Func<string?, string> hostname, string stepPrefix = "", bool reportProgress = true, TimeSpan? stableFor = null)
     {
+        DateTimeOffset? convergedSince = null;
         var written = new Dictionary<string, (string State, string? Message)>(StringComparer.Ordinal);
         var lastDone = -1;
         var lastTotal = -1;
@@ -77,8 +78,18 @@ public sealed class RolloutFollower(IImageChanges engine)
             }
 
             var converged = view.Done == view.Total && view.Extra == 0;
+            convergedSince = converged ? convergedSince ?? DateTimeOffset.UtcNow : null;
             switch (direction, updateState)
             {
+                // Every task has run the new image for the monitor period: Docker no longer counts their failures
+                // against the update, and only its trailing delay stands between now and "completed". This is also
+                // when `docker service update` returns; the time is ControlPlane's own clock from when it first saw
+                // the tasks converged, so a skewed manager clock does not matter.
+                case (RolloutDirection.Update, "updating") when converged && failing is null && stableFor is { } monitor
+                    && DateTimeOffset.UtcNow - convergedSince >= monitor:
+                    await WriteAsync(context, written, stepPrefix + "docker update", OperationStates.Succeeded,
+                        $"every task has run the new image for the monitor period ({monitor.TotalSeconds:0.#} s)", null);
+                    return new RolloutOutcome(RolloutEnd.Converged, null);
                 case (RolloutDirection.Update, "completed" or null) when converged:
                 case (RolloutDirection.Rollback, "rollback_completed" or "completed") when converged:
                     return new RolloutOutcome(RolloutEnd.Converged, null);
