@@ -41,6 +41,9 @@ public abstract partial class LiveComponentTestContext : BunitContext, IAsyncLif
         Services.AddSingleton<IOperationStore>(Operations);
         Services.AddSingleton<OperationRunner>();
         Services.AddSingleton<ClusterChanges>();
+        Services.AddSingleton<Core.Images.IImageChanges>(ImageChanges);
+        Services.AddSingleton<Core.Images.ImageOperations>();
+        Services.AddSingleton<Web.Changes.ImageChanges>();
         AddAuthorization().SetAuthorized("tester");
         Services.AddSingleton(TimeProvider.System);
         Services.AddSingleton<IMetricsHistory>(History);
@@ -54,6 +57,9 @@ public abstract partial class LiveComponentTestContext : BunitContext, IAsyncLif
 
     /// <summary>Changes pages ask for, recorded instead of made.</summary>
     protected FakeSwarmChanges SwarmChanges { get; } = new();
+
+    /// <summary>Image changes pages ask for, recorded and answered as a swarm that converges at once.</summary>
+    protected FakeImageChanges ImageChanges { get; } = new();
 
     /// <summary>What the change executor audits.</summary>
     protected FakeAuditLog Audit { get; } = new();
