@@ -274,7 +274,7 @@ public sealed class ImageOperations(IImageChanges engine, ChangeLocks locks)
             return drained;
         }
         await context.StepAsync(node.Hostname, OperationStates.Running, $"pulling {image}");
-        var name = $"cp-pull-{context.Current.Id[..10]}-{node.Id[..10]}";
+        var name = $"cp-pull-{context.Current.Id[..Math.Min(10, context.Current.Id.Length)]}-{node.Id[..Math.Min(10, node.Id.Length)]}";
         var job = await engine.StartPullAsync(clusterId, image, node.Id, name, new Dictionary<string, string> { ["controlplane.distribution"] = context.Current.Id }, context.Cancellation);
         try
         {
