@@ -90,12 +90,22 @@ public sealed class ImageOperations(IImageChanges engine, ChangeLocks locks)
         };
     }
 
-    /// <summary>Plans Docker's rollback to the service's previous spec, followed until every task runs it.</summary>
-    public OperationPlan PlanRollback(string clusterId, ClusterService service, Func<string?, string> hostname)
+    /// <summary>
+    /// Plans a rollback to the service's previous spec, followed until every task runs it. Normally that is Docker's
+    /// own rollback (<c>rollback=previous</c>). After a resume, though, Docker's previous spec is the spec that was
+    /// resumed (writing a spec makes the current one "previous"), so rolling back to it would change nothing:
+    /// <paramref name="restoreImage"/> (the image before the rollout, from its operation) is then set instead, with
+    /// the service's rollback settings.
+    /// </summary>
+    public OperationPlan PlanRollback(string clusterId, ClusterService service, Func<string?, string> hostname, string? restoreImage = null)
     {
-        if (service.Details.PreviousImage is null)
+        var previous = service.Details.PreviousImage;
+        var dockerCanRollBack = previous is not null && previous != service.Image;
+        if (!dockerCanRollBack && restoreImage is null)
         {
-            throw new ChangeRejectedException(ChangeFailure.Invalid, $"{service.Name} has no previous spec to roll back to.");
+            throw new ChangeRejectedException(ChangeFailure.Invalid, previous is null
+                ? $"{service.Name} has no previous spec to roll back to."
+                : $"{service.Name}'s previous spec runs the same image ({ImageReferenceSyntax.WithoutDigest(previous)}), and no ControlPlane rollout recorded the image before it.");
         }
         if (service.UpdateState is "rollback_started")
         {
@@ -103,9 +113,21 @@ public sealed class ImageOperations(IImageChanges engine, ChangeLocks locks)
         }
         return new OperationPlan(RollbackKind, (int)(service.ReplicasDesired ?? 0), async context =>
         {
-            await engine.RollbackAsync(clusterId, service.Id, context.Cancellation);
-            var status = await engine.ReadRolloutAsync(clusterId, service.Id, context.Cancellation);
-            var outcome = await _follower.FollowAsync(context, clusterId, service.Id, status.Service.Image, RolloutDirection.Rollback, hostname);
+            RolloutOutcome outcome;
+            if (dockerCanRollBack)
+            {
+                await engine.RollbackAsync(clusterId, service.Id, context.Cancellation);
+                var status = await engine.ReadRolloutAsync(clusterId, service.Id, context.Cancellation);
+                outcome = await _follower.FollowAsync(context, clusterId, service.Id, status.Service.Image, RolloutDirection.Rollback, hostname);
+            }
+            else
+            {
+                await context.StepAsync("restore", OperationStates.Running,
+                    $"Docker's previous spec is the resumed one; setting {ImageReferenceSyntax.WithoutDigest(restoreImage!)} again with the rollback settings");
+                await engine.SetImageAsync(clusterId, service.Id, restoreImage!, service.Details.Rollback, context.Cancellation);
+                outcome = await _follower.FollowAsync(context, clusterId, service.Id, restoreImage!, RolloutDirection.Update, hostname, stableFor: service.Details.Rollback.Monitor);
+                await context.StepAsync("restore", outcome.End == RolloutEnd.Converged ? OperationStates.Succeeded : OperationStates.Failed, outcome.Error ?? "restored");
+            }
             if (outcome.End != RolloutEnd.Converged)
             {
                 throw new OperationFailedException(outcome.Error ?? "The rollback did not finish.");
@@ -113,7 +135,7 @@ public sealed class ImageOperations(IImageChanges engine, ChangeLocks locks)
         })
         {
             Target = service.Name,
-            Parameters = new { image = service.Details.PreviousImage, from = service.Image, rollback = UpdateSettings.Of(service.Details.Rollback) },
+            Parameters = new { image = dockerCanRollBack ? previous : restoreImage, from = service.Image, rollback = UpdateSettings.Of(service.Details.Rollback) },
         };
     }
 

@@ -34,8 +34,11 @@ public sealed class ImageChanges(ClusterStateStore store, IGrantSource access, O
     public async Task<OperationStart> RollbackAsync(ClaimsPrincipal user, string? clientAddress, string clusterId, string idOrName, CancellationToken ct = default)
     {
         var service = Find(clusterId, idOrName);
-        return await runner.StartAsync(await CallerAsync(user, clientAddress, ct), ImageOperations.RollbackIntent(clusterId, service, idOrName), _ =>
-            Task.FromResult(operations.PlanRollback(clusterId, Require(clusterId, idOrName, service), Hostnames(clusterId))), ct);
+        return await runner.StartAsync(await CallerAsync(user, clientAddress, ct), ImageOperations.RollbackIntent(clusterId, service, idOrName), async token =>
+        {
+            var found = Require(clusterId, idOrName, service);
+            return operations.PlanRollback(clusterId, found, Hostnames(clusterId), await ImageBeforeLastRolloutAsync(clusterId, found, token));
+        }, ct);
     }
 
     /// <summary>
@@ -117,6 +120,18 @@ public sealed class ImageChanges(ClusterStateStore store, IGrantSource access, O
             all.AddRange(await history.ListAsync(new OperationQuery(clusterId, kind, serviceName, Limit: 50), ct));
         }
         return all.OrderByDescending(o => o.CreatedAt).ToList();
+    }
+
+    /// <summary>The image the service ran before its latest rollout through ControlPlane, when that rollout recorded one.</summary>
+    private async Task<string?> ImageBeforeLastRolloutAsync(string clusterId, ClusterService service, CancellationToken ct)
+    {
+        var rollouts = await history.ListAsync(new OperationQuery(clusterId, ImageOperations.RolloutKind, service.Name, Limit: 1), ct);
+        if (rollouts.FirstOrDefault()?.Parameters is not { } parameters)
+        {
+            return null;
+        }
+        using var json = System.Text.Json.JsonDocument.Parse(parameters);
+        return json.RootElement.TryGetProperty("previousImage", out var previous) ? previous.GetString() : null;
     }
 
     private ClusterService? Find(string clusterId, string idOrName) => store.GetState(clusterId)?.FindService(idOrName);

@@ -92,7 +92,7 @@ public sealed class RolloutApiTests(SwarmAppFactory factory)
     }
 
     [Fact]
-    public async Task A_paused_update_reports_failed_and_can_be_rolled_back()
+    public async Task A_paused_update_reports_failed_resumes_and_can_then_be_rolled_back()
     {
         using var docker = Manager();
         var name = $"ro-pause-{Guid.NewGuid():N}"[..16];
@@ -108,13 +108,24 @@ public sealed class RolloutApiTests(SwarmAppFactory factory)
             Assert.Contains("paused", paused.GetProperty("error").GetString());
             Assert.Contains("exit", paused.GetProperty("error").GetString());
 
+            // Resuming makes Docker carry on: the broken image fails on another task and Docker pauses again.
+            var pausedOn = (await docker.Swarm.InspectServiceAsync(id)).UpdateStatus!.Message;
+            await _client.GetUntilAsync($"/api/clusters/{Cluster}/services/{name}", (_, json) => json.GetProperty("updateState").GetString() == "paused", TimeSpan.FromSeconds(30));
+            var resume = await StartAsync(_client, $"/api/clusters/{Cluster}/services/{name}/rollout/resume", new { });
+            var (resumed, _) = await FollowAsync(_client, resume, TimeSpan.FromMinutes(3));
+            Assert.True(resumed.GetProperty("state").GetString() == "failed", resumed.ToString());
+            Assert.Contains("paused", resumed.GetProperty("error").GetString());
+            Assert.NotEqual(pausedOn, (await docker.Swarm.InspectServiceAsync(id)).UpdateStatus!.Message);
+
+            // Docker's previous spec is now the resumed one, so the rollback restores the image before the rollout.
+            await _client.GetUntilAsync($"/api/clusters/{Cluster}/services/{name}", (_, json) => json.GetProperty("updateState").GetString() == "paused", TimeSpan.FromSeconds(30));
             var rollback = await StartAsync(_client, $"/api/clusters/{Cluster}/services/{name}/rollback", new { });
             var (rolledBack, _) = await FollowAsync(_client, rollback, TimeSpan.FromMinutes(3));
             Assert.True(rolledBack.GetProperty("state").GetString() == "succeeded", rolledBack.ToString());
-            Assert.All(await RunningImagesAsync(docker, id), image => Assert.Equal(Demo("1"), image));
+            Assert.All(await RunningImagesAsync(docker, id), image => Assert.Equal(Demo("1"), ImageWithoutDigest(image)));
 
             var history = await _client.GetFromJsonAsync<JsonElement>($"/api/clusters/{Cluster}/services/{name}/rollouts");
-            Assert.Equal([rollback, rollout], history.EnumerateArray().Select(h => h.GetProperty("id").GetString()!).ToArray());
+            Assert.Equal([rollback, resume, rollout], history.EnumerateArray().Select(h => h.GetProperty("id").GetString()!).ToArray());
         }
         finally
         {
@@ -156,6 +167,8 @@ public sealed class RolloutApiTests(SwarmAppFactory factory)
             await RemoveQuietlyAsync(docker, id);
         }
     }
+
+    private static string ImageWithoutDigest(string image) => image.Split('@')[0];
 
     private async Task AssertProblemAsync(string path, object body, HttpStatusCode status, string detail)
     {
