@@ -47,11 +47,13 @@ public sealed class RolloutFollower(IImageChanges engine)
         Func<string?, string> hostname, string stepPrefix = "", bool reportProgress = true, TimeSpan? stableFor = null)
     {
         DateTimeOffset? convergedSince = null;
+        DateTimeOffset? idleSince = null;
         var written = new Dictionary<string, (string State, string? Message)>(StringComparer.Ordinal);
         var lastDone = -1;
         var lastTotal = -1;
         string? rolledBack = null;
         string? failing = null;
+        var batchOf = new Dictionary<string, int>(StringComparer.Ordinal);
         while (true)
         {
             context.Cancellation.ThrowIfCancellationRequested();
@@ -64,9 +66,24 @@ public sealed class RolloutFollower(IImageChanges engine)
                 await WriteAsync(context, written, stepPrefix + "failing task", OperationStates.Failed, error, null);
             }
 
+            // Docker moves `parallelism` tasks at a time: a slot's batch is the order in which it got the target image.
+            var policy = direction == RolloutDirection.Rollback ? status.Service.Details.Rollback : status.Service.Details.Update;
+            foreach (var slot in view.Slots.Where(s => s.OnTarget && rolledBack is null && !batchOf.ContainsKey(s.Name)))
+            {
+                batchOf[slot.Name] = policy.Parallelism <= 0 ? 1 : batchOf.Count / (int)policy.Parallelism + 1;
+            }
             foreach (var slot in view.Slots)
             {
-                await WriteAsync(context, written, stepPrefix + slot.Name, slot.State, slot.Message, slot.Node);
+                var message = batchOf.TryGetValue(slot.Name, out var batch) ? $"batch {batch} · {slot.Message}" : slot.Message;
+                await WriteAsync(context, written, stepPrefix + slot.Name, slot.State, message, slot.Node);
+            }
+            foreach (var batch in batchOf.GroupBy(b => b.Value, b => b.Key).OrderBy(g => g.Key))
+            {
+                var slots = view.Slots.Where(s => batch.Contains(s.Name)).ToList();
+                var state = slots.Any(s => s.State == OperationStates.Failed) ? OperationStates.Failed
+                    : slots.All(s => s.State == OperationStates.Succeeded) ? OperationStates.Succeeded : OperationStates.Running;
+                await WriteAsync(context, written, $"{stepPrefix}batch {batch.Key}", state,
+                    string.Join(", ", slots.Select(s => s.Node is null ? s.Name : $"{s.Name} on {s.Node}")), null);
             }
             var updateState = status.Service.UpdateState;
             await WriteAsync(context, written, stepPrefix + "docker update", UpdateStepState(updateState, direction),
@@ -79,6 +96,14 @@ public sealed class RolloutFollower(IImageChanges engine)
 
             var converged = view.Done == view.Total && view.Extra == 0;
             convergedSince = converged ? convergedSince ?? DateTimeOffset.UtcNow : null;
+            // Docker starts no update when every task already has the spec (a resume after the last slot was moved,
+            // say): with failing tasks and no update status, nothing will change by itself, so the follow ends.
+            idleSince = updateState is null && !converged && failing is not null ? idleSince ?? DateTimeOffset.UtcNow : null;
+            if (direction == RolloutDirection.Update && DateTimeOffset.UtcNow - idleSince > IdleLimit(stableFor))
+            {
+                return new RolloutOutcome(RolloutEnd.Paused,
+                    $"Docker is not updating {status.Service.Name} (every task already has this spec) and its tasks keep failing: {failing}");
+            }
             switch (direction, updateState)
             {
                 // Every task has run the new image for the monitor period: Docker no longer counts their failures
@@ -107,6 +132,8 @@ public sealed class RolloutFollower(IImageChanges engine)
             await Task.Delay(PollInterval, context.Cancellation);
         }
     }
+
+    private static TimeSpan IdleLimit(TimeSpan? monitor) => (monitor ?? TimeSpan.Zero) + TimeSpan.FromSeconds(10);
 
     private static string UpdateStepState(string? updateState, RolloutDirection direction) => updateState switch
     {

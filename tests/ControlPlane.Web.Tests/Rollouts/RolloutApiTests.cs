@@ -42,6 +42,9 @@ public sealed class RolloutApiTests(SwarmAppFactory factory)
                 Assert.StartsWith("cp-node", step.GetProperty("node").GetString());
             }
             Assert.Contains(steps, s => s.GetProperty("name").GetString() == "docker update" && s.GetProperty("state").GetString() == "succeeded");
+            // Parallelism 1: three batches of one slot each, in the order Docker moved them.
+            Assert.Equal(["batch 1", "batch 2", "batch 3"], steps.Select(s => s.GetProperty("name").GetString()!).Where(n => n.StartsWith("batch", StringComparison.Ordinal)).Order().ToArray());
+            Assert.All(steps.Where(s => s.GetProperty("name").GetString()!.StartsWith("batch", StringComparison.Ordinal)), s => Assert.Equal("succeeded", s.GetProperty("state").GetString()));
             var images = await RunningImagesAsync(docker, id);
             Assert.Equal(3, images.Count);
             Assert.All(images, image => Assert.StartsWith(Demo("2") + "@sha256:", image));
@@ -108,17 +111,16 @@ public sealed class RolloutApiTests(SwarmAppFactory factory)
             Assert.Contains("paused", paused.GetProperty("error").GetString());
             Assert.Contains("exit", paused.GetProperty("error").GetString());
 
-            // Resuming makes Docker carry on: the broken image fails on another task and Docker pauses again.
-            var pausedOn = (await docker.Swarm.InspectServiceAsync(id)).UpdateStatus!.Message;
+            // Resuming writes the spec again, which clears Docker's pause. The broken image still fails, so the resumed
+            // follow ends failed too: paused again, or (when Docker had already moved every slot) no update and failing tasks.
             await _client.GetUntilAsync($"/api/clusters/{Cluster}/services/{name}", (_, json) => json.GetProperty("updateState").GetString() == "paused", TimeSpan.FromSeconds(30));
             var resume = await StartAsync(_client, $"/api/clusters/{Cluster}/services/{name}/rollout/resume", new { });
             var (resumed, _) = await FollowAsync(_client, resume, TimeSpan.FromMinutes(3));
             Assert.True(resumed.GetProperty("state").GetString() == "failed", resumed.ToString());
-            Assert.Contains("paused", resumed.GetProperty("error").GetString());
-            Assert.NotEqual(pausedOn, (await docker.Swarm.InspectServiceAsync(id)).UpdateStatus!.Message);
+            Assert.Contains("exit", resumed.GetProperty("error").GetString());
+            Assert.Equal(Demo("broken"), (await docker.Swarm.InspectServiceAsync(id)).PreviousSpec!.TaskTemplate!.ContainerSpec!.Image!.Split('@')[0]);
 
             // Docker's previous spec is now the resumed one, so the rollback restores the image before the rollout.
-            await _client.GetUntilAsync($"/api/clusters/{Cluster}/services/{name}", (_, json) => json.GetProperty("updateState").GetString() == "paused", TimeSpan.FromSeconds(30));
             var rollback = await StartAsync(_client, $"/api/clusters/{Cluster}/services/{name}/rollback", new { });
             var (rolledBack, _) = await FollowAsync(_client, rollback, TimeSpan.FromMinutes(3));
             Assert.True(rolledBack.GetProperty("state").GetString() == "succeeded", rolledBack.ToString());
@@ -147,6 +149,7 @@ public sealed class RolloutApiTests(SwarmAppFactory factory)
 
             await AssertProblemAsync(path, new { image = "Demo/App::2" }, HttpStatusCode.BadRequest, "not a valid image reference");
             await AssertProblemAsync(path, new { image = Demo("nope") }, HttpStatusCode.BadRequest, $"The registry has no {Demo("nope")}");
+            await AssertProblemAsync(path, new { image = "10.99.0.250:5000/demo/app:2" }, HttpStatusCode.BadRequest, "cannot be reached from the manager");
             await AssertProblemAsync(path, new { image = Demo("2"), update = new { parallelism = -1 } }, HttpStatusCode.BadRequest, "parallelism");
             await AssertProblemAsync(path, new { image = Demo("2"), update = new { maxFailureRatio = 1.5 } }, HttpStatusCode.BadRequest, "maxFailureRatio");
             await AssertProblemAsync(path, new { image = Demo("2"), update = new { failureAction = "explode" } }, HttpStatusCode.BadRequest, "failureAction");
