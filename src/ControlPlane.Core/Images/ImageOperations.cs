@@ -53,7 +53,10 @@ public sealed class ImageOperations(IImageChanges engine, ChangeLocks locks)
             {
                 await context.StepAsync("registry", OperationStates.Skipped, check.Warning);
             }
-            await engine.SetImageAsync(clusterId, service.Id, check.Pinned, policy, context.Cancellation);
+            var change = await engine.SetImageAsync(clusterId, service.Id, check.Pinned, policy, context.Cancellation);
+            // The spec's diff, with digests cut to 12 hex digits so the step reads on a page (the parameters keep the whole pinned reference).
+            await context.StepAsync("spec", OperationStates.Succeeded,
+                System.Text.RegularExpressions.Regex.Replace(SpecDiff.Compute(change.Before, change.After), "(sha256:[0-9a-f]{12})[0-9a-f]{52}", "$1…"));
             var outcome = await _follower.FollowAsync(context, clusterId, service.Id, check.Pinned, RolloutDirection.Update, hostname, stableFor: policy.Monitor);
             ThrowUnlessConverged(outcome);
         })
