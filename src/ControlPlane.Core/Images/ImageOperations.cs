@@ -292,9 +292,9 @@ public sealed class ImageOperations(IImageChanges engine, ChangeLocks locks)
             await context.StepAsync(node.Hostname, OperationStates.Failed, down);
             return down;
         }
-        if (node.Availability == "drain")
+        if (node.Availability is "drain" or "pause")
         {
-            var drained = "node is drained: the swarm runs no task there, so it cannot pull";
+            var drained = $"node is {(node.Availability == "drain" ? "drained" : "paused")}: the swarm schedules no new task there, so it cannot pull";
             await context.StepAsync(node.Hostname, OperationStates.Failed, drained);
             return drained;
         }
