@@ -76,6 +76,31 @@ public sealed class DistributionApiTests(SwarmAppFactory factory)
     }
 
     [Fact]
+    public async Task Distributing_for_a_service_pulls_on_the_nodes_its_placement_allows_only()
+    {
+        using var docker = Manager();
+        var spec = Spec($"dist-pl-{Guid.NewGuid():N}"[..16], 0, "1");
+        spec.TaskTemplate!.Placement!.Constraints = ["node.hostname==cp-node3"];
+        var id = (await docker.Swarm.CreateServiceAsync(new ServiceCreateParameters { Service = spec })).ID!;
+        try
+        {
+            await _client.GetUntilAsync($"/api/clusters/{Cluster}/services/{spec.Name}", (status, _) => status == HttpStatusCode.OK, TimeSpan.FromSeconds(60));
+
+            var operationId = await StartAsync(_client, $"/api/clusters/{Cluster}/images/distribute", new { image = Demo("1"), nodes = (string[]?)null, service = spec.Name });
+            var (operation, _) = await FollowAsync(_client, operationId, TimeSpan.FromMinutes(3));
+
+            Assert.True(operation.GetProperty("state").GetString() == "succeeded", operation.ToString());
+            var step = Assert.Single(operation.GetProperty("steps").EnumerateArray());
+            Assert.Equal("cp-node3", step.GetProperty("node").GetString());
+            Assert.Equal(spec.Name, operation.GetProperty("parameters").GetProperty("service").GetString());
+        }
+        finally
+        {
+            await RemoveQuietlyAsync(docker, id);
+        }
+    }
+
+    [Fact]
     public async Task Bad_distribution_requests_are_refused_before_anything_starts()
     {
         await AssertProblemAsync(new { image = "team/App:2" }, HttpStatusCode.BadRequest, "not a valid image reference");

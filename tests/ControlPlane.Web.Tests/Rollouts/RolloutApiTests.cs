@@ -64,6 +64,36 @@ public sealed class RolloutApiTests(SwarmAppFactory factory)
     }
 
     [Fact]
+    public async Task A_global_service_rolls_node_by_node_with_one_step_per_node()
+    {
+        using var docker = Manager();
+        var spec = Spec($"ro-gl-{Guid.NewGuid():N}"[..14], 0, "1");
+        spec.Mode = new global::Docker.DotNet.Models.ServiceMode { Global = new global::Docker.DotNet.Models.GlobalService() };
+        spec.TaskTemplate!.Placement = null;
+        string? id = null;
+        try
+        {
+            id = (await docker.Swarm.CreateServiceAsync(new global::Docker.DotNet.Models.ServiceCreateParameters { Service = spec })).ID!;
+            await _client.GetUntilAsync($"/api/clusters/{Cluster}/services/{spec.Name}", (status, json) => status == HttpStatusCode.OK && json.GetProperty("replicasRunning").GetInt32() == 3,
+                TimeSpan.FromSeconds(120));
+
+            var operationId = await StartAsync(_client, $"/api/clusters/{Cluster}/services/{spec.Name}/rollout", new { image = Demo("2"), update = new { monitorSeconds = 1 } });
+            var (operation, progress) = await FollowAsync(_client, operationId, TimeSpan.FromMinutes(3));
+
+            Assert.True(operation.GetProperty("state").GetString() == "succeeded", operation.ToString());
+            Assert.Equal(3, operation.GetProperty("progress").GetProperty("total").GetInt32());
+            Assert.Equal(3, progress[^1]);
+            var nodes = operation.GetProperty("steps").EnumerateArray().Select(s => s.GetProperty("name").GetString()!).Where(n => n.StartsWith("node ", StringComparison.Ordinal)).Order().ToArray();
+            Assert.Equal(["node cp-node1", "node cp-node2", "node cp-node3"], nodes);
+            Assert.All(await RunningImagesAsync(docker, id), image => Assert.StartsWith(Demo("2") + "@sha256:", image));
+        }
+        finally
+        {
+            await RemoveQuietlyAsync(docker, id);
+        }
+    }
+
+    [Fact]
     public async Task A_broken_image_with_failure_action_rollback_ends_rolledback_on_the_previous_image_with_the_task_error()
     {
         using var docker = Manager();
