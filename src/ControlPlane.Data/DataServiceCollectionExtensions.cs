@@ -42,6 +42,7 @@ public static class DataServiceCollectionExtensions
         services.AddSingleton<OperationStore>();
         services.AddSingleton<IOperationStore>(sp => sp.GetRequiredService<OperationStore>());
         services.AddSingleton<ILeaseStore, LeaseStore>();
+        services.TryAddSingleton<LeaseHolder>();
         services.AddHostedService<DatabaseInitializer>();
         services.AddScoped<IMetricsRepository, MetricsRepository>();
         services.AddSingleton<IMetricsHistory, MetricsHistory>();

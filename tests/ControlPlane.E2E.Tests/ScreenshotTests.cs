@@ -63,7 +63,7 @@ public sealed partial class ScreenshotTests(BrowserFixture browser, ITestOutputH
     {
         var main = app.Page.Locator(".mud-main-content");
         await Expect(main.Locator("h1, h2, h3, h4, h5, h6").First).ToBeVisibleAsync();
-        await Expect(main.Locator(".mud-progress-circular, .mud-progress-linear, .mud-skeleton").Locator("visible=true")).ToHaveCountAsync(0);
+        await Expect(main.Locator(".mud-progress-circular.mud-progress-indeterminate, .mud-progress-linear.mud-progress-indeterminate, .mud-skeleton").Locator("visible=true")).ToHaveCountAsync(0);
         await app.WaitForRenderQuietAsync();
     }
 

@@ -49,6 +49,9 @@ public sealed class OperationRunner(IOperationStore store, IAuditLog audit, Chan
     /// <summary>Raised after every change to an operation this process runs (on the thread that made it).</summary>
     public event Action<Operation>? Changed;
 
+    /// <summary>The time source, for the context's timestamps.</summary>
+    internal TimeProvider Time => time;
+
     public async Task<OperationStart> StartAsync(ChangeCaller caller, ChangeIntent intent, Func<CancellationToken, Task<OperationPlan>> prepare, CancellationToken cancellationToken = default)
     {
         var target = ChangeLocks.KeyOf(intent);
@@ -219,7 +222,4 @@ public sealed class OperationRunner(IOperationStore store, IAuditLog audit, Chan
 
         public Task? Work { get; set; }
     }
-
-    /// <summary>The time source, for the context's timestamps.</summary>
-    internal TimeProvider Time => time;
 }

@@ -1,3 +1,4 @@
+using ControlPlane.Core.Leases;
 using ControlPlane.Core.Metrics;
 using ControlPlane.Core.Model;
 using ControlPlane.Core.State;
@@ -9,10 +10,12 @@ namespace ControlPlane.Data.Metrics;
 
 /// <summary>
 /// Every minute, reads each synced cluster's counts from the in-memory store (no Engine API call) into
-/// the database, and forgets readings older than a week.
+/// the database, and forgets readings older than a week. With several replicas on one database, only the
+/// holder of the <see cref="LeaseName"/> lease samples, so each minute is stored once.
 /// </summary>
-public sealed class MetricsSampler(ClusterStateStore store, IServiceScopeFactory scopes, TimeProvider time, ILogger<MetricsSampler> logger) : BackgroundService
+public sealed class MetricsSampler(ClusterStateStore store, IServiceScopeFactory scopes, ILeaseStore leases, LeaseHolder holder, TimeProvider time, ILogger<MetricsSampler> logger) : BackgroundService
 {
+    public const string LeaseName = "metrics-sampler";
     public static readonly TimeSpan Interval = TimeSpan.FromMinutes(1);
     public static readonly TimeSpan Retention = TimeSpan.FromDays(7);
 
@@ -25,7 +28,11 @@ public sealed class MetricsSampler(ClusterStateStore store, IServiceScopeFactory
             var now = time.GetUtcNow();
             try
             {
-                await SampleAsync(last, now, stoppingToken);
+                // Held a little over two intervals: a replica that stops sampling hands over within three minutes.
+                if (await leases.TryAcquireAsync(LeaseName, holder.Name, Interval * 2.5, stoppingToken))
+                {
+                    await SampleAsync(last, now, stoppingToken);
+                }
                 last = now;
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
