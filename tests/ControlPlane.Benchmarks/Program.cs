@@ -43,6 +43,8 @@ switch (ModeOf(ref args))
         return await SubscriptionBenchmark.RunAsync(args);
     case "rotation":
         return await RotationBenchmark.RunAsync(args);
+    case "rollout":
+        return await RolloutBenchmark.RunAsync(args);
     case HubClientsProcess.Mode:
         return await HubClientsProcess.RunClientsAsync(args);
     case var unknown:

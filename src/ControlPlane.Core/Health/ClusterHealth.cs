@@ -113,6 +113,10 @@ public sealed record ClusterHealth(
         {
             warnings.Add($"{failing.Count} tasks failed in the last hour, latest on {failing[0].ServiceName}: {failing[0].Error}");
         }
+        foreach (var drift in Images.ServiceDrift.Drifting(state))
+        {
+            warnings.Add($"{drift.ServiceName}: image differs on {drift.DifferingNodes} node{(drift.DifferingNodes == 1 ? "" : "s")} from {Images.ImageReferenceSyntax.WithoutDigest(drift.Image)}@{drift.WantedDigest?[..Math.Min(19, drift.WantedDigest.Length)]}");
+        }
         if (versions.Count > 1)
         {
             warnings.Add($"Engine versions differ across nodes: {string.Join(", ", versions.OrderByDescending(v => v.Value).Select(v => $"{v.Key} ×{v.Value}"))}");

@@ -26,6 +26,7 @@ public static class ClusterEndpoints
         api.MapChangeEndpoints();
         api.MapSecretEndpoints();
         api.MapOperationEndpoints();
+        api.MapImageEndpoints();
         api.MapAuditExport();
 
         clusters.MapGet("/", async (HttpContext http, ClusterStateStore store, AccessControl access) =>

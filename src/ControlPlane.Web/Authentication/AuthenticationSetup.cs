@@ -80,6 +80,8 @@ public static class AuthenticationSetup
         services.AddSingleton<IdentityAdministration>();
         services.AddSingleton<Changes.ClusterChanges>();
         Changes.SecretFamiliesSetup.AddSecretFamilies(services);
+        services.AddSingleton<Core.Images.ImageOperations>();
+        services.AddSingleton<Changes.ImageChanges>();
         services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, AuditingAuthorizationResultHandler>();
         return services;
     }

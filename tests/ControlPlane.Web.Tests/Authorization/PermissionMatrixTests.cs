@@ -139,6 +139,11 @@ public sealed class PermissionMatrixTests(MatrixFixture fixture) : IClassFixture
             Permissions.Configs.Inject => new HttpRequestMessage(HttpMethod.Post, $"{service}/configs") { Content = JsonContent.Create(new { family = $"mx{fixture.Run}-none" }) },
             Permissions.Configs.Rotate => new HttpRequestMessage(HttpMethod.Post, $"/api/clusters/{MatrixFixture.Cluster}/configs/mx{fixture.Run}-none/rotate") { Content = JsonContent.Create(new { data = "bWF0cml4" }) },
             Permissions.Configs.Remove => new HttpRequestMessage(HttpMethod.Delete, $"/api/clusters/{MatrixFixture.Cluster}/configs/mx{fixture.Run}-none"),
+            // No image: refused as invalid after the permission check, so an allowed caller starts nothing.
+            Permissions.Images.Distribute => new HttpRequestMessage(HttpMethod.Post, $"/api/clusters/{MatrixFixture.Cluster}/images/distribute")
+            {
+                Content = JsonContent.Create(new { image = "", nodes = (string[]?)null }),
+            },
             Permissions.Users.Manage => new HttpRequestMessage(HttpMethod.Get, "/api/users"),
             Permissions.Grants.Manage => new HttpRequestMessage(HttpMethod.Get, "/api/grants"),
             Permissions.Audit.Read => new HttpRequestMessage(HttpMethod.Get, "/api/audit?limit=1"),
@@ -151,15 +156,15 @@ public sealed class PermissionMatrixTests(MatrixFixture fixture) : IClassFixture
     {
         Permissions.Clusters.Read or Permissions.Services.Update or Permissions.Services.ReadLogs
             or Permissions.Secrets.Inject or Permissions.Configs.Inject => AccessTarget.InCluster(MatrixFixture.Cluster, fixture.ShopStack),
-        Permissions.Nodes.Update or Permissions.Secrets.Create or Permissions.Secrets.Rotate or Permissions.Secrets.Remove
+        Permissions.Nodes.Update or Permissions.Secrets.Create or Permissions.Images.Distribute or Permissions.Secrets.Rotate or Permissions.Secrets.Remove
             or Permissions.Configs.Create or Permissions.Configs.Rotate or Permissions.Configs.Remove => AccessTarget.InCluster(MatrixFixture.Cluster),
         _ => AccessTarget.Global,
     };
 
-    /// <summary>Permissions whose entry points arrive with later issues (image distribution, cluster management).</summary>
+    /// <summary>Permissions whose entry points arrive with later issues (cluster management).</summary>
     private static readonly string[] NotYetExposed =
     [
-        Permissions.Images.Distribute, Permissions.Clusters.Manage,
+        Permissions.Clusters.Manage,
     ];
 
     public static TheoryData<string> Exposed() => [.. Permissions.All.Except(NotYetExposed)];

@@ -45,6 +45,9 @@ public abstract partial class LiveComponentTestContext : BunitContext, IAsyncLif
         Services.AddSingleton(Core.Secrets.FileFamilyTimings.Default);
         Services.AddSingleton<Core.Secrets.FileFamilyOperations>();
         Services.AddSingleton<SecretChanges>();
+        Services.AddSingleton<Core.Images.IImageChanges>(ImageChanges);
+        Services.AddSingleton<Core.Images.ImageOperations>();
+        Services.AddSingleton<Web.Changes.ImageChanges>();
         AddAuthorization().SetAuthorized("tester");
         Services.AddSingleton(TimeProvider.System);
         Services.AddSingleton<IMetricsHistory>(History);
@@ -61,6 +64,8 @@ public abstract partial class LiveComponentTestContext : BunitContext, IAsyncLif
 
     /// <summary>Secret and config engine calls pages cause, recorded instead of made.</summary>
     protected FakeFileObjectChanges FileObjects { get; } = new();
+    /// <summary>Image changes pages ask for, recorded and answered as a swarm that converges at once.</summary>
+    protected FakeImageChanges ImageChanges { get; } = new();
 
     /// <summary>What the change executor audits.</summary>
     protected FakeAuditLog Audit { get; } = new();

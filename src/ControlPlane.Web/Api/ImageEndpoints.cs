@@ -1,0 +1,72 @@
+using System.Text.Json;
+using ControlPlane.Core.Changes;
+using ControlPlane.Core.Images;
+using ControlPlane.Core.Operations;
+using ControlPlane.Core.Security;
+using ControlPlane.Core.State;
+using ControlPlane.Web.Authorization;
+using ControlPlane.Web.Changes;
+
+namespace ControlPlane.Web.Api;
+
+/// <summary>Rollouts, rollbacks, waves, image distribution (operations, DESIGN §4 "Images"), and their history and drift.</summary>
+public static class ImageEndpoints
+{
+    /// <summary>A new image for a service; update settings left out keep the service's own.</summary>
+    public sealed record RolloutRequest(string? Image, UpdateSettings? Update);
+
+    /// <summary>Either a stack (every service moves to <see cref="Image"/>) or a repository (its services move to the tag or digest <see cref="Image"/>).</summary>
+    public sealed record WavesRequest(string? Stack, string? Repository, string? Image, int? WaveSize, UpdateSettings? Update);
+
+    /// <summary>An image to pull onto nodes (ids or hostnames); none given: all nodes, or those the service's placement allows.</summary>
+    public sealed record DistributeRequest(string? Image, IReadOnlyList<string>? Nodes, string? Service);
+
+    /// <summary>A past rollout, resume or rollback of a service, for its history.</summary>
+    public sealed record RolloutHistoryEntry(string Id, string Kind, string Actor, string State, OperationProgress Progress, string? Error,
+        DateTimeOffset CreatedAt, DateTimeOffset? FinishedAt, double? DurationSeconds, JsonElement? Parameters);
+
+    public static RouteGroupBuilder MapImageEndpoints(this RouteGroupBuilder api)
+    {
+        var clusters = api.MapGroup("/clusters").WithTags("Images");
+
+        clusters.MapPost("/{cluster}/services/{idOrName}/rollout", async (string cluster, string idOrName, RolloutRequest request, HttpContext http, ImageChanges changes) =>
+            OperationEndpoints.Started(await changes.RolloutAsync(http.User, Client(http), cluster, idOrName, request.Image, request.Update, http.RequestAborted)));
+
+        clusters.MapPost("/{cluster}/services/{idOrName}/rollout/resume", async (string cluster, string idOrName, HttpContext http, ImageChanges changes) =>
+            OperationEndpoints.Started(await changes.ResumeAsync(http.User, Client(http), cluster, idOrName, http.RequestAborted)));
+
+        clusters.MapPost("/{cluster}/services/{idOrName}/rollback", async (string cluster, string idOrName, HttpContext http, ImageChanges changes) =>
+            OperationEndpoints.Started(await changes.RollbackAsync(http.User, Client(http), cluster, idOrName, http.RequestAborted)));
+
+        clusters.MapPost("/{cluster}/rollouts/waves", async (string cluster, WavesRequest request, HttpContext http, ImageChanges changes) =>
+            OperationEndpoints.Started(await changes.WavesAsync(http.User, Client(http), cluster, request.Stack, request.Repository, request.Image, request.WaveSize, request.Update, http.RequestAborted)));
+
+        clusters.MapPost("/{cluster}/images/distribute", async (string cluster, DistributeRequest request, HttpContext http, ImageChanges changes) =>
+            OperationEndpoints.Started(await changes.DistributeAsync(http.User, Client(http), cluster, request.Image, request.Nodes, request.Service, http.RequestAborted)));
+
+        clusters.MapGet("/{cluster}/services/{idOrName}/rollouts", async (string cluster, string idOrName, ClusterStateStore store, ImageChanges changes, CancellationToken ct) =>
+            {
+                if (store.GetState(cluster)?.FindService(idOrName) is not { } service)
+                {
+                    return NoService(cluster, idOrName);
+                }
+                var past = await changes.HistoryAsync(cluster, service.Name, ct);
+                return Results.Ok(past.Select(o => new RolloutHistoryEntry(o.Id, o.Kind, o.Actor, o.State, o.Progress, o.Error, o.CreatedAt, o.FinishedAt,
+                    o.Duration?.TotalSeconds, o.Parameters is null ? null : JsonDocument.Parse(o.Parameters).RootElement.Clone())));
+            })
+            .RequirePermission(Permissions.Clusters.Read, RouteTargets.Service);
+
+        clusters.MapGet("/{cluster}/services/{idOrName}/drift", (string cluster, string idOrName, ClusterStateStore store) =>
+                store.GetState(cluster) is { } state && state.FindService(idOrName) is { } service
+                    ? Results.Ok(new { drift = ServiceDrift.Of(state, service), differingNodes = ServiceDrift.Of(state, service).DifferingNodes })
+                    : NoService(cluster, idOrName))
+            .RequirePermission(Permissions.Clusters.Read, RouteTargets.Service);
+
+        return api;
+    }
+
+    private static string? Client(HttpContext http) => http.Connection.RemoteIpAddress?.ToString();
+
+    private static IResult NoService(string cluster, string idOrName) =>
+        Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Service not found", detail: $"Cluster '{cluster}' has no service with the id or name '{idOrName}'.");
+}

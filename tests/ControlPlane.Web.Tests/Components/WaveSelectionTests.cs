@@ -1,0 +1,56 @@
+using ControlPlane.Core.Images;
+using ControlPlane.Core.Model;
+using ControlPlane.Core.Operations;
+using ControlPlane.Web.Changes;
+using Microsoft.Extensions.DependencyInjection;
+using static ControlPlane.Web.Tests.Components.TestResources;
+
+namespace ControlPlane.Web.Tests.Components;
+
+/// <summary>
+/// Which services a wave rollout by repository selects, and with which reference, on the fake swarm (on the shared
+/// local swarm a repository-wide rollout would move other tests' services too).
+/// </summary>
+public sealed class WaveSelectionTests : LiveComponentTestContext
+{
+    [Fact]
+    public async Task A_repository_wave_moves_every_service_from_that_repository_to_the_tag_and_no_other()
+    {
+        var web = Service("web", image: "registry/demo/app:1");
+        var worker = Service("worker", image: "registry/demo/app:1@sha256:" + new string('c', 64));
+        var other = Service("other", image: "registry/other/app:1");
+        Upsert(ThreeNodeSwarm());
+        Upsert(web, worker, other, TaskOf(web, 1), TaskOf(worker, 1), TaskOf(other, 1));
+        SetStatus(ClusterStatus.Synced);
+        foreach (var service in new[] { web, worker, other })
+        {
+            ImageChanges.Swarm[service.Id] = new RolloutStatus(service, [TaskOf(service, 1)]);
+        }
+        var changes = Services.GetRequiredService<ImageChanges>();
+
+        var start = await changes.WavesAsync(new(new System.Security.Claims.ClaimsIdentity("test")), null, ClusterId, null, "registry/demo/app", "2", 1, null);
+
+        Assert.True(start.Started, start.Result.Message);
+        await Services.GetRequiredService<OperationRunner>().WhenFinishedAsync(start.OperationId!);
+        var operation = (await Operations.FindAsync(start.OperationId!))!;
+        Assert.Equal(OperationStates.Succeeded, operation.State);
+        Assert.Equal((2, 2), (operation.Progress.Done, operation.Progress.Total));
+        Assert.Equal(["id-web", "id-worker"], ImageChanges.Calls.Where(c => c.StartsWith("image", StringComparison.Ordinal)).Select(c => c.Split(' ')[1]).ToArray());
+        Assert.All(ImageChanges.Calls.Where(c => c.StartsWith("image", StringComparison.Ordinal)), c => Assert.Contains($"registry/demo/app:2@{FakeImageChanges.Digest}", c));
+        Assert.Equal(["wave 1", "wave 2"], operation.Steps.Where(s => s.Name.StartsWith("wave", StringComparison.Ordinal)).Select(s => s.Name).ToArray());
+    }
+
+    [Fact]
+    public async Task Waves_need_a_wave_size_and_one_selector()
+    {
+        Upsert(Service("web"));
+        SetStatus(ClusterStatus.Synced);
+        var changes = Services.GetRequiredService<ImageChanges>();
+        var user = new System.Security.Claims.ClaimsPrincipal(new System.Security.Claims.ClaimsIdentity("test"));
+
+        Assert.Contains("either stack or repository", (await changes.WavesAsync(user, null, ClusterId, "s", "registry/demo/app", "2", 1, null)).Result.Message);
+        Assert.Contains("waveSize", (await changes.WavesAsync(user, null, ClusterId, null, "registry/demo/app", "2", 0, null)).Result.Message);
+        Assert.Contains("No service matches", (await changes.WavesAsync(user, null, ClusterId, "nothing-here", null, "registry/demo/app:2", 1, null)).Result.Message);
+        Assert.Empty(ImageChanges.Calls);
+    }
+}
