@@ -46,7 +46,7 @@ public sealed class SecretChanges(
     {
         var name = family?.Trim() ?? "";
         var caller = await CallerAsync(user, clientAddress, ct);
-        var intent = new ChangeIntent(Perm(kind).Create, AccessTarget.InCluster(clusterId), $"{Plural(kind)}.create", Subject(kind, name));
+        var intent = new ChangeIntent(Perm(kind).Create, AccessTarget.InCluster(clusterId), $"{Plural(kind)}.create", Subject(kind, name)) { Lock = FamilyLock(clusterId, kind, name) };
         var result = await executor.RunAsync(caller, intent, async token =>
         {
             var state = State(clusterId);
@@ -83,7 +83,7 @@ public sealed class SecretChanges(
     public async Task<ChangeResult> AdoptAsync(ClaimsPrincipal user, string? clientAddress, string clusterId, FileObjectKind kind, string name, CancellationToken ct = default)
     {
         var caller = await CallerAsync(user, clientAddress, ct);
-        var intent = new ChangeIntent(Perm(kind).Create, AccessTarget.InCluster(clusterId), $"{Plural(kind)}.adopt", Subject(kind, name));
+        var intent = new ChangeIntent(Perm(kind).Create, AccessTarget.InCluster(clusterId), $"{Plural(kind)}.adopt", Subject(kind, name)) { Lock = FamilyLock(clusterId, kind, name) };
         return await executor.RunAsync(caller, intent, token =>
         {
             var family = FindFamily(clusterId, kind, name);
@@ -108,7 +108,7 @@ public sealed class SecretChanges(
     public async Task<ChangeResult> RemoveAsync(ClaimsPrincipal user, string? clientAddress, string clusterId, FileObjectKind kind, string name, int? version, CancellationToken ct = default)
     {
         var caller = await CallerAsync(user, clientAddress, ct);
-        var intent = new ChangeIntent(Perm(kind).Remove, AccessTarget.InCluster(clusterId), $"{Plural(kind)}.remove", Subject(kind, name));
+        var intent = new ChangeIntent(Perm(kind).Remove, AccessTarget.InCluster(clusterId), $"{Plural(kind)}.remove", Subject(kind, name)) { Lock = FamilyLock(clusterId, kind, name) };
         return await executor.RunAsync(caller, intent, async token =>
         {
             var family = FindFamily(clusterId, kind, name);
@@ -137,7 +137,7 @@ public sealed class SecretChanges(
     public async Task<ChangeResult> SetScheduleAsync(ClaimsPrincipal user, string? clientAddress, string clusterId, string name, int? everyDays, GenerateRequest? generate, CancellationToken ct = default)
     {
         var family = store.GetState(clusterId) is { } state ? FileFamilies.Find(state, FileObjectKind.Secret, name) : null;
-        var intent = new ChangeIntent(Permissions.Secrets.Rotate, RotationTarget(clusterId, family), "secrets.schedule", Subject(FileObjectKind.Secret, name));
+        var intent = new ChangeIntent(Permissions.Secrets.Rotate, RotationTarget(clusterId, family), "secrets.schedule", Subject(FileObjectKind.Secret, name)) { Lock = FamilyLock(clusterId, FileObjectKind.Secret, name) };
         return await executor.RunAsync(await CallerAsync(user, clientAddress, ct), intent, token =>
         {
             var found = FindFamily(clusterId, FileObjectKind.Secret, name);
@@ -177,7 +177,7 @@ public sealed class SecretChanges(
     public Task<OperationStart> RotateAsync(ChangeCaller caller, string clusterId, FileObjectKind kind, string name, ValueSource source, int? graceSeconds, CancellationToken ct = default)
     {
         var family = store.GetState(clusterId) is { } state ? FileFamilies.Find(state, kind, name) : null;
-        var intent = new ChangeIntent(Perm(kind).Rotate, RotationTarget(clusterId, family), $"{Plural(kind)}.rotate", Subject(kind, name));
+        var intent = new ChangeIntent(Perm(kind).Rotate, RotationTarget(clusterId, family), $"{Plural(kind)}.rotate", Subject(kind, name)) { Lock = FamilyLock(clusterId, kind, name) };
         return runner.StartAsync(caller, intent, _ =>
         {
             var found = FindFamily(clusterId, kind, name);
@@ -334,6 +334,9 @@ public sealed class SecretChanges(
 
     // The family's lock key: creating, rotating and removing one family never overlap.
     private static string Subject(FileObjectKind kind, string family) => $"{Noun(kind)} {family}";
+
+    /// <summary>One lock per family in the cluster, whichever stack the change is checked against.</summary>
+    private static string FamilyLock(string clusterId, FileObjectKind kind, string family) => $"{clusterId}/{Subject(kind, family)}";
 
     private Task<ChangeCaller> CallerAsync(ClaimsPrincipal user, string? clientAddress, CancellationToken ct) =>
         access.CallerAsync(user, clientAddress, ct);

@@ -14,12 +14,6 @@ public sealed class FakeSwarmChanges : ISwarmChanges
         return Task.FromResult(new SpecChange("{\"Replicas\":1}", $"{{\"Replicas\":{replicas}}}"));
     }
 
-    public Task<SpecChange> CreateSecretAsync(string clusterId, string name, IReadOnlyDictionary<string, string> labels, byte[] value, CancellationToken cancellationToken)
-    {
-        Calls.Add($"secret {name}");
-        return Task.FromResult(new SpecChange("{}", $"{{\"Name\":\"{name}\"}}"));
-    }
-
     public Task<SpecChange> SetNodeAvailabilityAsync(string clusterId, string nodeId, string availability, CancellationToken cancellationToken)
     {
         Calls.Add($"availability {nodeId} {availability}");
