@@ -1,14 +1,18 @@
 using ControlPlane.Data.Entities;
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 
 namespace ControlPlane.Data;
 
 /// <summary>
 /// ControlPlane's own database. Each provider has a subclass so that each keeps its own migrations
-/// (Migrations/Sqlite, Migrations/Postgres); code depends on this base type only.
+/// (Migrations/Sqlite, Migrations/Postgres); code depends on this base type only. It also keeps the
+/// data-protection keys, so that every replica can read the cookies and antiforgery tokens of the others.
 /// </summary>
-public abstract class ControlPlaneDbContext(DbContextOptions options) : DbContext(options)
+public abstract class ControlPlaneDbContext(DbContextOptions options) : DbContext(options), IDataProtectionKeyContext
 {
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+
     public DbSet<MetricSample> MetricSamples => Set<MetricSample>();
 
     public DbSet<UserAccount> Users => Set<UserAccount>();

@@ -7,6 +7,7 @@ using ControlPlane.Data.Identity;
 using ControlPlane.Data.Leases;
 using ControlPlane.Data.Metrics;
 using ControlPlane.Data.Operations;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -31,6 +32,8 @@ public static class DataServiceCollectionExtensions
                 services.AddDbContext<ControlPlaneDbContext, SqliteControlPlaneDbContext>(db => db.UseSqlite(SqliteConnectionString(options.ConnectionString)));
                 break;
         }
+        // Keys in the shared database: a cookie or antiforgery token issued by one replica is read by any other.
+        services.AddDataProtection().SetApplicationName("ControlPlane").PersistKeysToDbContext<ControlPlaneDbContext>();
         services.AddOptions<BootstrapOptions>().Bind(configuration.GetSection(BootstrapOptions.SectionName));
         services.TryAddSingleton(TimeProvider.System);
         services.AddScoped<Accounts>();

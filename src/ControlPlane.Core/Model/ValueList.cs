@@ -1,9 +1,12 @@
 using System.Collections;
 using System.Collections.Immutable;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace ControlPlane.Core.Model;
 
 /// <summary>An immutable list with value equality, so records holding lists compare by content.</summary>
+[JsonConverter(typeof(ValueListJsonConverter))]
 public sealed class ValueList<T> : IReadOnlyList<T>, IEquatable<ValueList<T>>
 {
     public static readonly ValueList<T> Empty = new(ImmutableArray<T>.Empty);
@@ -32,5 +35,24 @@ public sealed class ValueList<T> : IReadOnlyList<T>, IEquatable<ValueList<T>>
             hash.Add(item);
         }
         return hash.ToHashCode();
+    }
+}
+
+/// <summary>Reads and writes a <see cref="ValueList{T}"/> as a JSON array, so API and hub clients can read ControlPlane's records back.</summary>
+public sealed class ValueListJsonConverter : JsonConverterFactory
+{
+    public override bool CanConvert(Type typeToConvert) =>
+        typeToConvert.IsGenericType && typeToConvert.GetGenericTypeDefinition() == typeof(ValueList<>);
+
+    public override JsonConverter CreateConverter(Type typeToConvert, JsonSerializerOptions options) =>
+        (JsonConverter)Activator.CreateInstance(typeof(Converter<>).MakeGenericType(typeToConvert.GetGenericArguments()[0]))!;
+
+    private sealed class Converter<T> : JsonConverter<ValueList<T>>
+    {
+        public override ValueList<T> Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+            ValueList<T>.From(JsonSerializer.Deserialize<List<T>>(ref reader, options));
+
+        public override void Write(Utf8JsonWriter writer, ValueList<T> value, JsonSerializerOptions options) =>
+            JsonSerializer.Serialize(writer, (IReadOnlyList<T>)value, options);
     }
 }
