@@ -1,3 +1,4 @@
+using ControlPlane.Core.Changes;
 using ControlPlane.Core.Model;
 using ControlPlane.Core.Operations;
 
@@ -37,6 +38,9 @@ public sealed class RolloutFollower(IImageChanges engine)
     /// <summary>How often the manager is read: short, because success is reported as soon as Docker reports completion.</summary>
     public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>Reads in a row that may fail (about 10 s) before the follow gives up on the manager.</summary>
+    private const int MaxUnreadable = 40;
+
     /// <summary>
     /// Follows <paramref name="serviceId"/> until its update to <paramref name="targetImage"/> ends. <paramref name="stepPrefix"/>
     /// names the steps ("web: " in a wave, empty for one service); <paramref name="reportProgress"/> sets the operation's
@@ -54,10 +58,23 @@ public sealed class RolloutFollower(IImageChanges engine)
         string? rolledBack = null;
         string? failing = null;
         var batchOf = new Dictionary<string, int>(StringComparer.Ordinal);
+        var unreadable = 0;
         while (true)
         {
             context.Cancellation.ThrowIfCancellationRequested();
-            var status = await engine.ReadRolloutAsync(clusterId, serviceId, context.Cancellation);
+            RolloutStatus status;
+            try
+            {
+                status = await engine.ReadRolloutAsync(clusterId, serviceId, context.Cancellation);
+                unreadable = 0;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException && ex is not ChangeRejectedException { Reason: ChangeFailure.NotFound } && ++unreadable < MaxUnreadable)
+            {
+                // A manager failing over answers nothing for a moment; Docker goes on meanwhile, so the follow does too.
+                await WriteAsync(context, written, stepPrefix + "docker update", OperationStates.Running, $"the manager did not answer ({ex.Message}); trying again", null);
+                await Task.Delay(PollInterval, context.Cancellation);
+                continue;
+            }
             var view = RolloutView.Of(status, targetImage, hostname);
             if (view.FailingTaskError is { } error && failing is null)
             {
