@@ -49,6 +49,13 @@ public sealed class RolloutApiTests(SwarmAppFactory factory)
             Assert.Equal(3, images.Count);
             Assert.All(images, image => Assert.StartsWith(Demo("2") + "@sha256:", image));
 
+            // The watcher's picture catches up within a task relist; then every node runs the digest the spec asks for.
+            var drift = await _client.GetUntilAsync($"/api/clusters/{Cluster}/services/{name}/drift",
+                (_, json) => json.GetProperty("cells").GetArrayLength() == 3 && json.GetProperty("differingNodes").GetInt32() == 0
+                    && json.GetProperty("cells").EnumerateArray().All(c => c.GetProperty("digest").GetString() == json.GetProperty("wantedDigest").GetString()),
+                TimeSpan.FromSeconds(30));
+            Assert.Equal(3, drift.GetProperty("cells").EnumerateArray().Select(c => c.GetProperty("nodeHostname").GetString()).Distinct().Count());
+
             var history = await _client.GetFromJsonAsync<JsonElement>($"/api/clusters/{Cluster}/services/{name}/rollouts");
             var entry = history.EnumerateArray().Single(h => h.GetProperty("id").GetString() == operationId);
             Assert.Equal("succeeded", entry.GetProperty("state").GetString());
