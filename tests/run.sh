@@ -44,7 +44,8 @@ eval "$postgres_env"
 set +a
 export LOCAL_SWARM_SCRIPT="$swarm"
 
-rm -rf "$results"
+# Screenshots are made anew by every run; a page that left the menu leaves no stale picture behind.
+rm -rf "$results" "$root/artifacts/screenshots" "$root/artifacts/screenshots-viewer"
 # One project at a time: Docker tests stop and restart nodes of the shared swarm.
 dotnet test "$root/ControlPlane.sln" -m:1 \
   --logger "trx" --logger "console;verbosity=normal" \

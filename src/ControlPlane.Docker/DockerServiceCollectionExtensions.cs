@@ -29,6 +29,7 @@ public static class DockerServiceCollectionExtensions
         services.AddSingleton<EngineRequestCounter>();
         services.AddSingleton<ClusterRegistry>();
         services.AddSingleton<ISwarmChanges, DockerSwarmChanges>();
+        services.AddSingleton<ControlPlane.Core.Secrets.IFileObjectChanges, DockerFileObjectChanges>();
         services.AddSingleton<ControlPlane.Core.Images.IImageChanges, DockerImageChanges>();
         services.AddSingleton<ChangeLocks>();
         services.AddSingleton<ChangeExecutor>();

@@ -41,6 +41,8 @@ switch (ModeOf(ref args))
         break;
     case "subscriptions":
         return await SubscriptionBenchmark.RunAsync(args);
+    case "rotation":
+        return await RotationBenchmark.RunAsync(args);
     case "rollout":
         return await RolloutBenchmark.RunAsync(args);
     case HubClientsProcess.Mode:

@@ -6,8 +6,15 @@ namespace ControlPlane.Core.Changes;
 /// <summary>Who asks for a change: their name for the audit log, their grants, and where they call from.</summary>
 public sealed record ChangeCaller(string Actor, IReadOnlyList<Grant> Grants, string? ClientAddress);
 
-/// <summary>What a change is: the permission it needs on which target, the audit action, and the lock key of the object it changes.</summary>
-public sealed record ChangeIntent(string Permission, AccessTarget Target, string Action, string Subject);
+/// <summary>What a change is: the permission it needs on which target, the audit action, and the object it changes.</summary>
+public sealed record ChangeIntent(string Permission, AccessTarget Target, string Action, string Subject)
+{
+    /// <summary>
+    /// The lock of the object, when its target does not say it alone: a secret family's permission target is the
+    /// stack that uses it, but every change of the family must take the same lock whatever the stack.
+    /// </summary>
+    public string? Lock { get; init; }
+}
 
 /// <summary>
 /// The one way changes reach a cluster (DESIGN §4): permission check → audit record → the Engine call(s)
@@ -17,14 +24,14 @@ public sealed class ChangeExecutor(IAuditLog audit, ChangeLocks locks, TimeProvi
 {
     public async Task<ChangeResult> RunAsync(ChangeCaller caller, ChangeIntent intent, Func<CancellationToken, Task<SpecChange>> change, CancellationToken cancellationToken = default)
     {
-        var target = ChangeLocks.KeyOf(intent);
+        var target = $"{intent.Target}/{intent.Subject}";
         if (!AccessPolicy.IsAllowed(caller.Grants, intent.Permission, intent.Target))
         {
             await AuditAsync(caller, intent, target, AuditResult.Denied, "no grant gives this permission on this target", null, cancellationToken);
             return new ChangeResult(ChangeFailure.Forbidden, $"You have no grant that allows '{intent.Permission}' on {intent.Target}.");
         }
 
-        using var held = locks.TryEnter(target);
+        using var held = locks.TryEnter(ChangeLocks.KeyOf(intent));
         if (held is null)
         {
             var busy = $"Another change to {intent.Subject} is running; try again when it has finished.";

@@ -15,8 +15,8 @@ public sealed class ChangeLocks
 
     public bool IsHeld(string key) => _held.ContainsKey(key);
 
-    /// <summary>The lock key of an intent: its target and subject.</summary>
-    public static string KeyOf(ChangeIntent intent) => $"{intent.Target}/{intent.Subject}";
+    /// <summary>The lock key of an intent: its own lock when it names one, else its target and subject.</summary>
+    public static string KeyOf(ChangeIntent intent) => intent.Lock ?? $"{intent.Target}/{intent.Subject}";
 
     private sealed class Lease(ChangeLocks owner, string key) : IDisposable
     {

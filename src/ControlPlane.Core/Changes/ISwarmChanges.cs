@@ -11,12 +11,6 @@ public interface ISwarmChanges
 
     /// <summary>Sets a node's availability: active, pause or drain.</summary>
     Task<SpecChange> SetNodeAvailabilityAsync(string clusterId, string nodeId, string availability, CancellationToken cancellationToken);
-
-    /// <summary>
-    /// Creates a Docker secret. The spec in the answer holds its name and labels only: the value goes to the
-    /// engine and nowhere else (not the audit diff, not a log).
-    /// </summary>
-    Task<SpecChange> CreateSecretAsync(string clusterId, string name, IReadOnlyDictionary<string, string> labels, byte[] value, CancellationToken cancellationToken);
 }
 
 /// <summary>Why a change was not made; maps to 400, 403, 404 and 409 on the API.</summary>

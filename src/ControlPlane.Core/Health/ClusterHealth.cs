@@ -40,8 +40,14 @@ public sealed record ClusterHealth(
 
     public bool HasVersionSkew => EngineVersions.Count > 1;
 
-    /// <summary>Reads a cluster's state as of <paramref name="now"/>.</summary>
-    public static ClusterHealth Evaluate(ClusterState state, DateTimeOffset now)
+    /// <summary>Secret families overdue for rotation (their schedule, or the cluster-wide threshold).</summary>
+    public IReadOnlyList<Secrets.StaleSecret> StaleSecrets { get; init; } = [];
+
+    /// <summary>
+    /// Reads a cluster's state as of <paramref name="now"/>; secrets older than <paramref name="secretsStaleAfter"/>
+    /// (default <see cref="Secrets.StaleSecrets.DefaultStaleAfterDays"/> days) count as stale.
+    /// </summary>
+    public static ClusterHealth Evaluate(ClusterState state, DateTimeOffset now, TimeSpan? secretsStaleAfter = null)
     {
         var nodes = state.Nodes.ToList();
         var hostnames = nodes.ToDictionary(n => n.Id, n => n.Hostname);
@@ -116,12 +122,21 @@ public sealed record ClusterHealth(
             warnings.Add($"Engine versions differ across nodes: {string.Join(", ", versions.OrderByDescending(v => v.Value).Select(v => $"{v.Key} ×{v.Value}"))}");
         }
 
+        var stale = Secrets.StaleSecrets.Find(state, now, secretsStaleAfter ?? TimeSpan.FromDays(Secrets.StaleSecrets.DefaultStaleAfterDays));
+        if (stale.Count > 0)
+        {
+            warnings.Add($"{(stale.Count == 1 ? "1 secret is" : $"{stale.Count} secrets are")} due for rotation: {string.Join(", ", stale.Take(5).Select(s => $"{s.Family} ({s.Reason})"))}{(stale.Count > 5 ? ", …" : "")}");
+        }
+
         var verdict = critical.Count > 0 ? HealthVerdict.Critical : warnings.Count > 0 ? HealthVerdict.Warning : HealthVerdict.Healthy;
         return new ClusterHealth(
             verdict, [.. critical, .. warnings],
             nodes.Count, nodes.Count - down, down, drained,
             managers.Count, reachable, quorum,
             services.Count, services.Count(s => s.IsConverged), notConverged, updating, failing, versions,
-            state.Tasks.Count(t => t.IsRunning));
+            state.Tasks.Count(t => t.IsRunning))
+        {
+            StaleSecrets = stale,
+        };
     }
 }

@@ -54,13 +54,13 @@ public sealed class OperationRunner(IOperationStore store, IAuditLog audit, Chan
 
     public async Task<OperationStart> StartAsync(ChangeCaller caller, ChangeIntent intent, Func<CancellationToken, Task<OperationPlan>> prepare, CancellationToken cancellationToken = default)
     {
-        var target = ChangeLocks.KeyOf(intent);
+        var target = $"{intent.Target}/{intent.Subject}";
         if (!AccessPolicy.IsAllowed(caller.Grants, intent.Permission, intent.Target))
         {
             await AuditAsync(caller.Actor, caller.ClientAddress, intent.Action, target, AuditResult.Denied, "no grant gives this permission on this target", cancellationToken);
             return Refused(ChangeFailure.Forbidden, $"You have no grant that allows '{intent.Permission}' on {intent.Target}.");
         }
-        var held = locks.TryEnter(target);
+        var held = locks.TryEnter(ChangeLocks.KeyOf(intent));
         if (held is null)
         {
             var busy = $"Another change to {intent.Subject} is running; try again when it has finished.";

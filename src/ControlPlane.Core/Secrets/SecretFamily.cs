@@ -17,11 +17,22 @@ public static partial class SecretFamily
 
     public static string VersionName(string family, int version) => $"{family}.v{version}";
 
-    public static Dictionary<string, string> Labels(string family, int version) => new()
+    /// <summary>Who created a version (a user, or the scheduled rotation).</summary>
+    public const string CreatedByLabel = "controlplane.created-by";
+
+    public static Dictionary<string, string> Labels(string family, int version, string? createdBy = null)
     {
-        [FileObjectList.FamilyLabel] = family,
-        [FileObjectList.VersionLabel] = version.ToString(System.Globalization.CultureInfo.InvariantCulture),
-    };
+        var labels = new Dictionary<string, string>
+        {
+            [FileObjectList.FamilyLabel] = family,
+            [FileObjectList.VersionLabel] = version.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        if (createdBy is not null)
+        {
+            labels[CreatedByLabel] = createdBy;
+        }
+        return labels;
+    }
 
     /// <summary>What is wrong with a family name, in words a user understands; null when Docker will take it.</summary>
     public static string? ValidateName(string? family) => family switch

@@ -1,8 +1,6 @@
-using System.Net;
 using System.Text.Json;
 using ControlPlane.Core.Changes;
 using ControlPlane.Docker.Connection;
-using Docker.DotNet;
 using Docker.DotNet.Models;
 
 namespace ControlPlane.Docker.Changes;
@@ -56,29 +54,5 @@ public sealed class DockerSwarmChanges(ClusterRegistry registry) : ISwarmChanges
             var after = await connection.CallAsync(engine.Client, c => c.Swarm.InspectNodeAsync(node.ID!, cancellationToken));
             return new SpecChange(before, JsonSerializer.Serialize(after.Spec));
         });
-    }
-
-    public async Task<SpecChange> CreateSecretAsync(string clusterId, string name, IReadOnlyDictionary<string, string> labels, byte[] value, CancellationToken cancellationToken)
-    {
-        var (connection, engine) = await registry.ConnectForChangeAsync(clusterId, cancellationToken);
-        try
-        {
-            await connection.CallAsync(engine.Client, c => c.Secrets.CreateAsync(new SwarmSecretSpec
-            {
-                Name = name,
-                Labels = new Dictionary<string, string>(labels),
-                Data = value,
-            }, cancellationToken));
-        }
-        catch (DockerApiException ex) when (ex.StatusCode == HttpStatusCode.Conflict)
-        {
-            throw new ChangeRejectedException(ChangeFailure.Conflict, $"A secret named '{name}' already exists.");
-        }
-        catch (DockerApiException ex) when (ex.StatusCode == HttpStatusCode.BadRequest)
-        {
-            // Docker's reasons name the field, never echo the value.
-            throw new ChangeRejectedException(ChangeFailure.Invalid, $"Docker refused the secret: {ex.ResponseBody?.Trim()}");
-        }
-        return new SpecChange("{}", JsonSerializer.Serialize(new { Name = name, Labels = labels }));
     }
 }

@@ -10,9 +10,6 @@ public static class ChangeEndpoints
 
     public sealed record AvailabilityRequest(string? Availability);
 
-    /// <summary>A new secret family: its name and its first value, base64-encoded. The value is never echoed back.</summary>
-    public sealed record CreateSecretRequest(string? Family, string? Data);
-
     public static RouteGroupBuilder MapChangeEndpoints(this RouteGroupBuilder api)
     {
         var clusters = api.MapGroup("/clusters").WithTags("Changes");
@@ -22,15 +19,6 @@ public static class ChangeEndpoints
 
         clusters.MapPost("/{cluster}/nodes/{idOrHostname}/availability", async (string cluster, string idOrHostname, AvailabilityRequest request, HttpContext http, ClusterChanges changes) =>
             Answer(await changes.SetNodeAvailabilityAsync(http.User, http.Connection.RemoteIpAddress?.ToString(), cluster, idOrHostname, request.Availability, http.RequestAborted)));
-
-        clusters.MapPost("/{cluster}/secrets", async (string cluster, CreateSecretRequest request, HttpContext http, ClusterChanges changes) =>
-        {
-            var result = await changes.CreateSecretFamilyAsync(http.User, http.Connection.RemoteIpAddress?.ToString(), cluster, request.Family, request.Data, http.RequestAborted);
-            var family = request.Family?.Trim();
-            return result.Succeeded
-                ? Results.Created($"/api/clusters/{cluster}/secrets", new { family, name = Core.Secrets.SecretFamily.VersionName(family!, 1), version = 1 })
-                : Answer(result);
-        });
 
         return api;
     }

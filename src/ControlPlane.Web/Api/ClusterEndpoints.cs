@@ -24,6 +24,7 @@ public static class ClusterEndpoints
         api.MapLogEndpoints();
         api.MapIdentityEndpoints();
         api.MapChangeEndpoints();
+        api.MapSecretEndpoints();
         api.MapOperationEndpoints();
         api.MapImageEndpoints();
         api.MapAuditExport();

@@ -79,6 +79,7 @@ public static class AuthenticationSetup
         services.AddSingleton<IGrantSource>(sp => sp.GetRequiredService<AccessControl>());
         services.AddSingleton<IdentityAdministration>();
         services.AddSingleton<Changes.ClusterChanges>();
+        Changes.SecretFamiliesSetup.AddSecretFamilies(services);
         services.AddSingleton<Core.Images.ImageOperations>();
         services.AddSingleton<Changes.ImageChanges>();
         services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, AuditingAuthorizationResultHandler>();

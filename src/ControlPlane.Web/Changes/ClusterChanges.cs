@@ -1,6 +1,5 @@
 using System.Security.Claims;
 using ControlPlane.Core.Changes;
-using ControlPlane.Core.Secrets;
 using ControlPlane.Core.Security;
 using ControlPlane.Core.State;
 using ControlPlane.Web.Authentication;
@@ -31,46 +30,6 @@ public sealed class ClusterChanges(ClusterStateStore store, IGrantSource access,
         return await executor.RunAsync(await CallerAsync(user, clientAddress, ct), intent, token =>
             node is null ? throw new ChangeRejectedException(ChangeFailure.NotFound, $"Cluster '{clusterId}' has no node '{idOrHostname}'.")
             : swarm.SetNodeAvailabilityAsync(clusterId, node.Id, availability?.Trim().ToLowerInvariant() ?? "", token), ct);
-    }
-
-    /// <summary>
-    /// Creates version 1 of a secret family from base64 data. Everything is checked before Docker is asked,
-    /// and the value is never put in a message, a log or the audit record.
-    /// </summary>
-    public async Task<ChangeResult> CreateSecretFamilyAsync(ClaimsPrincipal user, string? clientAddress, string clusterId, string? family, string? base64Data, CancellationToken ct = default)
-    {
-        var name = family?.Trim() ?? "";
-        var intent = new ChangeIntent(Permissions.Secrets.Create, AccessTarget.InCluster(clusterId), "secrets.create", name);
-        return await executor.RunAsync(await CallerAsync(user, clientAddress, ct), intent, token =>
-        {
-            var state = store.GetState(clusterId) ?? throw new ChangeRejectedException(ChangeFailure.NotFound, $"No cluster has the id '{clusterId}'.");
-            if (SecretFamily.ValidateName(name) is { } badName)
-            {
-                throw new ChangeRejectedException(ChangeFailure.Invalid, badName);
-            }
-            var value = Decode(base64Data);
-            if (SecretFamily.ValidateValue(value) is { } badValue)
-            {
-                throw new ChangeRejectedException(ChangeFailure.Invalid, badValue);
-            }
-            if (state.Secrets.Any(s => s.Labels.GetValueOrDefault(FileObjectList.FamilyLabel) == name || s.Name == name || s.Name == SecretFamily.VersionName(name, 1)))
-            {
-                throw new ChangeRejectedException(ChangeFailure.Conflict, $"A secret family named '{name}' exists already.");
-            }
-            return swarm.CreateSecretAsync(clusterId, SecretFamily.VersionName(name, 1), SecretFamily.Labels(name, 1), value, token);
-        }, ct);
-    }
-
-    private static byte[] Decode(string? base64)
-    {
-        try
-        {
-            return Convert.FromBase64String(base64 ?? "");
-        }
-        catch (FormatException)
-        {
-            throw new ChangeRejectedException(ChangeFailure.Invalid, "data must be the value encoded in base64.");
-        }
     }
 
     private Task<ChangeCaller> CallerAsync(ClaimsPrincipal user, string? clientAddress, CancellationToken ct) =>

@@ -99,6 +99,26 @@ public sealed class OperationRunnerTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Changes_that_name_the_same_lock_exclude_each_other_whatever_their_targets()
+    {
+        var release = new TaskCompletionSource();
+        var rotate = new ChangeIntent(Permissions.Secrets.Rotate, AccessTarget.InCluster("c1", "shop"), "secrets.rotate", "secret db") { Lock = "c1/secret db" };
+        var remove = new ChangeIntent(Permissions.Secrets.Remove, AccessTarget.InCluster("c1"), "secrets.remove", "secret db") { Lock = "c1/secret db" };
+        var admin = Caller(Role.Admin, AccessScope.Everywhere);
+        var executor = new ChangeExecutor(_audit, _locks, TimeProvider.System);
+
+        var running = await _runner.StartAsync(admin, rotate, Plan(_ => release.Task));
+        var refused = await executor.RunAsync(admin, remove, _ => Task.FromResult(new SpecChange("{}", "{}")));
+
+        Assert.True(running.Started);
+        Assert.Equal(ChangeFailure.Conflict, refused.Failure);
+        Assert.Contains(_audit.Entries, e => e.Action == "secrets.rotate" && e.Target == "c1/shop/secret db");
+        release.SetResult();
+        await _runner.WhenFinishedAsync(running.OperationId!);
+        Assert.True((await executor.RunAsync(admin, remove, _ => Task.FromResult(new SpecChange("{}", "{}")))).Succeeded);
+    }
+
+    [Fact]
     public async Task A_failure_the_operation_put_back_ends_rolledback_with_its_reason()
     {
         var start = await _runner.StartAsync(Operator, Rollout, Plan(_ => throw new OperationFailedException("web: task exited with 1", rolledBack: true)));

@@ -130,6 +130,15 @@ public sealed class PermissionMatrixTests(MatrixFixture fixture) : IClassFixture
             {
                 Content = JsonContent.Create(new { family = $"mx{fixture.Run}-{Guid.NewGuid():N}"[..20], data = "bWF0cml4" }),
             },
+            // Past the guard these meet a family that does not exist (404): the check runs, nothing changes.
+            Permissions.Secrets.Inject => new HttpRequestMessage(HttpMethod.Post, $"{service}/secrets") { Content = JsonContent.Create(new { family = $"mx{fixture.Run}-none" }) },
+            Permissions.Secrets.Rotate => new HttpRequestMessage(HttpMethod.Post, $"/api/clusters/{MatrixFixture.Cluster}/secrets/mx{fixture.Run}-none/rotate") { Content = JsonContent.Create(new { data = "bWF0cml4" }) },
+            Permissions.Secrets.Remove => new HttpRequestMessage(HttpMethod.Delete, $"/api/clusters/{MatrixFixture.Cluster}/secrets/mx{fixture.Run}-none"),
+            // An empty value is refused (400) after the guard, so no config is left behind.
+            Permissions.Configs.Create => new HttpRequestMessage(HttpMethod.Post, $"/api/clusters/{MatrixFixture.Cluster}/configs") { Content = JsonContent.Create(new { family = $"mx{fixture.Run}-cfg", data = "" }) },
+            Permissions.Configs.Inject => new HttpRequestMessage(HttpMethod.Post, $"{service}/configs") { Content = JsonContent.Create(new { family = $"mx{fixture.Run}-none" }) },
+            Permissions.Configs.Rotate => new HttpRequestMessage(HttpMethod.Post, $"/api/clusters/{MatrixFixture.Cluster}/configs/mx{fixture.Run}-none/rotate") { Content = JsonContent.Create(new { data = "bWF0cml4" }) },
+            Permissions.Configs.Remove => new HttpRequestMessage(HttpMethod.Delete, $"/api/clusters/{MatrixFixture.Cluster}/configs/mx{fixture.Run}-none"),
             // No image: refused as invalid after the permission check, so an allowed caller starts nothing.
             Permissions.Images.Distribute => new HttpRequestMessage(HttpMethod.Post, $"/api/clusters/{MatrixFixture.Cluster}/images/distribute")
             {
@@ -145,16 +154,16 @@ public sealed class PermissionMatrixTests(MatrixFixture fixture) : IClassFixture
     /// <summary>What each request acts on: the shop service's stack, or the cluster, or ControlPlane itself.</summary>
     private AccessTarget TargetOf(string permission) => permission switch
     {
-        Permissions.Clusters.Read or Permissions.Services.Update or Permissions.Services.ReadLogs => AccessTarget.InCluster(MatrixFixture.Cluster, fixture.ShopStack),
-        Permissions.Nodes.Update or Permissions.Secrets.Create or Permissions.Images.Distribute => AccessTarget.InCluster(MatrixFixture.Cluster),
+        Permissions.Clusters.Read or Permissions.Services.Update or Permissions.Services.ReadLogs
+            or Permissions.Secrets.Inject or Permissions.Configs.Inject => AccessTarget.InCluster(MatrixFixture.Cluster, fixture.ShopStack),
+        Permissions.Nodes.Update or Permissions.Secrets.Create or Permissions.Images.Distribute or Permissions.Secrets.Rotate or Permissions.Secrets.Remove
+            or Permissions.Configs.Create or Permissions.Configs.Rotate or Permissions.Configs.Remove => AccessTarget.InCluster(MatrixFixture.Cluster),
         _ => AccessTarget.Global,
     };
 
-    /// <summary>Permissions whose entry points arrive with later issues (secrets and configs, image distribution, cluster management).</summary>
+    /// <summary>Permissions whose entry points arrive with later issues (cluster management).</summary>
     private static readonly string[] NotYetExposed =
     [
-        Permissions.Secrets.Inject, Permissions.Secrets.Rotate, Permissions.Secrets.Remove,
-        Permissions.Configs.Create, Permissions.Configs.Inject, Permissions.Configs.Rotate, Permissions.Configs.Remove,
         Permissions.Clusters.Manage,
     ];
 

@@ -41,6 +41,10 @@ public abstract partial class LiveComponentTestContext : BunitContext, IAsyncLif
         Services.AddSingleton<IOperationStore>(Operations);
         Services.AddSingleton<OperationRunner>();
         Services.AddSingleton<ClusterChanges>();
+        Services.AddSingleton<Core.Secrets.IFileObjectChanges>(FileObjects);
+        Services.AddSingleton(Core.Secrets.FileFamilyTimings.Default);
+        Services.AddSingleton<Core.Secrets.FileFamilyOperations>();
+        Services.AddSingleton<SecretChanges>();
         Services.AddSingleton<Core.Images.IImageChanges>(ImageChanges);
         Services.AddSingleton<Core.Images.ImageOperations>();
         Services.AddSingleton<Web.Changes.ImageChanges>();
@@ -58,6 +62,8 @@ public abstract partial class LiveComponentTestContext : BunitContext, IAsyncLif
     /// <summary>Changes pages ask for, recorded instead of made.</summary>
     protected FakeSwarmChanges SwarmChanges { get; } = new();
 
+    /// <summary>Secret and config engine calls pages cause, recorded instead of made.</summary>
+    protected FakeFileObjectChanges FileObjects { get; } = new();
     /// <summary>Image changes pages ask for, recorded and answered as a swarm that converges at once.</summary>
     protected FakeImageChanges ImageChanges { get; } = new();
 

@@ -1,0 +1,51 @@
+using System.Globalization;
+using ControlPlane.Core.Model;
+using ControlPlane.Core.State;
+
+namespace ControlPlane.Core.Secrets;
+
+/// <summary>One version of a family: a Docker secret or config, with the services that mount it.</summary>
+public sealed record FamilyVersion(string Id, string Name, int Version, Labels Labels, DateTimeOffset CreatedAt, IReadOnlyList<FileUse> UsedBy)
+{
+    /// <summary>Whether ControlPlane's labels make it a family member; an unlabelled object is shown as a family of one.</summary>
+    public bool Labelled => Labels.ContainsKey(FileObjectList.FamilyLabel);
+
+    public string? CreatedBy => Labels.GetValueOrDefault(SecretFamily.CreatedByLabel);
+}
+
+/// <summary>A logical secret or config and its versions, newest first (DESIGN §4).</summary>
+public sealed record Family(string Name, FileObjectKind Kind, IReadOnlyList<FamilyVersion> Versions)
+{
+    public FamilyVersion Newest => Versions[0];
+
+    /// <summary>An unlabelled object, which adoption turns into version 1 of a family of its name.</summary>
+    public bool Adoptable => Versions.Count == 1 && !Versions[0].Labelled;
+
+    public bool Contains(string objectId) => Versions.Any(v => v.Id == objectId);
+
+    /// <summary>Every service that mounts any version, once each, by name.</summary>
+    public IReadOnlyList<ClusterService> Users => Versions.SelectMany(v => v.UsedBy).Select(u => u.Service)
+        .DistinctBy(s => s.Id).OrderBy(s => s.Name, StringComparer.Ordinal).ToList();
+
+    /// <summary>The scheduled rotation policy from the newest version's labels, when it has one.</summary>
+    public RotationPolicy? Policy => RotationPolicy.From(Newest.Labels);
+}
+
+/// <summary>Groups a cluster's secrets or configs into families.</summary>
+public static class FileFamilies
+{
+    public static IReadOnlyList<Family> Of(ClusterState state, FileObjectKind kind) =>
+        (kind == FileObjectKind.Secret ? FileObjectList.Secrets(state) : FileObjectList.Configs(state))
+            .GroupBy(r => r.Family ?? r.Name, StringComparer.Ordinal)
+            .Select(g => new Family(g.Key, kind, g
+                .Select(r => new FamilyVersion(r.Id, r.Name, VersionOf(r.Version), r.Labels, r.CreatedAt, r.UsedBy))
+                .OrderByDescending(v => v.Version).ThenByDescending(v => v.CreatedAt).ToList()))
+            .OrderBy(f => f.Name, StringComparer.Ordinal)
+            .ToList();
+
+    public static Family? Find(ClusterState state, FileObjectKind kind, string name) =>
+        Of(state, kind).FirstOrDefault(f => f.Name == name);
+
+    private static int VersionOf(string? label) =>
+        int.TryParse(label, NumberStyles.None, CultureInfo.InvariantCulture, out var version) ? version : 1;
+}

@@ -1,0 +1,46 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
+using ControlPlane.Docker.Configuration;
+
+namespace ControlPlane.Docker.Changes;
+
+/// <summary>
+/// A plain HTTP client for one engine endpoint, for the few Engine API calls Docker.DotNet 4.3.3 does not
+/// offer (updating a secret's or a config's labels). Same transport and TLS rules as <see cref="Connection.DockerClientFactory"/>.
+/// </summary>
+internal static class EngineHttp
+{
+    public static HttpClient Create(ClusterEndpoint endpoint)
+    {
+        var handler = new SocketsHttpHandler();
+        Uri baseAddress;
+        if (endpoint.Uri.Scheme == "unix")
+        {
+            var path = endpoint.Uri.LocalPath;
+            handler.ConnectCallback = async (_, ct) =>
+            {
+                var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+                await socket.ConnectAsync(new UnixDomainSocketEndPoint(path), ct);
+                return new NetworkStream(socket, ownsSocket: true);
+            };
+            baseAddress = new Uri("http://engine/");
+        }
+        else if (endpoint.Tls is { } tls)
+        {
+            handler.SslOptions.ClientCertificates = [X509Certificate2.CreateFromPemFile(tls.CertFile!, tls.KeyFile!)];
+            handler.SslOptions.CertificateChainPolicy = new X509ChainPolicy
+            {
+                TrustMode = X509ChainTrustMode.CustomRootTrust,
+                CustomTrustStore = { X509CertificateLoader.LoadCertificateFromFile(tls.CaFile!) },
+                RevocationMode = X509RevocationMode.NoCheck,
+            };
+            baseAddress = new UriBuilder(endpoint.Uri) { Scheme = "https", Path = "/" }.Uri;
+        }
+        else
+        {
+            baseAddress = new UriBuilder(endpoint.Uri) { Scheme = "http", Path = "/" }.Uri;
+        }
+        return new HttpClient(handler) { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30), DefaultRequestVersion = HttpVersion.Version11 };
+    }
+}
