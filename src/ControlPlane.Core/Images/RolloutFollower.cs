@@ -91,7 +91,8 @@ public sealed class RolloutFollower(IImageChanges engine)
             }
             foreach (var slot in view.Slots)
             {
-                var message = batchOf.TryGetValue(slot.Name, out var batch) ? $"batch {batch} · {slot.Message}" : slot.Message;
+                // Once Docker has rolled back, the slots move back to the previous image: batches of the update no longer apply.
+                var message = rolledBack is null && batchOf.TryGetValue(slot.Name, out var batch) ? $"batch {batch} · {slot.Message}" : slot.Message;
                 await WriteAsync(context, written, stepPrefix + slot.Name, slot.State, message, slot.Node);
             }
             foreach (var batch in batchOf.GroupBy(b => b.Value, b => b.Key).OrderBy(g => g.Key))
@@ -105,7 +106,8 @@ public sealed class RolloutFollower(IImageChanges engine)
             var updateState = status.Service.UpdateState;
             await WriteAsync(context, written, stepPrefix + "docker update", UpdateStepState(updateState, direction),
                 status.Service.UpdateMessage ?? (updateState is null ? "waiting for Docker to start the update" : updateState), null);
-            if (reportProgress && (view.Done != lastDone || view.Total != lastTotal))
+            // The progress counts tasks on the new image; while Docker rolls back it keeps what the update reached.
+            if (reportProgress && rolledBack is null && (view.Done != lastDone || view.Total != lastTotal))
             {
                 (lastDone, lastTotal) = (view.Done, view.Total);
                 await context.ProgressAsync(view.Done, view.Total);
