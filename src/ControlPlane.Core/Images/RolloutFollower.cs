@@ -95,7 +95,7 @@ public sealed class RolloutFollower(IImageChanges engine)
                 var message = rolledBack is null && batchOf.TryGetValue(slot.Name, out var batch) ? $"batch {batch} · {slot.Message}" : slot.Message;
                 await WriteAsync(context, written, stepPrefix + slot.Name, slot.State, message, slot.Node);
             }
-            foreach (var batch in batchOf.GroupBy(b => b.Value, b => b.Key).OrderBy(g => g.Key))
+            foreach (var batch in batchOf.Where(_ => rolledBack is null).GroupBy(b => b.Value, b => b.Key).OrderBy(g => g.Key))
             {
                 var slots = view.Slots.Where(s => batch.Contains(s.Name)).ToList();
                 var state = slots.Any(s => s.State == OperationStates.Failed) ? OperationStates.Failed
