@@ -8,7 +8,7 @@ namespace ControlPlane.Web.Tests.Rollouts;
 
 /// <summary>Rollouts through the API on the real swarm: progress task by task, Docker's own rollback, the history, and bad input.</summary>
 [Collection(ImageSwarmCollection.Name)]
-public sealed class RolloutApiTests(SwarmAppFactory factory)
+public sealed class RolloutApiTests(SwarmAppFactory factory, Xunit.Abstractions.ITestOutputHelper output)
 {
     private readonly HttpClient _client = factory.CreateAdminClient();
 
@@ -28,6 +28,7 @@ public sealed class RolloutApiTests(SwarmAppFactory factory)
                 new { image = Demo("2"), update = new { parallelism = 1, delaySeconds = 0, monitorSeconds = 1 } });
             var (operation, progress) = await FollowAsync(_client, operationId, TimeSpan.FromMinutes(3));
 
+            output.WriteLine($"progress seen: {string.Join(" → ", progress)}");
             Assert.True(operation.GetProperty("state").GetString() == "succeeded", operation.ToString());
             Assert.Equal(3, operation.GetProperty("progress").GetProperty("total").GetInt32());
             Assert.Equal(0, progress[0]);
