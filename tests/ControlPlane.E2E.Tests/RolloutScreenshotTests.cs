@@ -55,6 +55,54 @@ public sealed class RolloutScreenshotTests(BrowserFixture browser, ITestOutputHe
         }
     }
 
+    [Fact]
+    public async Task A_broken_image_is_rolled_back_by_itself_and_the_page_says_why()
+    {
+        var name = $"e2e-rb-{Guid.NewGuid():N}"[..14];
+        await DockerCli.RunAsync("service", "create", "--detach", "--name", name, "--replicas", "2", "--replicas-max-per-node", "1",
+            "--update-monitor", "2s", $"{Registry}/demo/app:1");
+        try
+        {
+            await using var app = await browser.OpenAsync($"services/{name}");
+            await Expect(app.Page.GetByTestId("service-replicas")).ToContainTextAsync("2 / 2", new() { Timeout = 120_000 });
+
+            await app.Page.GetByTestId("rollout-open").ClickAsync();
+            await app.Page.GetByTestId("rollout-image").FillAsync($"{Registry}/demo/app:broken");
+            await app.Page.GetByTestId("rollout-failure-action").ClickAsync();
+            await app.Page.Locator(".mud-popover-open .mud-list-item").Filter(new() { HasText = "rollback" }).ClickAsync();
+            await app.Page.GetByTestId("rollout-start").ClickAsync();
+
+            var operation = app.Page.GetByTestId("operation");
+            await Expect(operation).ToHaveAttributeAsync("data-state", "rolledback", new() { Timeout = 120_000 });
+            await Expect(app.Page.GetByTestId("operation-error")).ToContainTextAsync("Docker rolled");
+            await Expect(app.Page.GetByTestId("operation-error")).ToContainTextAsync("non-zero exit (3)");
+            await Expect(app.Page.GetByTestId("rollout-history-row")).ToHaveCountAsync(1);
+            await app.WaitForRenderQuietAsync();
+            await app.AssertHealthyAsync();
+            await SaveAsync(app.Page, "rollout-rolledback");
+        }
+        finally
+        {
+            await DockerCli.RunAsync("service", "rm", name);
+        }
+    }
+
+    [Fact]
+    public async Task An_operator_distributes_an_image_to_every_node_from_the_images_page()
+    {
+        await using var app = await browser.OpenAsync("images");
+        await app.Page.GetByTestId("distribute-open").ClickAsync();
+        await app.Page.GetByTestId("distribute-image").FillAsync($"{Registry}/demo/app:2");
+        await app.Page.GetByTestId("distribute-start").ClickAsync();
+
+        var operation = app.Page.GetByTestId("operation");
+        await Expect(operation).ToHaveAttributeAsync("data-state", "succeeded", new() { Timeout = 120_000 });
+        await Expect(app.Page.GetByTestId("operation-progress")).ToContainTextAsync("3 / 3");
+        await app.WaitForRenderQuietAsync();
+        await app.AssertHealthyAsync();
+        await SaveAsync(app.Page, "images-distributed");
+    }
+
     private async Task SaveAsync(IPage page, string name)
     {
         Directory.CreateDirectory(Folder);

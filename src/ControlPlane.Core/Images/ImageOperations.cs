@@ -300,7 +300,17 @@ public sealed class ImageOperations(IImageChanges engine, ChangeLocks locks)
         }
         await context.StepAsync(node.Hostname, OperationStates.Running, $"pulling {image}");
         var name = $"cp-pull-{context.Current.Id[..Math.Min(10, context.Current.Id.Length)]}-{node.Id[..Math.Min(10, node.Id.Length)]}";
-        var job = await engine.StartPullAsync(clusterId, image, node.Id, name, new Dictionary<string, string> { ["controlplane.distribution"] = context.Current.Id }, context.Cancellation);
+        string job;
+        try
+        {
+            job = await engine.StartPullAsync(clusterId, image, node.Id, name, new Dictionary<string, string> { ["controlplane.distribution"] = context.Current.Id }, context.Cancellation);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            var refused = $"the swarm refused the pull job: {ex.Message}";
+            await context.StepAsync(node.Hostname, OperationStates.Failed, refused);
+            return refused;
+        }
         try
         {
             var deadline = DateTimeOffset.UtcNow + PullTimeout;

@@ -1,3 +1,4 @@
+using ControlPlane.Core.Changes;
 using ControlPlane.Core.Model;
 using ControlPlane.Core.Operations;
 
@@ -37,6 +38,9 @@ public sealed class RolloutFollower(IImageChanges engine)
     /// <summary>How often the manager is read: short, because success is reported as soon as Docker reports completion.</summary>
     public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>Reads in a row that may fail (about 10 s) before the follow gives up on the manager.</summary>
+    private const int MaxUnreadable = 40;
+
     /// <summary>
     /// Follows <paramref name="serviceId"/> until its update to <paramref name="targetImage"/> ends. <paramref name="stepPrefix"/>
     /// names the steps ("web: " in a wave, empty for one service); <paramref name="reportProgress"/> sets the operation's
@@ -54,10 +58,23 @@ public sealed class RolloutFollower(IImageChanges engine)
         string? rolledBack = null;
         string? failing = null;
         var batchOf = new Dictionary<string, int>(StringComparer.Ordinal);
+        var unreadable = 0;
         while (true)
         {
             context.Cancellation.ThrowIfCancellationRequested();
-            var status = await engine.ReadRolloutAsync(clusterId, serviceId, context.Cancellation);
+            RolloutStatus status;
+            try
+            {
+                status = await engine.ReadRolloutAsync(clusterId, serviceId, context.Cancellation);
+                unreadable = 0;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException && ex is not ChangeRejectedException { Reason: ChangeFailure.NotFound } && ++unreadable < MaxUnreadable)
+            {
+                // A manager failing over answers nothing for a moment; Docker goes on meanwhile, so the follow does too.
+                await WriteAsync(context, written, stepPrefix + "docker update", OperationStates.Running, $"the manager did not answer ({ex.Message}); trying again", null);
+                await Task.Delay(PollInterval, context.Cancellation);
+                continue;
+            }
             var view = RolloutView.Of(status, targetImage, hostname);
             if (view.FailingTaskError is { } error && failing is null)
             {
@@ -74,10 +91,11 @@ public sealed class RolloutFollower(IImageChanges engine)
             }
             foreach (var slot in view.Slots)
             {
-                var message = batchOf.TryGetValue(slot.Name, out var batch) ? $"batch {batch} · {slot.Message}" : slot.Message;
+                // Once Docker has rolled back, the slots move back to the previous image: batches of the update no longer apply.
+                var message = rolledBack is null && batchOf.TryGetValue(slot.Name, out var batch) ? $"batch {batch} · {slot.Message}" : slot.Message;
                 await WriteAsync(context, written, stepPrefix + slot.Name, slot.State, message, slot.Node);
             }
-            foreach (var batch in batchOf.GroupBy(b => b.Value, b => b.Key).OrderBy(g => g.Key))
+            foreach (var batch in batchOf.Where(_ => rolledBack is null).GroupBy(b => b.Value, b => b.Key).OrderBy(g => g.Key))
             {
                 var slots = view.Slots.Where(s => batch.Contains(s.Name)).ToList();
                 var state = slots.Any(s => s.State == OperationStates.Failed) ? OperationStates.Failed
@@ -88,7 +106,8 @@ public sealed class RolloutFollower(IImageChanges engine)
             var updateState = status.Service.UpdateState;
             await WriteAsync(context, written, stepPrefix + "docker update", UpdateStepState(updateState, direction),
                 status.Service.UpdateMessage ?? (updateState is null ? "waiting for Docker to start the update" : updateState), null);
-            if (reportProgress && (view.Done != lastDone || view.Total != lastTotal))
+            // The progress counts tasks on the new image; while Docker rolls back it keeps what the update reached.
+            if (reportProgress && rolledBack is null && (view.Done != lastDone || view.Total != lastTotal))
             {
                 (lastDone, lastTotal) = (view.Done, view.Total);
                 await context.ProgressAsync(view.Done, view.Total);

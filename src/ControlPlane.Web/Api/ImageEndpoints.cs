@@ -58,7 +58,7 @@ public static class ImageEndpoints
 
         clusters.MapGet("/{cluster}/services/{idOrName}/drift", (string cluster, string idOrName, ClusterStateStore store) =>
                 store.GetState(cluster) is { } state && state.FindService(idOrName) is { } service
-                    ? Results.Ok(new { drift = ServiceDrift.Of(state, service), differingNodes = ServiceDrift.Of(state, service).DifferingNodes })
+                    ? Results.Ok(ServiceDrift.Of(state, service))
                     : NoService(cluster, idOrName))
             .RequirePermission(Permissions.Clusters.Read, RouteTargets.Service);
 

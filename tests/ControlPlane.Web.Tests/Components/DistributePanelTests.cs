@@ -68,3 +68,21 @@ public sealed class DistributePanelTests : LiveComponentTestContext
         return element.TagName == "INPUT" ? element : element.QuerySelector("input")!;
     }
 }
+
+/// <summary>The Images page names services whose tasks run another digest than their spec asks for.</summary>
+public sealed class ImagesDriftTests : LiveComponentTestContext
+{
+    [Fact]
+    public void Services_running_another_digest_on_some_nodes_are_named_with_those_nodes()
+    {
+        var wanted = "sha256:" + new string('a', 64);
+        var web = Service("web", replicas: 2, image: $"registry/demo/app:2@{wanted}");
+        Upsert(ThreeNodeSwarm());
+        Upsert(web, TaskOf(web, 1), TaskOf(web, 2) with { NodeId = "id-node3", Image = "registry/demo/app:2@sha256:" + new string('b', 64) });
+        SetStatus(ClusterStatus.Synced);
+
+        var cut = Render<Images>();
+
+        cut.WaitForAssertion(() => Assert.Equal("web: image differs on 1 node (node3)", TextOf(cut.Find("[data-testid=images-drift]"))));
+    }
+}

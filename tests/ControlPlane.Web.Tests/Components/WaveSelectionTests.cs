@@ -1,8 +1,10 @@
+using Bunit;
 using ControlPlane.Core.Images;
 using ControlPlane.Core.Model;
 using ControlPlane.Core.Operations;
 using ControlPlane.Web.Changes;
 using Microsoft.Extensions.DependencyInjection;
+using ControlPlane.Web.Components.Pages;
 using static ControlPlane.Web.Tests.Components.TestResources;
 
 namespace ControlPlane.Web.Tests.Components;
@@ -52,5 +54,33 @@ public sealed class WaveSelectionTests : LiveComponentTestContext
         Assert.Contains("waveSize", (await changes.WavesAsync(user, null, ClusterId, null, "registry/demo/app", "2", 0, null)).Result.Message);
         Assert.Contains("No service matches", (await changes.WavesAsync(user, null, ClusterId, "nothing-here", null, "registry/demo/app:2", 1, null)).Result.Message);
         Assert.Empty(ImageChanges.Calls);
+    }
+
+    [Fact]
+    public void The_stacks_page_starts_waves_across_a_stack_and_shows_them_move()
+    {
+        var a = Service("shop-a", stack: "shop");
+        var b = Service("shop-b", stack: "shop");
+        Upsert(ThreeNodeSwarm());
+        Upsert(a, b, TaskOf(a, 1), TaskOf(b, 1));
+        SetStatus(ClusterStatus.Synced);
+        ImageChanges.Swarm[a.Id] = new RolloutStatus(a, [TaskOf(a, 1)]);
+        ImageChanges.Swarm[b.Id] = new RolloutStatus(b, [TaskOf(b, 1)]);
+        var cut = Render<Stacks>();
+
+        cut.Find("[data-testid=waves-open]").Click();
+        Input(cut, "waves-selector").Change("shop");
+        Input(cut, "waves-image").Change("registry/demo/app:2");
+        cut.Find("[data-testid=waves-start]").Click();
+
+        cut.WaitForAssertion(() => Assert.Equal("succeeded", cut.Find("[data-testid=operation]").GetAttribute("data-state")));
+        Assert.Equal(["id-shop-a", "id-shop-b"], ImageChanges.Calls.Where(c => c.StartsWith("image", StringComparison.Ordinal)).Select(c => c.Split(' ')[1]).ToArray());
+        Assert.Contains("wave 2", TextOf(cut.Find("[data-testid=operation-steps]")));
+    }
+
+    private static AngleSharp.Dom.IElement Input(IRenderedComponent<Stacks> cut, string testId)
+    {
+        var element = cut.Find($"[data-testid={testId}]");
+        return element.TagName == "INPUT" ? element : element.QuerySelector("input")!;
     }
 }

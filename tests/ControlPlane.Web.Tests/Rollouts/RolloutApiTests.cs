@@ -8,7 +8,7 @@ namespace ControlPlane.Web.Tests.Rollouts;
 
 /// <summary>Rollouts through the API on the real swarm: progress task by task, Docker's own rollback, the history, and bad input.</summary>
 [Collection(ImageSwarmCollection.Name)]
-public sealed class RolloutApiTests(SwarmAppFactory factory)
+public sealed class RolloutApiTests(SwarmAppFactory factory, Xunit.Abstractions.ITestOutputHelper output)
 {
     private readonly HttpClient _client = factory.CreateAdminClient();
 
@@ -28,6 +28,7 @@ public sealed class RolloutApiTests(SwarmAppFactory factory)
                 new { image = Demo("2"), update = new { parallelism = 1, delaySeconds = 0, monitorSeconds = 1 } });
             var (operation, progress) = await FollowAsync(_client, operationId, TimeSpan.FromMinutes(3));
 
+            output.WriteLine($"progress seen: {string.Join(" → ", progress)}");
             Assert.True(operation.GetProperty("state").GetString() == "succeeded", operation.ToString());
             Assert.Equal(3, operation.GetProperty("progress").GetProperty("total").GetInt32());
             Assert.Equal(0, progress[0]);
@@ -48,6 +49,13 @@ public sealed class RolloutApiTests(SwarmAppFactory factory)
             var images = await RunningImagesAsync(docker, id);
             Assert.Equal(3, images.Count);
             Assert.All(images, image => Assert.StartsWith(Demo("2") + "@sha256:", image));
+
+            // The watcher's picture catches up within a task relist; then every node runs the digest the spec asks for.
+            var drift = await _client.GetUntilAsync($"/api/clusters/{Cluster}/services/{name}/drift",
+                (_, json) => json.GetProperty("cells").GetArrayLength() == 3 && json.GetProperty("differingNodes").GetInt32() == 0
+                    && json.GetProperty("cells").EnumerateArray().All(c => c.GetProperty("digest").GetString() == json.GetProperty("wantedDigest").GetString()),
+                TimeSpan.FromSeconds(30));
+            Assert.Equal(3, drift.GetProperty("cells").EnumerateArray().Select(c => c.GetProperty("nodeHostname").GetString()).Distinct().Count());
 
             var history = await _client.GetFromJsonAsync<JsonElement>($"/api/clusters/{Cluster}/services/{name}/rollouts");
             var entry = history.EnumerateArray().Single(h => h.GetProperty("id").GetString() == operationId);
