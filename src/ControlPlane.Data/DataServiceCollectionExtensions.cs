@@ -32,8 +32,6 @@ public static class DataServiceCollectionExtensions
                 services.AddDbContext<ControlPlaneDbContext, SqliteControlPlaneDbContext>(db => db.UseSqlite(SqliteConnectionString(options.ConnectionString)));
                 break;
         }
-        // Keys in the shared database: a cookie or antiforgery token issued by one replica is read by any other.
-        services.AddDataProtection().SetApplicationName("ControlPlane").PersistKeysToDbContext<ControlPlaneDbContext>();
         services.AddOptions<BootstrapOptions>().Bind(configuration.GetSection(BootstrapOptions.SectionName));
         services.TryAddSingleton(TimeProvider.System);
         services.AddScoped<Accounts>();
@@ -47,6 +45,9 @@ public static class DataServiceCollectionExtensions
         services.AddSingleton<ILeaseStore, LeaseStore>();
         services.TryAddSingleton<LeaseHolder>();
         services.AddHostedService<DatabaseInitializer>();
+        // Keys in the shared database: a cookie or antiforgery token issued by one replica is read by any other.
+        // Registered after the initializer, whose migrations create the table before the key ring is first read.
+        services.AddDataProtection().SetApplicationName("ControlPlane").PersistKeysToDbContext<ControlPlaneDbContext>();
         services.AddScoped<IMetricsRepository, MetricsRepository>();
         services.AddSingleton<IMetricsHistory, MetricsHistory>();
         services.AddHostedService<MetricsSampler>();
