@@ -54,49 +54,62 @@ public sealed class FileFamilyOperations(IFileObjectChanges engine, TimeProvider
             await ctx.ProgressAsync(1);
 
             var touched = new List<(ClusterService Service, IReadOnlyList<FileReference> Before)>();
+            // The update policies rotation replaced to start new tasks first, given back once the services are settled.
+            var policies = new Dictionary<string, string>();
             var done = 1;
-            foreach (var service in services)
+            try
             {
-                Convergence result;
-                try
+                foreach (var service in services)
                 {
-                    ct.ThrowIfCancellationRequested();
-                    await ctx.StepAsync(service.Name, OperationStates.Running, $"moving to {nextName}");
-                    IReadOnlyList<FileReference> before = [];
-                    var update = await engine.UpdateReferencesAsync(clusterId, service.Id, kind, current =>
+                    Convergence result;
+                    try
                     {
-                        before = current;
-                        return current.Select(r => family.Contains(r.Id) ? r with { Id = created.Id, Name = created.Name } : r).ToList();
-                    }, rotation: true, ct);
-                    touched.Add((service, before));
-                    result = await engine.WaitForConvergenceAsync(clusterId, service.Id, update.StartedAt, timings.Convergence,
-                        p => ctx.StepAsync(service.Name, OperationStates.Running, $"{p.Running} of {p.Desired} tasks on {nextName}", new OperationProgress(p.Running, p.Desired)), ct);
+                        ct.ThrowIfCancellationRequested();
+                        await ctx.StepAsync(service.Name, OperationStates.Running, $"moving to {nextName}");
+                        IReadOnlyList<FileReference> before = [];
+                        var update = await engine.UpdateReferencesAsync(clusterId, service.Id, kind, current =>
+                        {
+                            before = current;
+                            return current.Select(r => family.Contains(r.Id) ? r with { Id = created.Id, Name = created.Name } : r).ToList();
+                        }, rotation: true, ct);
+                        touched.Add((service, before));
+                        if (update.ReplacedUpdatePolicy is { } policy)
+                        {
+                            policies.TryAdd(service.Id, policy);
+                        }
+                        result = await engine.WaitForConvergenceAsync(clusterId, service.Id, update.StartedAt, timings.Convergence,
+                            p => ctx.StepAsync(service.Name, OperationStates.Running, $"{p.Running} of {p.Desired} tasks on {nextName}", new OperationProgress(p.Running, p.Desired)), ct);
+                    }
+                    catch (OperationCanceledException) when (ct.IsCancellationRequested)
+                    {
+                        await ctx.StepAsync(service.Name, OperationStates.Cancelled, "cancelled; putting services back");
+                        await RollBackAsync(ctx, clusterId, kind, touched, old.Name);
+                        await RemoveQuietlyAsync(clusterId, kind, created.Id);
+                        throw;
+                    }
+                    catch (Changes.ChangeRejectedException rejected)
+                    {
+                        result = Convergence.Failed(rejected.Message, 0, 0);
+                    }
+                    if (!result.Converged)
+                    {
+                        await ctx.StepAsync(service.Name, OperationStates.Failed, result.Failure);
+                        var back = await RollBackAsync(ctx, clusterId, kind, touched, old.Name, (service.Name, result.Failure));
+                        await RemoveQuietlyAsync(clusterId, kind, created.Id);
+                        await ctx.StepAsync(createStep, OperationStates.RolledBack, $"{nextName} removed again");
+                        await ctx.StepAsync(removeStep, OperationStates.Skipped, $"{old.Name} kept");
+                        throw new OperationFailedException(
+                            $"Rotation of {family.Name} failed on service {service.Name}: {result.Failure} " +
+                            (back.Count == 0 ? $"Every touched service is back on {old.Name}, which is kept." : $"Could not put back: {string.Join("; ", back)}."),
+                            rolledBack: back.Count == 0);
+                    }
+                    await ctx.StepAsync(service.Name, OperationStates.Succeeded, $"running {nextName} ({result.Running} of {result.Desired} tasks)");
+                    await ctx.ProgressAsync(++done);
                 }
-                catch (OperationCanceledException) when (ct.IsCancellationRequested)
-                {
-                    await ctx.StepAsync(service.Name, OperationStates.Cancelled, "cancelled; putting services back");
-                    await RollBackAsync(ctx, clusterId, kind, touched, old.Name);
-                    await RemoveQuietlyAsync(clusterId, kind, created.Id);
-                    throw;
-                }
-                catch (Changes.ChangeRejectedException rejected)
-                {
-                    result = Convergence.Failed(rejected.Message, 0, 0);
-                }
-                if (!result.Converged)
-                {
-                    await ctx.StepAsync(service.Name, OperationStates.Failed, result.Failure);
-                    var back = await RollBackAsync(ctx, clusterId, kind, touched, old.Name, (service.Name, result.Failure));
-                    await RemoveQuietlyAsync(clusterId, kind, created.Id);
-                    await ctx.StepAsync(createStep, OperationStates.RolledBack, $"{nextName} removed again");
-                    await ctx.StepAsync(removeStep, OperationStates.Skipped, $"{old.Name} kept");
-                    throw new OperationFailedException(
-                        $"Rotation of {family.Name} failed on service {service.Name}: {result.Failure} " +
-                        (back.Count == 0 ? $"Every touched service is back on {old.Name}, which is kept." : $"Could not put back: {string.Join("; ", back)}."),
-                        rolledBack: back.Count == 0);
-                }
-                await ctx.StepAsync(service.Name, OperationStates.Succeeded, $"running {nextName} ({result.Running} of {result.Desired} tasks)");
-                await ctx.ProgressAsync(++done);
+            }
+            finally
+            {
+                await RestorePoliciesAsync(clusterId, policies);
             }
 
             if (grace > TimeSpan.Zero)
@@ -201,6 +214,22 @@ public sealed class FileFamilyOperations(IFileObjectChanges engine, TimeProvider
             }
         }
         return problems;
+    }
+
+    /// <summary>Gives each service back its own update policy; a service that cannot take it keeps start-first, which harms nothing.</summary>
+    private async Task RestorePoliciesAsync(string clusterId, Dictionary<string, string> policies)
+    {
+        foreach (var (serviceId, policy) in policies)
+        {
+            try
+            {
+                await engine.RestoreUpdatePolicyAsync(clusterId, serviceId, policy, CancellationToken.None);
+            }
+            catch (Changes.ChangeRejectedException)
+            {
+                // The service is gone or the engine refused: its policy is the last thing that matters then.
+            }
+        }
     }
 
     private async Task RemoveQuietlyAsync(string clusterId, FileObjectKind kind, string id)

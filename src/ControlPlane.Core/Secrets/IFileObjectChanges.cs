@@ -14,7 +14,14 @@ public enum FileObjectKind
 public sealed record FileObjectVersion(string Id, string Name, Labels Labels, DateTimeOffset CreatedAt);
 
 /// <summary>A service update ControlPlane made: the spec before and after, and whether anything changed at all.</summary>
-public sealed record ServiceUpdate(string ServiceId, string ServiceName, SpecChange Spec, bool Changed, DateTimeOffset StartedAt);
+public sealed record ServiceUpdate(string ServiceId, string ServiceName, SpecChange Spec, bool Changed, DateTimeOffset StartedAt)
+{
+    /// <summary>
+    /// The service's own update policy when a rotation replaced it to start new tasks first (opaque to all
+    /// but the engine side, which takes it back in <see cref="IFileObjectChanges.RestoreUpdatePolicyAsync"/>); null otherwise.
+    /// </summary>
+    public string? ReplacedUpdatePolicy { get; init; }
+}
 
 /// <summary>How waiting for a service to converge ended; <see cref="Failure"/> says why when it did not.</summary>
 public sealed record Convergence(bool Converged, string? Failure, int Running, int Desired)
@@ -52,6 +59,12 @@ public interface IFileObjectChanges
     /// before stopping old ones where the service allows it. Retried when the spec moved meanwhile.
     /// </summary>
     Task<ServiceUpdate> UpdateReferencesAsync(string clusterId, string serviceId, FileObjectKind kind, Func<IReadOnlyList<FileReference>, IReadOnlyList<FileReference>> edit, bool rotation, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Gives a service back the update policy a rotation replaced (<see cref="ServiceUpdate.ReplacedUpdatePolicy"/>).
+    /// Only the policy changes, so Docker replaces no task.
+    /// </summary>
+    Task RestoreUpdatePolicyAsync(string clusterId, string serviceId, string policy, CancellationToken cancellationToken);
 
     /// <summary>
     /// Waits until the service runs its current spec everywhere (every wanted task running and mounting the

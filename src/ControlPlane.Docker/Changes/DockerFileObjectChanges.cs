@@ -141,10 +141,11 @@ public sealed class DockerFileObjectChanges(ClusterRegistry registry, TimeProvid
                     File = new ConfigReferenceFileTarget { Name = r.Target, UID = r.Uid, GID = r.Gid, Mode = r.Mode },
                 }).ToList();
             }
-            // The order stays start-first afterwards: it is the service's update policy from then on (later
-            // updates keep replicas up too), and putting it back would be one more service update.
-            if (rotation && AllowsStartFirst(spec))
+            // Start-first for this update only: the rotation gives the service its own policy back once it is done.
+            string? replacedPolicy = null;
+            if (rotation && AllowsStartFirst(spec) && spec.UpdateConfig?.Order != "start-first")
             {
+                replacedPolicy = JsonSerializer.Serialize(spec.UpdateConfig);
                 // Docker.DotNet's parallelism defaults to 0, which Docker reads as "all tasks at once".
                 spec.UpdateConfig ??= new SwarmUpdateConfig { Parallelism = 1, FailureAction = "pause" };
                 spec.UpdateConfig.Order = "start-first";
@@ -156,7 +157,27 @@ public sealed class DockerFileObjectChanges(ClusterRegistry registry, TimeProvid
                 Version = (long)service.Version!.Index!.Value,
             }, cancellationToken));
             var after = await connection.CallAsync(engine.Client, c => c.Swarm.InspectServiceAsync(service.ID!, cancellationToken));
-            return new ServiceUpdate(service.ID!, spec.Name!, new SpecChange(before, JsonSerializer.Serialize(after.Spec)), true, started);
+            return new ServiceUpdate(service.ID!, spec.Name!, new SpecChange(before, JsonSerializer.Serialize(after.Spec)), true, started)
+            {
+                ReplacedUpdatePolicy = replacedPolicy,
+            };
+        });
+    }
+
+    public async Task RestoreUpdatePolicyAsync(string clusterId, string serviceId, string policy, CancellationToken cancellationToken)
+    {
+        var (connection, engine) = await registry.ConnectForChangeAsync(clusterId, cancellationToken);
+        await EngineChanges.RetryOutOfSequenceAsync(async () =>
+        {
+            var service = await EngineChanges.NotFoundAsRejection(() => connection.CallAsync(engine.Client, c => c.Swarm.InspectServiceAsync(serviceId, cancellationToken)), $"Service '{serviceId}' does not exist.");
+            var spec = service.Spec ?? throw new ChangeRejectedException(ChangeFailure.Failed, "The engine returned a service without a spec.");
+            spec.UpdateConfig = JsonSerializer.Deserialize<SwarmUpdateConfig?>(policy);
+            await connection.CallAsync(engine.Client, c => c.Swarm.UpdateServiceAsync(service.ID!, new ServiceUpdateParameters
+            {
+                Service = spec,
+                Version = (long)service.Version!.Index!.Value,
+            }, cancellationToken));
+            return true;
         });
     }
 

@@ -84,6 +84,12 @@ public sealed class FakeFileObjectChanges : Core.Secrets.IFileObjectChanges
         return Task.FromResult(new Core.Secrets.ServiceUpdate(serviceId, serviceId, new SpecChange("{}", "{}"), true, DateTimeOffset.UtcNow));
     }
 
+    public Task RestoreUpdatePolicyAsync(string clusterId, string serviceId, string policy, CancellationToken cancellationToken)
+    {
+        Calls.Add($"policy {serviceId}");
+        return Task.CompletedTask;
+    }
+
     public async Task<Core.Secrets.Convergence> WaitForConvergenceAsync(string clusterId, string serviceId, DateTimeOffset since, TimeSpan timeout,
         Func<Core.Secrets.ConvergenceProgress, Task>? progress, CancellationToken cancellationToken)
     {

@@ -89,6 +89,9 @@ public sealed class SecretRotationTests(SecretsSwarm swarm) : IClassFixture<Secr
             var spec = await swarm.ServiceAsync(id);
             var mounted = Assert.Single(spec.Spec!.TaskTemplate!.ContainerSpec!.Secrets!);
             Assert.Equal(($"{family}.v2", "db-password", "0", "0", 0x124u), (mounted.SecretName, mounted.File!.Name, mounted.File.UID, mounted.File.GID, mounted.File.Mode));
+            // Start-first was for the rotation only: the service has its own update policy back.
+            Assert.Equal("stop-first", spec.Spec.UpdateConfig!.Order);
+            Assert.Equal(TimeSpan.FromSeconds(2), spec.Spec.UpdateConfig.Monitor);
         }
         Assert.Equal([$"{family}.v2"], await swarm.SecretNamesAsync(family));
 
@@ -149,6 +152,7 @@ public sealed class SecretRotationTests(SecretsSwarm swarm) : IClassFixture<Secr
         {
             var spec = await swarm.ServiceAsync(id);
             Assert.Equal($"{family}.v1", Assert.Single(spec.Spec!.TaskTemplate!.ContainerSpec!.Secrets!).SecretName);
+            Assert.Equal("stop-first", spec.Spec.UpdateConfig!.Order);
             await SecretsSwarm.WaitAsync(async () => await swarm.RunningAsync(id) == 2, TimeSpan.FromSeconds(60), $"{spec.Spec.Name} runs 2 tasks again");
         }
         Assert.Equal([$"{family}.v1"], await swarm.SecretNamesAsync(family));
