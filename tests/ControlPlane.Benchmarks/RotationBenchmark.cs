@@ -24,8 +24,8 @@ namespace ControlPlane.Benchmarks;
 /// </summary>
 /// <remarks>
 /// The services keep Docker's default update settings (parallelism 1, stop-first), which the CLI run uses as
-/// they are; ControlPlane's rotation switches them to start-first where the service allows it, so the CLI
-/// runs first, on untouched services. Options: --replicas N (default 3), --services N (default 2).
+/// they are; ControlPlane's rotation starts new tasks first where the service allows it, for its own update
+/// only (each service gets its policy back afterwards). Options: --replicas N (default 3), --services N (default 2).
 /// Everything it creates is named rot-&lt;run&gt;-* and removed at the end.
 /// </remarks>
 internal static class RotationBenchmark
