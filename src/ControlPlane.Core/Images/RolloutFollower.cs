@@ -39,7 +39,7 @@ public sealed class RolloutFollower(IImageChanges engine)
     public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
 
     /// <summary>Reads in a row that may fail (about 10 s) before the follow gives up on the manager.</summary>
-    private const int MaxUnreadable = 40;
+    public const int MaxUnreadable = 40;
 
     /// <summary>
     /// Follows <paramref name="serviceId"/> until its update to <paramref name="targetImage"/> ends. <paramref name="stepPrefix"/>
