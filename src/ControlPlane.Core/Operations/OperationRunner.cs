@@ -178,7 +178,7 @@ public sealed class OperationRunner(IOperationStore store, IAuditLog audit, Chan
                 (state, error) = (OperationStates.Failed, $"The cluster refused a step: {ex.Message}");
             }
 
-            var finished = context.Current with { State = state, Error = error, UpdatedAt = time.GetUtcNow(), FinishedAt = time.GetUtcNow() };
+            var finished = Settled(context.Current, state) with { State = state, Error = error, UpdatedAt = time.GetUtcNow(), FinishedAt = time.GetUtcNow() };
             try
             {
                 await context.FinishAsync(finished);
@@ -195,6 +195,22 @@ public sealed class OperationRunner(IOperationStore store, IAuditLog audit, Chan
             }
         }
     }
+
+    /// <summary>
+    /// An operation that did not succeed leaves no step looking alive: one still running ended with the
+    /// operation (failed, rolled back, cancelled), one still pending was skipped.
+    /// </summary>
+    private Operation Settled(Operation operation, string state) => state == OperationStates.Succeeded
+        ? operation
+        : operation with
+        {
+            Steps = ValueList<OperationStep>.From(operation.Steps.Select(step => step.State switch
+            {
+                OperationStates.Running => step with { State = state, UpdatedAt = time.GetUtcNow() },
+                OperationStates.Pending => step with { State = OperationStates.Skipped, UpdatedAt = time.GetUtcNow() },
+                _ => step,
+            })),
+        };
 
     private Task AuditAsync(string actor, string? clientAddress, string action, string target, AuditResult result, string? detail, CancellationToken ct) =>
         audit.AppendAsync(new AuditEntry(time.GetUtcNow(), actor, action, target, result, clientAddress, detail), ct);

@@ -119,14 +119,23 @@ public sealed class OperationRunnerTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task A_failure_the_operation_put_back_ends_rolledback_with_its_reason()
+    public async Task A_failure_the_operation_put_back_ends_rolledback_with_its_reason_and_no_step_left_looking_alive()
     {
-        var start = await _runner.StartAsync(Operator, Rollout, Plan(_ => throw new OperationFailedException("web: task exited with 1", rolledBack: true)));
+        var start = await _runner.StartAsync(Operator, Rollout, Plan(async ctx =>
+        {
+            await ctx.StepAsync("slot 1", OperationStates.Succeeded);
+            await ctx.StepAsync("batch 2", OperationStates.Running);
+            await ctx.StepAsync("slot 3", OperationStates.Pending);
+            throw new OperationFailedException("web: task exited with 1", rolledBack: true);
+        }));
         await _runner.WhenFinishedAsync(start.OperationId!);
 
         var stored = await _store.FindAsync(start.OperationId!);
         Assert.Equal(OperationStates.RolledBack, stored!.State);
         Assert.Equal("web: task exited with 1", stored.Error);
+        Assert.Equal(
+            [OperationStates.Succeeded, OperationStates.RolledBack, OperationStates.Skipped],
+            stored.Steps.Select(s => s.State));
         var end = _audit.Entries.Last();
         Assert.Equal(AuditResult.Failed, end.Result);
         Assert.Contains("rolledback: web: task exited with 1", end.Detail);
