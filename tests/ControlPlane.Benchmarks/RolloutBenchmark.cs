@@ -5,7 +5,6 @@ using System.Text.Json;
 using ControlPlane.Core.Model;
 using ControlPlane.Core.State;
 using ControlPlane.Docker.Connection;
-using ControlPlane.Web.Hosting;
 using Docker.DotNet;
 using Docker.DotNet.Models;
 using Microsoft.Extensions.DependencyInjection;
@@ -53,16 +52,7 @@ internal static class RolloutBenchmark
         var name = $"bench-ro-{run}";
         var database = Path.Combine(Path.GetTempPath(), $"controlplane-bench-{run}.db");
         var adminPassword = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
-        var app = ControlPlaneWebApplication.Build([
-            "--urls", "http://127.0.0.1:0",
-            "--applicationName", "ControlPlane.Web",
-            "--environment", "Production",
-            "--ControlPlane:Database:Provider=Sqlite",
-            $"--ControlPlane:Database:ConnectionString=Data Source={database}",
-            "--ControlPlane:Bootstrap:AdminUser=admin",
-            $"--ControlPlane:Bootstrap:AdminPassword={adminPassword}",
-            "--Logging:LogLevel:Default=Warning",
-        ]);
+        var app = BenchmarkHost.Build(database, adminPassword);
         using var docker = DockerClientFactory.Create(definition.Endpoints[0]);
         string? serviceId = null;
         try
@@ -170,12 +160,7 @@ internal static class RolloutBenchmark
             {
                 await docker.Swarm.RemoveServiceAsync(serviceId);
             }
-            await app.StopAsync();
-            await app.DisposeAsync();
-            foreach (var suffix in new[] { "", "-wal", "-shm" })
-            {
-                File.Delete(database + suffix);
-            }
+            await BenchmarkHost.StopAsync(app, database);
         }
     }
 

@@ -8,7 +8,6 @@ using ControlPlane.Core.Security;
 using ControlPlane.Core.State;
 using ControlPlane.Docker.Connection;
 using ControlPlane.Web.Changes;
-using ControlPlane.Web.Hosting;
 using Docker.DotNet;
 using Docker.DotNet.Models;
 using Microsoft.AspNetCore.Builder;
@@ -63,16 +62,7 @@ internal static class RotationBenchmark
         var prefix = $"rot-{run}-";
         var family = $"{prefix}db";
         var database = Path.Combine(Path.GetTempPath(), $"controlplane-rotation-bench-{run}.db");
-        var app = ControlPlaneWebApplication.Build([
-            "--urls", "http://127.0.0.1:0",
-            "--applicationName", "ControlPlane.Web",
-            "--environment", "Production",
-            "--ControlPlane:Database:Provider=Sqlite",
-            $"--ControlPlane:Database:ConnectionString=Data Source={database}",
-            "--ControlPlane:Bootstrap:AdminUser=admin",
-            $"--ControlPlane:Bootstrap:AdminPassword={Guid.NewGuid():N}",
-            "--Logging:LogLevel:Default=Warning",
-        ]);
+        var app = BenchmarkHost.Build(database, $"{Guid.NewGuid():N}");
         using var docker = DockerClientFactory.Create(definition.Endpoints[0]);
         var serviceIds = new List<string>();
         using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(15));
@@ -194,12 +184,7 @@ internal static class RotationBenchmark
                 }
                 return left.Count == 0;
             }, TimeSpan.FromSeconds(60), cleanup.Token);
-            await app.StopAsync(cleanup.Token);
-            await app.DisposeAsync();
-            foreach (var suffix in new[] { "", "-wal", "-shm" })
-            {
-                File.Delete(database + suffix);
-            }
+            await BenchmarkHost.StopAsync(app, database, cleanup.Token);
         }
     }
 

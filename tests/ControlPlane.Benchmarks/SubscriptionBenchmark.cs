@@ -6,7 +6,6 @@ using ControlPlane.Core.Model;
 using ControlPlane.Core.State;
 using ControlPlane.Docker.Configuration;
 using ControlPlane.Docker.Connection;
-using ControlPlane.Web.Hosting;
 using Docker.DotNet;
 using Docker.DotNet.Models;
 using Microsoft.AspNetCore.Builder;
@@ -94,18 +93,7 @@ internal static class SubscriptionBenchmark
         var database = Path.Combine(Path.GetTempPath(), $"controlplane-bench-{run}.db");
         // The hub needs a signed-in caller; clients use an API token of a bootstrap admin made for this run.
         var adminPassword = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
-        // The real host, as Program.cs builds it; the cluster comes from DOCKER_HOST as with no configuration.
-        var app = ControlPlaneWebApplication.Build([
-            "--urls", "http://127.0.0.1:0",
-            // Static assets are looked up by application name; the web project's manifest is copied next to this program.
-            "--applicationName", "ControlPlane.Web",
-            "--environment", "Production",
-            "--ControlPlane:Database:Provider=Sqlite",
-            $"--ControlPlane:Database:ConnectionString=Data Source={database}",
-            "--ControlPlane:Bootstrap:AdminUser=admin",
-            $"--ControlPlane:Bootstrap:AdminPassword={adminPassword}",
-            "--Logging:LogLevel:Default=Warning",
-        ]);
+        var app = BenchmarkHost.Build(database, adminPassword);
         using var docker = DockerClientFactory.Create(definition.Endpoints[0]);
         var serviceIds = new List<string>();
         try
@@ -203,13 +191,7 @@ internal static class SubscriptionBenchmark
                 }
             }
             Console.WriteLine($"Removed {serviceIds.Count} {prefix}* service(s).");
-            await app.StopAsync(cleanup.Token);
-            await app.DisposeAsync();
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            foreach (var suffix in new[] { "", "-wal", "-shm" })
-            {
-                File.Delete(database + suffix);
-            }
+            await BenchmarkHost.StopAsync(app, database, cleanup.Token);
         }
     }
 
