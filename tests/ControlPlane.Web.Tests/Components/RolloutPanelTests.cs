@@ -29,6 +29,37 @@ public sealed class RolloutPanelTests : LiveComponentTestContext
     }
 
     [Fact]
+    public void The_image_can_be_pulled_onto_the_nodes_the_service_may_run_on_before_the_rollout()
+    {
+        var web = ArrangeWeb();
+        Upsert(web with { Details = web.Details with { Constraints = ValueList<string>.From(["node.hostname!=node1"]) } });
+        var cut = Render<ServiceDetail>(p => p.Add(x => x.IdOrName, "web"));
+
+        cut.Find("[data-testid=rollout-open]").Click();
+        Input(cut, "rollout-image").Change("registry/demo/app:2");
+        cut.Find("[data-testid=rollout-pull-first]").Click();
+
+        cut.WaitForAssertion(() => Assert.Equal("succeeded", cut.Find("[data-testid=operation]").GetAttribute("data-state")));
+        Assert.Equal(["pull registry/demo/app:2 on id-node2", "pull registry/demo/app:2 on id-node3"], ImageChanges.Calls.Where(c => c.StartsWith("pull", StringComparison.Ordinal)).Order().ToArray());
+        Assert.DoesNotContain(ImageChanges.Calls, c => c.StartsWith("image", StringComparison.Ordinal));
+        Assert.NotEmpty(cut.FindAll("[data-testid=rollout-start]"));
+    }
+
+    [Fact]
+    public void An_operator_of_one_stack_rolls_out_but_gets_no_pull_button_since_pulling_concerns_the_whole_cluster()
+    {
+        Grants.Grants.Clear();
+        Grants.Grants.Add(new Grant(2, "tester", Role.Operator, AccessScope.OfStack(ClusterId, "shop")));
+        Upsert(ArrangeWeb() with { Stack = "shop" });
+        var cut = Render<ServiceDetail>(p => p.Add(x => x.IdOrName, "web"));
+
+        cut.Find("[data-testid=rollout-open]").Click();
+
+        Assert.NotEmpty(cut.FindAll("[data-testid=rollout-start]"));
+        Assert.Empty(cut.FindAll("[data-testid=rollout-pull-first]"));
+    }
+
+    [Fact]
     public void Rolling_out_from_the_page_uses_the_prefilled_settings_shows_progress_and_lands_in_the_history()
     {
         ArrangeWeb();
