@@ -18,6 +18,13 @@ public sealed class ChangeLocks
     /// <summary>The lock key of an intent: its own lock when it names one, else its target and subject.</summary>
     public static string KeyOf(ChangeIntent intent) => intent.Lock ?? $"{intent.Target}/{intent.Subject}";
 
+    /// <summary>
+    /// The lock a service's own changes take (scale, rollout, inject: their target is the service's stack and their
+    /// subject its name), for operations that move services besides their own target.
+    /// </summary>
+    public static string ServiceKey(string clusterId, string? stack, string serviceName) =>
+        $"{Security.AccessTarget.InCluster(clusterId, stack)}/{serviceName}";
+
     private sealed class Lease(ChangeLocks owner, string key) : IDisposable
     {
         private int _released;

@@ -173,68 +173,51 @@ public sealed class ImageOperations(IImageChanges engine, ChangeLocks locks)
         {
             checks[image] = await engine.CheckImageAsync(clusterId, image, ct);
         }
-        var held = new List<IDisposable>();
-        foreach (var (service, _) in services)
-        {
-            var lease = locks.TryEnter(ChangeLocks.KeyOf(RolloutIntent(clusterId, service, service.Name)));
-            if (lease is null)
-            {
-                held.ForEach(h => h.Dispose());
-                throw new ChangeRejectedException(ChangeFailure.Conflict, $"Another change to {service.Name} is running; try again when it has finished.");
-            }
-            held.Add(lease);
-        }
         var waves = services.Select((s, i) => (s.Service, Image: checks[s.Image].Pinned, Policy: policies[i])).Chunk(waveSize.Value).ToList();
         var steps = waves.SelectMany((wave, w) => wave.Select(s => new OperationStep($"{s.Service.Name}", OperationStates.Pending,
             $"wave {w + 1}: {ImageReferenceSyntax.WithoutDigest(s.Service.Image)} → {ImageReferenceSyntax.WithoutDigest(s.Image)}", DateTimeOffset.UtcNow))).ToList();
         return new OperationPlan(WavesKind, services.Count, async context =>
         {
-            try
+            var done = 0;
+            for (var w = 0; w < waves.Count; w++)
             {
-                var done = 0;
-                for (var w = 0; w < waves.Count; w++)
+                var wave = waves[w];
+                await context.StepAsync($"wave {w + 1}", OperationStates.Running, $"{string.Join(", ", wave.Select(s => s.Service.Name))}");
+                foreach (var (service, image, policy) in wave)
                 {
-                    var wave = waves[w];
-                    await context.StepAsync($"wave {w + 1}", OperationStates.Running, $"{string.Join(", ", wave.Select(s => s.Service.Name))}");
-                    foreach (var (service, image, policy) in wave)
-                    {
-                        await context.StepAsync(service.Name, OperationStates.Running, $"wave {w + 1}: updating to {ImageReferenceSyntax.WithoutDigest(image)}");
-                        await engine.SetImageAsync(clusterId, service.Id, image, policy, context.Cancellation);
-                    }
-                    var outcomes = await Task.WhenAll(wave.Select(async s =>
-                    {
-                        var outcome = await _follower.FollowAsync(context, clusterId, s.Service.Id, s.Image, RolloutDirection.Update, hostname, $"{s.Service.Name} ", reportProgress: false, stableFor: s.Policy.Monitor);
-                        await context.StepAsync(s.Service.Name, outcome.End == RolloutEnd.Converged ? OperationStates.Succeeded : outcome.End == RolloutEnd.RolledBack ? OperationStates.RolledBack : OperationStates.Failed,
-                            outcome.Error ?? $"wave {w + 1}: every task runs {ImageReferenceSyntax.WithoutDigest(s.Image)}");
-                        if (outcome.End == RolloutEnd.Converged)
-                        {
-                            await context.ProgressAsync(Interlocked.Increment(ref done));
-                        }
-                        return (s.Service, outcome);
-                    }));
-                    var failed = outcomes.Where(o => o.outcome.End != RolloutEnd.Converged).ToList();
-                    if (failed.Count > 0)
-                    {
-                        var message = $"Wave {w + 1} of {waves.Count} failed: {string.Join("; ", failed.Select(f => f.outcome.Error))}";
-                        await context.StepAsync($"wave {w + 1}", OperationStates.Failed, message);
-                        foreach (var later in waves.Skip(w + 1).SelectMany(x => x))
-                        {
-                            await context.StepAsync(later.Service.Name, OperationStates.Skipped, $"not touched: wave {w + 1} failed");
-                        }
-                        throw new OperationFailedException(message);
-                    }
-                    await context.StepAsync($"wave {w + 1}", OperationStates.Succeeded, $"{string.Join(", ", wave.Select(s => s.Service.Name))} converged");
+                    await context.StepAsync(service.Name, OperationStates.Running, $"wave {w + 1}: updating to {ImageReferenceSyntax.WithoutDigest(image)}");
+                    await engine.SetImageAsync(clusterId, service.Id, image, policy, context.Cancellation);
                 }
-            }
-            finally
-            {
-                held.ForEach(h => h.Dispose());
+                var outcomes = await Task.WhenAll(wave.Select(async s =>
+                {
+                    var outcome = await _follower.FollowAsync(context, clusterId, s.Service.Id, s.Image, RolloutDirection.Update, hostname, $"{s.Service.Name} ", reportProgress: false, stableFor: s.Policy.Monitor);
+                    await context.StepAsync(s.Service.Name, outcome.End == RolloutEnd.Converged ? OperationStates.Succeeded : outcome.End == RolloutEnd.RolledBack ? OperationStates.RolledBack : OperationStates.Failed,
+                        outcome.Error ?? $"wave {w + 1}: every task runs {ImageReferenceSyntax.WithoutDigest(s.Image)}");
+                    if (outcome.End == RolloutEnd.Converged)
+                    {
+                        await context.ProgressAsync(Interlocked.Increment(ref done));
+                    }
+                    return (s.Service, outcome);
+                }));
+                var failed = outcomes.Where(o => o.outcome.End != RolloutEnd.Converged).ToList();
+                if (failed.Count > 0)
+                {
+                    var message = $"Wave {w + 1} of {waves.Count} failed: {string.Join("; ", failed.Select(f => f.outcome.Error))}";
+                    await context.StepAsync($"wave {w + 1}", OperationStates.Failed, message);
+                    foreach (var later in waves.Skip(w + 1).SelectMany(x => x))
+                    {
+                        await context.StepAsync(later.Service.Name, OperationStates.Skipped, $"not touched: wave {w + 1} failed");
+                    }
+                    throw new OperationFailedException(message);
+                }
+                await context.StepAsync($"wave {w + 1}", OperationStates.Succeeded, $"{string.Join(", ", wave.Select(s => s.Service.Name))} converged");
             }
         })
         {
             Target = target,
             Steps = steps,
             Parameters = parameters,
+            Locks = services.Select(s => new OperationLock(ChangeLocks.ServiceKey(clusterId, s.Service.Stack, s.Service.Name), s.Service.Name)).ToList(),
         };
     }
 

@@ -19,7 +19,16 @@ public sealed record OperationPlan(string Kind, int Total, Func<OperationContext
     public IReadOnlyList<OperationStep> Steps { get; init; } = [];
 
     public object? Parameters { get; init; }
+
+    /// <summary>
+    /// Other objects the operation changes besides its target (the services a rotation or a wave moves): their locks
+    /// are taken before it starts (409 when one is busy) and held until it ends.
+    /// </summary>
+    public IReadOnlyList<OperationLock> Locks { get; init; } = [];
 }
+
+/// <summary>The lock of one more object an operation changes, and its name for the message when it is busy.</summary>
+public sealed record OperationLock(string Key, string Name);
 
 /// <summary>How a start ended: the operation's id when it started, otherwise why not.</summary>
 public sealed record OperationStart(ChangeResult Result, string? OperationId)
@@ -60,7 +69,7 @@ public sealed class OperationRunner(IOperationStore store, IAuditLog audit, Chan
             await AuditAsync(caller.Actor, caller.ClientAddress, intent.Action, target, AuditResult.Denied, "no grant gives this permission on this target", cancellationToken);
             return Refused(ChangeFailure.Forbidden, $"You have no grant that allows '{intent.Permission}' on {intent.Target}.");
         }
-        var held = locks.TryEnter(ChangeLocks.KeyOf(intent));
+        IDisposable? held = locks.TryEnter(ChangeLocks.KeyOf(intent));
         if (held is null)
         {
             var busy = $"Another change to {intent.Subject} is running; try again when it has finished.";
@@ -81,6 +90,25 @@ public sealed class OperationRunner(IOperationStore store, IAuditLog audit, Chan
                 held.Dispose();
                 return Refused(rejected.Reason, rejected.Message);
             }
+
+            var more = new List<IDisposable>();
+            foreach (var other in plan.Locks.DistinctBy(l => l.Key))
+            {
+                if (other.Key == ChangeLocks.KeyOf(intent))
+                {
+                    continue;
+                }
+                if (locks.TryEnter(other.Key) is not { } taken)
+                {
+                    more.ForEach(l => l.Dispose());
+                    var busy = $"Another change to {other.Name} is running; try again when it has finished.";
+                    await AuditAsync(caller.Actor, caller.ClientAddress, intent.Action, target, AuditResult.Failed, busy, cancellationToken);
+                    held.Dispose();
+                    return Refused(ChangeFailure.Conflict, busy);
+                }
+                more.Add(taken);
+            }
+            held = new Leases([held, .. more]);
 
             var now = time.GetUtcNow();
             var operation = new Operation(
@@ -230,6 +258,18 @@ public sealed class OperationRunner(IOperationStore store, IAuditLog audit, Chan
             // Each operation has recorded its own end; shutting down must not fail on one of them.
         }
         _stopping.Dispose();
+    }
+
+    /// <summary>Several locks released as one.</summary>
+    private sealed class Leases(IReadOnlyList<IDisposable> leases) : IDisposable
+    {
+        public void Dispose()
+        {
+            foreach (var lease in leases)
+            {
+                lease.Dispose();
+            }
+        }
     }
 
     private sealed class Running(CancellationTokenSource cancellation)

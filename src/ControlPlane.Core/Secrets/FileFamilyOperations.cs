@@ -1,3 +1,4 @@
+using ControlPlane.Core.Changes;
 using ControlPlane.Core.Model;
 using ControlPlane.Core.Operations;
 
@@ -133,6 +134,8 @@ public sealed class FileFamilyOperations(IFileObjectChanges engine, TimeProvider
         {
             Target = family.Name,
             Steps = pending,
+            // No other change may move these services while their references are swapped and perhaps put back.
+            Locks = services.Select(s => new OperationLock(ChangeLocks.ServiceKey(clusterId, s.Stack, s.Name), s.Name)).ToList(),
             Parameters = new { family = family.Name, kind = kind.ToString().ToLowerInvariant(), from = old.Version, to = next, services = services.Select(s => s.Name), graceSeconds = grace.TotalSeconds },
         };
     }

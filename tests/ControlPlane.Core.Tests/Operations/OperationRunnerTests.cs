@@ -119,6 +119,33 @@ public sealed class OperationRunnerTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task The_other_objects_a_plan_names_are_locked_for_its_life_and_a_busy_one_refuses_the_start()
+    {
+        var release = new TaskCompletionSource();
+        var admin = Caller(Role.Admin, AccessScope.Everywhere);
+        var rotate = new ChangeIntent(Permissions.Secrets.Rotate, AccessTarget.InCluster("c1"), "secrets.rotate", "secret db");
+        var web = ChangeLocks.ServiceKey("c1", "shop", "web");
+        Func<CancellationToken, Task<OperationPlan>> rotation = _ => Task.FromResult(
+            new OperationPlan("secret-rotation", 1, _ => release.Task) { Locks = [new OperationLock(web, "web")] });
+
+        var running = await _runner.StartAsync(admin, rotate, rotation);
+        Assert.True(running.Started);
+        Assert.Equal(web, ChangeLocks.KeyOf(Rollout));
+        Assert.Equal(ChangeFailure.Conflict, (await _runner.StartAsync(Operator, Rollout, Plan(_ => Task.CompletedTask))).Result.Failure);
+        release.SetResult();
+        await _runner.WhenFinishedAsync(running.OperationId!);
+
+        var blocker = new TaskCompletionSource();
+        var rollout = await _runner.StartAsync(Operator, Rollout, Plan(_ => blocker.Task));
+        var refused = await _runner.StartAsync(admin, rotate, rotation);
+        Assert.Equal(ChangeFailure.Conflict, refused.Result.Failure);
+        Assert.Equal("Another change to web is running; try again when it has finished.", refused.Result.Message);
+        Assert.False(_locks.IsHeld(ChangeLocks.KeyOf(rotate)), "a refused start keeps no lock");
+        blocker.SetResult();
+        await _runner.WhenFinishedAsync(rollout.OperationId!);
+    }
+
+    [Fact]
     public async Task A_failure_the_operation_put_back_ends_rolledback_with_its_reason_and_no_step_left_looking_alive()
     {
         var start = await _runner.StartAsync(Operator, Rollout, Plan(async ctx =>
