@@ -58,10 +58,12 @@ public sealed record ClusterHealth(
         var updating = services.Where(s => s.IsUpdating || s.UpdateState is "paused" or "rollback_paused").OrderBy(s => s.Name).ToList();
         var notConverged = services.Where(s => !s.IsConverged && !s.IsUpdating).OrderBy(s => s.Name).ToList();
         var names = services.ToDictionary(s => s.Id, s => s.Name);
+        // Failures of a service that is gone need nobody's attention any more; Docker keeps such tasks for a while
+        // (ControlPlane's own pull jobs among them, whose errors their distribution operation reports).
         var failing = state.Tasks
-            .Where(t => t.State is "failed" or "rejected" && t.UpdatedAt >= now - FailureWindow)
+            .Where(t => t.State is "failed" or "rejected" && t.UpdatedAt >= now - FailureWindow && names.ContainsKey(t.ServiceId))
             .OrderByDescending(t => t.UpdatedAt)
-            .Select(t => new FailingTask(t.Id, t.ServiceId, names.GetValueOrDefault(t.ServiceId) ?? t.ServiceName ?? t.ServiceId,
+            .Select(t => new FailingTask(t.Id, t.ServiceId, names[t.ServiceId],
                 t.NodeId, t.NodeId is null ? null : hostnames.GetValueOrDefault(t.NodeId), t.State,
                 t.Error ?? t.Message ?? (t.ExitCode is { } code ? $"exit code {code}" : "no error given"), t.UpdatedAt))
             .ToList();

@@ -62,6 +62,17 @@ public class ClusterHealthTests
     }
 
     [Fact]
+    public void Failures_of_a_service_that_is_gone_need_no_attention()
+    {
+        var pulled = TaskOf("t7", "removed-pull-job", state: "rejected", desired: "shutdown") with { Error = "No such image: demo/app:nope", UpdatedAt = Now.AddMinutes(-2) };
+
+        var health = ClusterHealth.Evaluate(Synced(Manager("m1"), pulled), Now);
+
+        Assert.Equal(HealthVerdict.Healthy, health.Verdict);
+        Assert.Empty(health.FailingTasks);
+    }
+
+    [Fact]
     public void A_service_that_is_updating_counts_as_an_update_not_as_unconverged()
     {
         var web = Service("web", replicas: 2) with { UpdateState = "updating", UpdateMessage = "update in progress" };
