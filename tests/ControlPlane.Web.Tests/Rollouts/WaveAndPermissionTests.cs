@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using ControlPlane.Web.Tests.Infrastructure;
+using Docker.DotNet.Models;
 using static ControlPlane.Web.Tests.Rollouts.ImageSwarm;
 
 namespace ControlPlane.Web.Tests.Rollouts;
@@ -47,6 +48,51 @@ public sealed class WaveAndPermissionTests(SwarmAppFactory factory)
             var untouched = await docker.Swarm.InspectServiceAsync(ids[2]);
             Assert.Equal(Demo("1"), untouched.Spec!.TaskTemplate!.ContainerSpec!.Image);
             Assert.Null(untouched.PreviousSpec);
+        }
+        finally
+        {
+            foreach (var id in ids)
+            {
+                await RemoveQuietlyAsync(docker, id);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_repository_wave_moves_every_service_from_that_repository_across_stacks_and_no_other()
+    {
+        using var docker = Manager();
+        var run = Guid.NewGuid().ToString("N")[..6];
+        // A repository of this test's own in the local registry, so a repository-wide rollout moves no other test's service.
+        var repository = $"{Registry}/wv{run}/app";
+        foreach (var tag in new[] { "1", "2" })
+        {
+            await docker.Images.CreateImageAsync(new ImagesCreateParameters { FromImage = Demo(tag) }, null, new Progress<JSONMessage>());
+            await docker.Images.TagImageAsync(Demo(tag), new ImageTagParameters { RepositoryName = repository, Tag = tag });
+            await docker.Images.PushImageAsync($"{repository}:{tag}", new ImagePushParameters(), new AuthConfig(), new Progress<JSONMessage>());
+        }
+        var ids = new List<string>();
+        try
+        {
+            foreach (var (name, stack) in new[] { ($"wr{run}-a", $"wra{run}"), ($"wr{run}-b", $"wrb{run}") })
+            {
+                var spec = Spec(name, 1, "1", stack);
+                spec.TaskTemplate!.ContainerSpec!.Image = $"{repository}:1";
+                ids.Add(await CreateRunningAsync(_admin, docker, spec));
+            }
+            var bystander = await CreateRunningAsync(_admin, docker, Spec($"wr{run}-other", 1, "1"));
+            ids.Add(bystander);
+
+            var operationId = await StartAsync(_admin, $"/api/clusters/{Cluster}/rollouts/waves", new { repository, image = "2", waveSize = 1, update = new { monitorSeconds = 1 } });
+            var (operation, _) = await FollowAsync(_admin, operationId, TimeSpan.FromMinutes(3));
+
+            Assert.True(operation.GetProperty("state").GetString() == "succeeded", operation.ToString());
+            Assert.Equal(2, operation.GetProperty("progress").GetProperty("done").GetInt32());
+            foreach (var id in ids[..2])
+            {
+                Assert.All(await RunningImagesAsync(docker, id), image => Assert.StartsWith($"{repository}:2@sha256:", image));
+            }
+            Assert.Equal(Demo("1"), (await docker.Swarm.InspectServiceAsync(bystander)).Spec!.TaskTemplate!.ContainerSpec!.Image);
         }
         finally
         {
