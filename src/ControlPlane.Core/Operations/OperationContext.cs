@@ -50,7 +50,7 @@ public sealed class OperationContext
         try
         {
             Current = change(Current);
-            await _runner.PublishAsync(Current, CancellationToken.None);
+            await _runner.PublishAsync(Current);
         }
         finally
         {

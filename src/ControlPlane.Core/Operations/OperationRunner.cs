@@ -28,7 +28,12 @@ public sealed record OperationPlan(string Kind, int Total, Func<OperationContext
 }
 
 /// <summary>The lock of one more object an operation changes, and its name for the message when it is busy.</summary>
-public sealed record OperationLock(string Key, string Name);
+public sealed record OperationLock(string Key, string Name)
+{
+    /// <summary>The lock a service's own changes take, for an operation that moves the service besides its target.</summary>
+    public static OperationLock OfService(string clusterId, ClusterService service) =>
+        new(ChangeLocks.ServiceKey(clusterId, service.Stack, service.Name), service.Name);
+}
 
 /// <summary>How a start ended: the operation's id when it started, otherwise why not.</summary>
 public sealed record OperationStart(ChangeResult Result, string? OperationId)
@@ -69,15 +74,16 @@ public sealed class OperationRunner(IOperationStore store, IAuditLog audit, Chan
             await AuditAsync(caller.Actor, caller.ClientAddress, intent.Action, target, AuditResult.Denied, "no grant gives this permission on this target", cancellationToken);
             return Refused(ChangeFailure.Forbidden, $"You have no grant that allows '{intent.Permission}' on {intent.Target}.");
         }
-        IDisposable? held = locks.TryEnter(ChangeLocks.KeyOf(intent));
-        if (held is null)
-        {
-            var busy = $"Another change to {intent.Subject} is running; try again when it has finished.";
-            await AuditAsync(caller.Actor, caller.ClientAddress, intent.Action, target, AuditResult.Failed, busy, cancellationToken);
-            return Refused(ChangeFailure.Conflict, busy);
-        }
+        var key = ChangeLocks.KeyOf(intent);
+        // Every lock taken is released once: by the run when the operation started, here when it did not.
+        var held = new Leases(locks);
+        var started = false;
         try
         {
+            if (!held.TryTake(key))
+            {
+                return await BusyAsync(intent.Subject);
+            }
             await AuditAsync(caller.Actor, caller.ClientAddress, intent.Action, target, AuditResult.Started, null, cancellationToken);
             OperationPlan plan;
             try
@@ -87,28 +93,15 @@ public sealed class OperationRunner(IOperationStore store, IAuditLog audit, Chan
             catch (ChangeRejectedException rejected)
             {
                 await AuditAsync(caller.Actor, caller.ClientAddress, intent.Action, target, AuditResult.Failed, rejected.Message, cancellationToken);
-                held.Dispose();
                 return Refused(rejected.Reason, rejected.Message);
             }
-
-            var more = new List<IDisposable>();
-            foreach (var other in plan.Locks.DistinctBy(l => l.Key))
+            foreach (var other in plan.Locks.Where(l => l.Key != key).DistinctBy(l => l.Key))
             {
-                if (other.Key == ChangeLocks.KeyOf(intent))
+                if (!held.TryTake(other.Key))
                 {
-                    continue;
+                    return await BusyAsync(other.Name);
                 }
-                if (locks.TryEnter(other.Key) is not { } taken)
-                {
-                    more.ForEach(l => l.Dispose());
-                    var busy = $"Another change to {other.Name} is running; try again when it has finished.";
-                    await AuditAsync(caller.Actor, caller.ClientAddress, intent.Action, target, AuditResult.Failed, busy, cancellationToken);
-                    held.Dispose();
-                    return Refused(ChangeFailure.Conflict, busy);
-                }
-                more.Add(taken);
             }
-            held = new Leases([held, .. more]);
 
             var now = time.GetUtcNow();
             var operation = new Operation(
@@ -125,12 +118,22 @@ public sealed class OperationRunner(IOperationStore store, IAuditLog audit, Chan
             _running[operation.Id] = running;
             var context = new OperationContext(operation, running.Cancellation.Token, this);
             running.Work = Task.Run(() => RunAsync(context, plan, caller, intent.Action, target, held), CancellationToken.None);
+            started = true;
             return new OperationStart(new ChangeResult(null, $"Operation {operation.Id} started."), operation.Id);
         }
-        catch
+        finally
         {
-            held.Dispose();
-            throw;
+            if (!started)
+            {
+                held.Dispose();
+            }
+        }
+
+        async Task<OperationStart> BusyAsync(string name)
+        {
+            var busy = $"Another change to {name} is running; try again when it has finished.";
+            await AuditAsync(caller.Actor, caller.ClientAddress, intent.Action, target, AuditResult.Failed, busy, cancellationToken);
+            return Refused(ChangeFailure.Conflict, busy);
         }
     }
 
@@ -171,14 +174,14 @@ public sealed class OperationRunner(IOperationStore store, IAuditLog audit, Chan
 
     public bool IsRunningHere(string operationId) => _running.ContainsKey(operationId);
 
-    internal async Task PublishAsync(Operation operation, CancellationToken cancellationToken)
+    internal async Task PublishAsync(Operation operation)
     {
         // Saved even when the operation is being cancelled, so that its record follows it to the end.
         await store.SaveAsync(operation, CancellationToken.None);
         Changed?.Invoke(operation);
     }
 
-    private async Task RunAsync(OperationContext context, OperationPlan plan, ChangeCaller caller, string action, string target, IDisposable held)
+    private async Task RunAsync(OperationContext context, OperationPlan plan, ChangeCaller caller, string action, string target, Leases held)
     {
         using (held)
         {
@@ -260,12 +263,24 @@ public sealed class OperationRunner(IOperationStore store, IAuditLog audit, Chan
         _stopping.Dispose();
     }
 
-    /// <summary>Several locks released as one.</summary>
-    private sealed class Leases(IReadOnlyList<IDisposable> leases) : IDisposable
+    /// <summary>The locks an operation holds, taken one by one and released as one.</summary>
+    private sealed class Leases(ChangeLocks locks) : IDisposable
     {
+        private readonly List<IDisposable> _taken = [];
+
+        public bool TryTake(string key)
+        {
+            if (locks.TryEnter(key) is not { } lease)
+            {
+                return false;
+            }
+            _taken.Add(lease);
+            return true;
+        }
+
         public void Dispose()
         {
-            foreach (var lease in leases)
+            foreach (var lease in _taken)
             {
                 lease.Dispose();
             }
