@@ -217,7 +217,7 @@ public sealed class ImageOperations(IImageChanges engine, ChangeLocks locks)
             Target = target,
             Steps = steps,
             Parameters = parameters,
-            Locks = services.Select(s => new OperationLock(ChangeLocks.ServiceKey(clusterId, s.Service.Stack, s.Service.Name), s.Service.Name)).ToList(),
+            Locks = services.Select(s => OperationLock.OfService(clusterId, s.Service)).ToList(),
         };
     }
 

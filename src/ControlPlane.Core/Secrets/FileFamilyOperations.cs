@@ -78,8 +78,7 @@ public sealed class FileFamilyOperations(IFileObjectChanges engine, TimeProvider
                         {
                             policies.TryAdd(service.Id, policy);
                         }
-                        result = await engine.WaitForConvergenceAsync(clusterId, service.Id, update.StartedAt, timings.Convergence,
-                            p => ctx.StepAsync(service.Name, OperationStates.Running, $"{p.Running} of {p.Desired} tasks on {nextName}", new OperationProgress(p.Running, p.Desired)), ct);
+                        result = await ConvergeAsync(ctx, clusterId, service, update, p => $"{p.Running} of {p.Desired} tasks on {nextName}", ct);
                     }
                     catch (OperationCanceledException) when (ct.IsCancellationRequested)
                     {
@@ -88,7 +87,7 @@ public sealed class FileFamilyOperations(IFileObjectChanges engine, TimeProvider
                         await RemoveQuietlyAsync(clusterId, kind, created.Id);
                         throw;
                     }
-                    catch (Changes.ChangeRejectedException rejected)
+                    catch (ChangeRejectedException rejected)
                     {
                         result = Convergence.Failed(rejected.Message, 0, 0);
                     }
@@ -124,7 +123,7 @@ public sealed class FileFamilyOperations(IFileObjectChanges engine, TimeProvider
                 await engine.RemoveAsync(clusterId, kind, old.Id, ct);
                 await ctx.StepAsync(removeStep, OperationStates.Succeeded, $"{old.Name} removed");
             }
-            catch (Changes.ChangeRejectedException kept)
+            catch (ChangeRejectedException kept)
             {
                 // Someone attached the old version while we rotated: keep it, and say so.
                 await ctx.StepAsync(removeStep, OperationStates.Skipped, kept.Message);
@@ -135,7 +134,7 @@ public sealed class FileFamilyOperations(IFileObjectChanges engine, TimeProvider
             Target = family.Name,
             Steps = pending,
             // No other change may move these services while their references are swapped and perhaps put back.
-            Locks = services.Select(s => new OperationLock(ChangeLocks.ServiceKey(clusterId, s.Stack, s.Name), s.Name)).ToList(),
+            Locks = services.Select(s => OperationLock.OfService(clusterId, s)).ToList(),
             Parameters = new { family = family.Name, kind = kind.ToString().ToLowerInvariant(), from = old.Version, to = next, services = services.Select(s => s.Name), graceSeconds = grace.TotalSeconds },
         };
     }
@@ -168,8 +167,7 @@ public sealed class FileFamilyOperations(IFileObjectChanges engine, TimeProvider
                 before = current;
                 return edit(current);
             }, rotation: false, ct);
-            var result = await engine.WaitForConvergenceAsync(clusterId, service.Id, update.StartedAt, timings.Convergence,
-                p => ctx.StepAsync(service.Name, OperationStates.Running, $"{doing}: {p.Running} of {p.Desired} tasks updated", new OperationProgress(p.Running, p.Desired)), ct);
+            var result = await ConvergeAsync(ctx, clusterId, service, update, p => $"{doing}: {p.Running} of {p.Desired} tasks updated", ct);
             if (!result.Converged)
             {
                 await ctx.StepAsync(service.Name, OperationStates.Failed, result.Failure);
@@ -198,8 +196,7 @@ public sealed class FileFamilyOperations(IFileObjectChanges engine, TimeProvider
             {
                 // Never cancelled: a half-done rollback is the worst place to stop.
                 var update = await engine.UpdateReferencesAsync(clusterId, service.Id, kind, _ => before, rotation: true, CancellationToken.None);
-                var back = await engine.WaitForConvergenceAsync(clusterId, service.Id, update.StartedAt, timings.Convergence,
-                    p => ctx.StepAsync(service.Name, OperationStates.Running, $"rolling back: {p.Running} of {p.Desired} tasks on {oldName}", new OperationProgress(p.Running, p.Desired)), CancellationToken.None);
+                var back = await ConvergeAsync(ctx, clusterId, service, update, p => $"rolling back: {p.Running} of {p.Desired} tasks on {oldName}", CancellationToken.None);
                 if (back.Converged)
                 {
                     // The service that failed stays "failed" (with why), the others say they were put back.
@@ -211,13 +208,18 @@ public sealed class FileFamilyOperations(IFileObjectChanges engine, TimeProvider
                     problems.Add($"{service.Name}: {back.Failure}");
                 }
             }
-            catch (Changes.ChangeRejectedException ex)
+            catch (ChangeRejectedException ex)
             {
                 problems.Add($"{service.Name}: {ex.Message}");
             }
         }
         return problems;
     }
+
+    /// <summary>Waits for a service to converge on an update, showing its tasks on the service's step as they move.</summary>
+    private Task<Convergence> ConvergeAsync(OperationContext ctx, string clusterId, ClusterService service, ServiceUpdate update, Func<ConvergenceProgress, string> message, CancellationToken ct) =>
+        engine.WaitForConvergenceAsync(clusterId, service.Id, update.StartedAt, timings.Convergence,
+            p => ctx.StepAsync(service.Name, OperationStates.Running, message(p), new OperationProgress(p.Running, p.Desired)), ct);
 
     /// <summary>Gives each service back its own update policy; a service that cannot take it keeps start-first, which harms nothing.</summary>
     private async Task RestorePoliciesAsync(string clusterId, Dictionary<string, string> policies)
@@ -228,7 +230,7 @@ public sealed class FileFamilyOperations(IFileObjectChanges engine, TimeProvider
             {
                 await engine.RestoreUpdatePolicyAsync(clusterId, serviceId, policy, CancellationToken.None);
             }
-            catch (Changes.ChangeRejectedException)
+            catch (ChangeRejectedException)
             {
                 // The service is gone or the engine refused: its policy is the last thing that matters then.
             }
@@ -241,7 +243,7 @@ public sealed class FileFamilyOperations(IFileObjectChanges engine, TimeProvider
         {
             await engine.RemoveAsync(clusterId, kind, id, CancellationToken.None);
         }
-        catch (Changes.ChangeRejectedException)
+        catch (ChangeRejectedException)
         {
             // Still referenced by a service we could not put back: leaving it is the safe choice.
         }
