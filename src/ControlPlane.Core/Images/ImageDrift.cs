@@ -27,12 +27,12 @@ public sealed record ServiceDrift(string ServiceId, string ServiceName, string I
     /// </summary>
     public static ServiceDrift Of(ClusterState state, ClusterService service)
     {
-        var hostnames = state.Nodes.ToDictionary(n => n.Id, n => n.Hostname, StringComparer.Ordinal);
-        var cells = state.Tasks
-            .Where(t => t.ServiceId == service.Id && t.IsRunning && t.DesiredState == "running" && t.NodeId is not null)
+        // The state's own indexes (tasks by service, nodes by id): Drifting reads every service, on every overview render.
+        var cells = state.TasksOf(service.Id)
+            .Where(t => t.IsRunning && t.DesiredState == "running" && t.NodeId is not null)
             .GroupBy(t => (t.NodeId!, Digest: ImageReferenceSyntax.DigestOf(t.Image), Image: ImageReferenceSyntax.WithoutDigest(t.Image ?? "")))
-            .Select(g => new DriftCell(g.Key.Item1, hostnames.GetValueOrDefault(g.Key.Item1) ?? g.Key.Item1, g.Key.Digest, g.Key.Image, g.Count()))
-            .OrderBy(c => c.NodeHostname, StringComparer.Ordinal).ThenBy(c => c.Digest, StringComparer.Ordinal)
+            .Select(g => new DriftCell(g.Key.Item1, state.Get<ClusterNode>(ResourceKind.Node, g.Key.Item1)?.Hostname ?? g.Key.Item1, g.Key.Digest, g.Key.Image, g.Count()))
+            .OrderBy(c => c.NodeHostname, StringComparer.Ordinal).ThenBy(c => c.Digest, StringComparer.Ordinal).ThenBy(c => c.Image, StringComparer.Ordinal)
             .ToList();
         return new ServiceDrift(service.Id, service.Name, service.Image, ImageReferenceSyntax.DigestOf(service.Image), cells);
     }
