@@ -123,6 +123,7 @@ public sealed class RolloutFollower(IImageChanges engine)
                 return new RolloutOutcome(RolloutEnd.Paused,
                     $"Docker is not updating {status.Service.Name} (every task already has this spec) and its tasks keep failing: {failing}");
             }
+            var why = failing ?? view.FailingTaskError ?? status.Service.UpdateMessage ?? "a task failed";
             switch (direction, updateState)
             {
                 // Every task has run the new image for the monitor period: Docker no longer counts their failures
@@ -141,12 +142,12 @@ public sealed class RolloutFollower(IImageChanges engine)
                     return new RolloutOutcome(RolloutEnd.RolledBack, rolledBack);
                 case (RolloutDirection.Update, "rollback_completed") when rolledBack is null:
                     // Docker has put the previous spec back; follow its tasks until they run it, then report.
-                    rolledBack = $"Docker rolled {status.Service.Name} back to {ImageReferenceSyntax.WithoutDigest(status.Service.Image)}: {failing ?? view.FailingTaskError ?? status.Service.UpdateMessage ?? "a task failed"}";
+                    rolledBack = $"Docker rolled {status.Service.Name} back to {ImageReferenceSyntax.WithoutDigest(status.Service.Image)}: {why}";
                     targetImage = status.Service.Image;
                     continue;
                 case (_, "paused" or "rollback_paused"):
                     return new RolloutOutcome(RolloutEnd.Paused,
-                        $"Docker paused the {(updateState == "paused" ? "update" : "rollback")} of {status.Service.Name}: {failing ?? view.FailingTaskError ?? status.Service.UpdateMessage ?? "a task failed"}");
+                        $"Docker paused the {(updateState == "paused" ? "update" : "rollback")} of {status.Service.Name}: {why}");
             }
             await Task.Delay(PollInterval, context.Cancellation);
         }
