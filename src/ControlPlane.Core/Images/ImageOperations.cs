@@ -298,21 +298,10 @@ public sealed class ImageOperations(IImageChanges engine, ChangeLocks locks)
         {
             var deadline = DateTimeOffset.UtcNow + PullTimeout;
             string? lastState = null;
-            var unreadable = 0;
             while (true)
             {
-                PullTaskStatus? task;
-                try
-                {
-                    task = await engine.ReadPullAsync(clusterId, job, context.Cancellation);
-                    unreadable = 0;
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException && ++unreadable < RolloutFollower.MaxUnreadable)
-                {
-                    // A manager that does not answer for a moment (an election, a restart) is waited for, as rollouts do.
-                    await Task.Delay(RolloutFollower.PollInterval, context.Cancellation);
-                    continue;
-                }
+                // A manager that does not answer for a moment (an election, a restart) is waited for, as rollouts do.
+                var task = await RolloutFollower.ReadPatientlyAsync(() => engine.ReadPullAsync(clusterId, job, context.Cancellation), _ => true, null, context.Cancellation);
                 if (task is not null && task.State != lastState)
                 {
                     lastState = task.State;

@@ -58,23 +58,15 @@ public sealed class RolloutFollower(IImageChanges engine)
         string? rolledBack = null;
         string? failing = null;
         var batchOf = new Dictionary<string, int>(StringComparer.Ordinal);
-        var unreadable = 0;
         while (true)
         {
             context.Cancellation.ThrowIfCancellationRequested();
-            RolloutStatus status;
-            try
-            {
-                status = await engine.ReadRolloutAsync(clusterId, serviceId, context.Cancellation);
-                unreadable = 0;
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException && ex is not ChangeRejectedException { Reason: ChangeFailure.NotFound } && ++unreadable < MaxUnreadable)
-            {
-                // A manager failing over answers nothing for a moment; Docker goes on meanwhile, so the follow does too.
-                await WriteAsync(context, written, stepPrefix + "docker update", OperationStates.Running, $"the manager did not answer ({ex.Message}); trying again", null);
-                await Task.Delay(PollInterval, context.Cancellation);
-                continue;
-            }
+            // A manager failing over answers nothing for a moment; Docker goes on meanwhile, so the follow does too.
+            var status = await ReadPatientlyAsync(
+                () => engine.ReadRolloutAsync(clusterId, serviceId, context.Cancellation),
+                ex => ex is not ChangeRejectedException { Reason: ChangeFailure.NotFound },
+                ex => WriteAsync(context, written, stepPrefix + "docker update", OperationStates.Running, $"the manager did not answer ({ex.Message}); trying again", null),
+                context.Cancellation);
             var view = RolloutView.Of(status, targetImage, hostname);
             if (view.FailingTaskError is { } error && failing is null)
             {
@@ -150,6 +142,29 @@ public sealed class RolloutFollower(IImageChanges engine)
                         $"Docker paused the {(updateState == "paused" ? "update" : "rollback")} of {status.Service.Name}: {why}");
             }
             await Task.Delay(PollInterval, context.Cancellation);
+        }
+    }
+
+    /// <summary>
+    /// Reads the manager, waiting out one that does not answer for a moment (an election, a restart): a read that
+    /// fails is tried again <see cref="PollInterval"/> later, up to <see cref="MaxUnreadable"/> failures in a row.
+    /// </summary>
+    internal static async Task<T> ReadPatientlyAsync<T>(Func<Task<T>> read, Func<Exception, bool> retryable, Func<Exception, Task>? missed, CancellationToken cancellationToken)
+    {
+        for (var unreadable = 1; ; unreadable++)
+        {
+            try
+            {
+                return await read();
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException && retryable(ex) && unreadable < MaxUnreadable)
+            {
+                if (missed is not null)
+                {
+                    await missed(ex);
+                }
+                await Task.Delay(PollInterval, cancellationToken);
+            }
         }
     }
 
