@@ -8,8 +8,4 @@ public static class AccessPolicy
             && g.Scope.Covers(target)
             // Users, grants and the audit log are not inside any cluster: only an all-clusters grant reaches them.
             && (!Permissions.Global.Contains(permission) || g.Scope == AccessScope.Everywhere));
-
-    /// <summary>Whether the caller may see anything at all of a cluster (to list it, and to open its pages).</summary>
-    public static bool CanSeeCluster(IEnumerable<Grant> grants, string cluster) =>
-        grants.Any(g => g.Scope.Cluster is null || g.Scope.Cluster == cluster);
 }

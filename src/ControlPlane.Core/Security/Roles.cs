@@ -36,6 +36,4 @@ public static class Roles
     };
 
     public static bool Has(Role role, string permission) => Granted[role].Contains(permission);
-
-    public static IReadOnlySet<string> PermissionsOf(Role role) => Granted[role];
 }
