@@ -18,6 +18,8 @@ public sealed class DockerFileObjectChanges(ClusterRegistry registry, TimeProvid
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(500);
 
+    private static readonly JsonSerializerOptions OmitNulls = new() { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
+
     public async Task<FileObjectVersion> CreateAsync(string clusterId, FileObjectKind kind, string name, IReadOnlyDictionary<string, string> labels, byte[] data, CancellationToken cancellationToken)
     {
         var (connection, engine) = await registry.ConnectForChangeAsync(clusterId, cancellationToken);
@@ -37,7 +39,7 @@ public sealed class DockerFileObjectChanges(ClusterRegistry registry, TimeProvid
         }
         catch (DockerApiException ex) when (ex.StatusCode == HttpStatusCode.BadRequest)
         {
-            throw new ChangeRejectedException(ChangeFailure.Invalid, $"Docker refused the {Noun(kind)}: {Reason(ex)}");
+            throw new ChangeRejectedException(ChangeFailure.Invalid, $"Docker refused the {Noun(kind)}: {EngineChanges.Reason(ex)}");
         }
     }
 
@@ -90,7 +92,7 @@ public sealed class DockerFileObjectChanges(ClusterRegistry registry, TimeProvid
             }
             using var http = EngineHttp.Create(connection.CurrentEndpoint);
             var path = $"v{engine.ApiVersion}/{(kind == FileObjectKind.Secret ? "secrets" : "configs")}/{id}/update?version={version}";
-            using var response = await http.PostAsJsonAsync(path, spec, new JsonSerializerOptions { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull }, cancellationToken);
+            using var response = await http.PostAsJsonAsync(path, spec, OmitNulls, cancellationToken);
             if (!response.IsSuccessStatusCode)
             {
                 var body = await response.Content.ReadAsStringAsync(cancellationToken);
@@ -112,8 +114,7 @@ public sealed class DockerFileObjectChanges(ClusterRegistry registry, TimeProvid
         var (connection, engine) = await registry.ConnectForChangeAsync(clusterId, cancellationToken);
         return await EngineChanges.RetryOutOfSequenceAsync(async () =>
         {
-            var service = await EngineChanges.NotFoundAsRejection(() => connection.CallAsync(engine.Client, c => c.Swarm.InspectServiceAsync(serviceId, cancellationToken)), $"Service '{serviceId}' does not exist.");
-            var spec = service.Spec ?? throw new ChangeRejectedException(ChangeFailure.Failed, "The engine returned a service without a spec.");
+            var (service, spec) = await EngineChanges.InspectServiceAsync(connection, engine, serviceId, cancellationToken);
             var container = spec.TaskTemplate?.ContainerSpec ?? throw new ChangeRejectedException(ChangeFailure.Invalid, $"{spec.Name} runs no container, so it mounts no files.");
             var current = References(container, kind);
             var wanted = edit(current);
@@ -151,13 +152,8 @@ public sealed class DockerFileObjectChanges(ClusterRegistry registry, TimeProvid
                 spec.UpdateConfig.Order = "start-first";
             }
             var started = time.GetUtcNow();
-            await connection.CallAsync(engine.Client, c => c.Swarm.UpdateServiceAsync(service.ID!, new ServiceUpdateParameters
-            {
-                Service = spec,
-                Version = (long)service.Version!.Index!.Value,
-            }, cancellationToken));
-            var after = await connection.CallAsync(engine.Client, c => c.Swarm.InspectServiceAsync(service.ID!, cancellationToken));
-            return new ServiceUpdate(service.ID!, spec.Name!, new SpecChange(before, JsonSerializer.Serialize(after.Spec)), true, started)
+            await EngineChanges.UpdateServiceAsync(connection, engine, service, spec, cancellationToken);
+            return new ServiceUpdate(service.ID!, spec.Name!, await EngineChanges.SpecChangeAsync(connection, engine, service.ID!, before, cancellationToken), true, started)
             {
                 ReplacedUpdatePolicy = replacedPolicy,
             };
@@ -169,14 +165,9 @@ public sealed class DockerFileObjectChanges(ClusterRegistry registry, TimeProvid
         var (connection, engine) = await registry.ConnectForChangeAsync(clusterId, cancellationToken);
         await EngineChanges.RetryOutOfSequenceAsync(async () =>
         {
-            var service = await EngineChanges.NotFoundAsRejection(() => connection.CallAsync(engine.Client, c => c.Swarm.InspectServiceAsync(serviceId, cancellationToken)), $"Service '{serviceId}' does not exist.");
-            var spec = service.Spec ?? throw new ChangeRejectedException(ChangeFailure.Failed, "The engine returned a service without a spec.");
+            var (service, spec) = await EngineChanges.InspectServiceAsync(connection, engine, serviceId, cancellationToken);
             spec.UpdateConfig = JsonSerializer.Deserialize<SwarmUpdateConfig?>(policy);
-            await connection.CallAsync(engine.Client, c => c.Swarm.UpdateServiceAsync(service.ID!, new ServiceUpdateParameters
-            {
-                Service = spec,
-                Version = (long)service.Version!.Index!.Value,
-            }, cancellationToken));
+            await EngineChanges.UpdateServiceAsync(connection, engine, service, spec, cancellationToken);
             return true;
         });
     }
@@ -285,20 +276,6 @@ public sealed class DockerFileObjectChanges(ClusterRegistry registry, TimeProvid
         new(ChangeFailure.Conflict, $"The {Noun(kind)} '{id}' is in use by {(users.Count == 0 ? "a service" : string.Join(", ", users))}; detach it first.");
 
     private static string Noun(FileObjectKind kind) => kind == FileObjectKind.Secret ? "secret" : "config";
-
-    private static string Reason(DockerApiException ex)
-    {
-        var body = ex.ResponseBody?.Trim() ?? ex.Message;
-        try
-        {
-            using var json = JsonDocument.Parse(body);
-            return json.RootElement.TryGetProperty("message", out var message) ? message.GetString() ?? body : body;
-        }
-        catch (JsonException)
-        {
-            return body;
-        }
-    }
 
     private static bool Is(object? state, string name) => string.Equals(state?.ToString(), name, StringComparison.OrdinalIgnoreCase);
 
