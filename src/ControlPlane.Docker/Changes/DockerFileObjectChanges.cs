@@ -5,6 +5,7 @@ using ControlPlane.Core.Changes;
 using ControlPlane.Core.Model;
 using ControlPlane.Core.Secrets;
 using ControlPlane.Docker.Connection;
+using ControlPlane.Docker.Watching;
 using Docker.DotNet;
 using Docker.DotNet.Models;
 
@@ -118,12 +119,11 @@ public sealed class DockerFileObjectChanges(ClusterRegistry registry, TimeProvid
             var container = spec.TaskTemplate?.ContainerSpec ?? throw new ChangeRejectedException(ChangeFailure.Invalid, $"{spec.Name} runs no container, so it mounts no files.");
             var current = References(container, kind);
             var wanted = edit(current);
+            var before = JsonSerializer.Serialize(spec);
             if (current.SequenceEqual(wanted))
             {
-                var same = JsonSerializer.Serialize(spec);
-                return new ServiceUpdate(service.ID!, spec.Name!, new SpecChange(same, same), false, time.GetUtcNow());
+                return new ServiceUpdate(service.ID!, spec.Name!, new SpecChange(before, before), false, time.GetUtcNow());
             }
-            var before = JsonSerializer.Serialize(spec);
             if (kind == FileObjectKind.Secret)
             {
                 container.Secrets = wanted.Select(r => new SecretReference
@@ -194,11 +194,7 @@ public sealed class DockerFileObjectChanges(ClusterRegistry registry, TimeProvid
         while (true)
         {
             var service = await EngineChanges.NotFoundAsRejection(() => connection.CallAsync(engine.Client, c => c.Swarm.InspectServiceAsync(serviceId, cancellationToken)), $"Service '{serviceId}' does not exist.");
-            var tasks = await connection.CallAsync(engine.Client, c => c.Tasks.ListAsync(new TasksListParameters
-            {
-                Filters = new Dictionary<string, IDictionary<string, bool>> { ["service"] = new Dictionary<string, bool> { [service.ID!] = true } },
-            }, cancellationToken));
-            tasks = tasks.Where(t => t.ServiceID == service.ID).ToList();
+            var tasks = await EngineChanges.TasksOfAsync(connection, engine, service.ID!, cancellationToken);
             var verdict = Judge(service, tasks, from);
             if (last is null || last != verdict.Progress)
             {
@@ -223,7 +219,7 @@ public sealed class DockerFileObjectChanges(ClusterRegistry registry, TimeProvid
 
     private sealed record Verdict(ConvergenceProgress Progress, Convergence? Result);
 
-    private static Verdict Judge(SwarmService service, IList<TaskResponse> tasks, DateTimeOffset from)
+    private static Verdict Judge(SwarmService service, IReadOnlyList<TaskResponse> tasks, DateTimeOffset from)
     {
         var spec = service.Spec!;
         var container = spec.TaskTemplate?.ContainerSpec;
@@ -260,8 +256,8 @@ public sealed class DockerFileObjectChanges(ClusterRegistry registry, TimeProvid
             .Concat((container.Configs ?? []).Select(c => $"c:{c.ConfigID}:{c.File?.Name}").Order(StringComparer.Ordinal)));
 
     private static List<FileReference> References(ContainerSpec container, FileObjectKind kind) => kind == FileObjectKind.Secret
-        ? (container.Secrets ?? []).Select(s => new FileReference(s.SecretID ?? "", s.SecretName ?? "", s.File?.Name ?? "", s.File?.UID ?? "0", s.File?.GID ?? "0", s.File?.Mode ?? 0)).ToList()
-        : (container.Configs ?? []).Select(c => new FileReference(c.ConfigID ?? "", c.ConfigName ?? "", c.File?.Name ?? "", c.File?.UID ?? "0", c.File?.GID ?? "0", c.File?.Mode ?? 0)).ToList();
+        ? (container.Secrets ?? []).Select(DockerModelMapper.ToReference).ToList()
+        : (container.Configs ?? []).Select(DockerModelMapper.ToReference).ToList();
 
     private static async Task<IReadOnlyList<string>> UsersAsync(ClusterConnection connection, ConnectedEngine engine, FileObjectKind kind, string id, CancellationToken ct)
     {

@@ -124,14 +124,9 @@ public sealed class DockerImageChanges(ClusterRegistry registry) : IImageChanges
         var (connection, engine) = await registry.ConnectForChangeAsync(clusterId, cancellationToken);
         var service = await EngineChanges.NotFoundAsRejection(() => connection.CallAsync(engine.Client, c => c.Swarm.InspectServiceAsync(serviceId, cancellationToken)),
             $"Service '{serviceId}' no longer exists.");
-        var tasks = await connection.CallAsync(engine.Client, c => c.Tasks.ListAsync(new TasksListParameters
-        {
-            Filters = new Dictionary<string, IDictionary<string, bool>> { ["service"] = new Dictionary<string, bool> { [service.ID] = true } },
-        }, cancellationToken));
+        var tasks = await EngineChanges.TasksOfAsync(connection, engine, service.ID, cancellationToken);
         var names = new Dictionary<string, string> { [service.ID] = service.Spec?.Name ?? service.ID };
-        // The filter matches by prefix too; keep this service's tasks only.
-        return new RolloutStatus(DockerModelMapper.ToService(service),
-            tasks.Where(t => t.ServiceID == service.ID).Select(t => DockerModelMapper.ToTask(t, names)).ToList());
+        return new RolloutStatus(DockerModelMapper.ToService(service), tasks.Select(t => DockerModelMapper.ToTask(t, names)).ToList());
     }
 
     public async Task<string> StartPullAsync(string clusterId, string image, string nodeId, string name, IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken)
@@ -160,11 +155,8 @@ public sealed class DockerImageChanges(ClusterRegistry registry) : IImageChanges
     public async Task<PullTaskStatus?> ReadPullAsync(string clusterId, string jobId, CancellationToken cancellationToken)
     {
         var (connection, engine) = await registry.ConnectForChangeAsync(clusterId, cancellationToken);
-        var tasks = await connection.CallAsync(engine.Client, c => c.Tasks.ListAsync(new TasksListParameters
-        {
-            Filters = new Dictionary<string, IDictionary<string, bool>> { ["service"] = new Dictionary<string, bool> { [jobId] = true } },
-        }, cancellationToken));
-        var task = tasks.Where(t => t.ServiceID == jobId).OrderByDescending(t => t.CreatedAt).FirstOrDefault();
+        var tasks = await EngineChanges.TasksOfAsync(connection, engine, jobId, cancellationToken);
+        var task = tasks.OrderByDescending(t => t.CreatedAt).FirstOrDefault();
         return task is null ? null : new PullTaskStatus(
             task.Status?.State.ToString()?.ToLowerInvariant() ?? "new",
             string.IsNullOrEmpty(task.Status?.Err) ? null : task.Status.Err,

@@ -62,6 +62,16 @@ public static class EngineChanges
         return new SpecChange(before, JsonSerializer.Serialize(after.Spec));
     }
 
+    /// <summary>The tasks of one service. Docker's filter matches ids by prefix too, so only this service's are kept.</summary>
+    public static async Task<IReadOnlyList<TaskResponse>> TasksOfAsync(ClusterConnection connection, ConnectedEngine engine, string serviceId, CancellationToken ct)
+    {
+        var tasks = await connection.CallAsync(engine.Client, c => c.Tasks.ListAsync(new TasksListParameters
+        {
+            Filters = new Dictionary<string, IDictionary<string, bool>> { ["service"] = new Dictionary<string, bool> { [serviceId] = true } },
+        }, ct));
+        return tasks.Where(t => t.ServiceID == serviceId).ToList();
+    }
+
     /// <summary>Docker's message without its JSON wrapping.</summary>
     public static string Reason(DockerApiException ex)
     {
