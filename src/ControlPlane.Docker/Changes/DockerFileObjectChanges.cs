@@ -91,7 +91,7 @@ public sealed class DockerFileObjectChanges(ClusterRegistry registry, TimeProvid
                 (name, version, before) = (config.Spec!.Name!, config.Version!.Index!.Value, config.Spec.Labels);
                 spec = new { config.Spec.Name, Labels = labels, config.Spec.Data, config.Spec.Templating };
             }
-            using var http = EngineHttp.Create(connection.CurrentEndpoint);
+            using var http = EngineHttp.Create(engine.Endpoint);
             var path = $"v{engine.ApiVersion}/{(kind == FileObjectKind.Secret ? "secrets" : "configs")}/{id}/update?version={version}";
             using var response = await http.PostAsJsonAsync(path, spec, OmitNulls, cancellationToken);
             if (!response.IsSuccessStatusCode)
