@@ -33,7 +33,7 @@ public sealed class Grants(ControlPlaneDbContext db, TimeProvider time)
         return record.ToGrant();
     }
 
-    /// <summary>Removes a grant; false when there was none with that id.</summary>
+    /// <summary>Removes a grant and returns it; null when there was none with that id.</summary>
     public async Task<Grant?> RemoveAsync(long id, CancellationToken ct = default)
     {
         var record = await db.Grants.FirstOrDefaultAsync(g => g.Id == id, ct);

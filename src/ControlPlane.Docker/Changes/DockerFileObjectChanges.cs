@@ -5,6 +5,7 @@ using ControlPlane.Core.Changes;
 using ControlPlane.Core.Model;
 using ControlPlane.Core.Secrets;
 using ControlPlane.Docker.Connection;
+using ControlPlane.Docker.Watching;
 using Docker.DotNet;
 using Docker.DotNet.Models;
 
@@ -17,6 +18,8 @@ namespace ControlPlane.Docker.Changes;
 public sealed class DockerFileObjectChanges(ClusterRegistry registry, TimeProvider time) : IFileObjectChanges
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(500);
+
+    private static readonly JsonSerializerOptions OmitNulls = new() { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
 
     public async Task<FileObjectVersion> CreateAsync(string clusterId, FileObjectKind kind, string name, IReadOnlyDictionary<string, string> labels, byte[] data, CancellationToken cancellationToken)
     {
@@ -37,7 +40,7 @@ public sealed class DockerFileObjectChanges(ClusterRegistry registry, TimeProvid
         }
         catch (DockerApiException ex) when (ex.StatusCode == HttpStatusCode.BadRequest)
         {
-            throw new ChangeRejectedException(ChangeFailure.Invalid, $"Docker refused the {Noun(kind)}: {Reason(ex)}");
+            throw new ChangeRejectedException(ChangeFailure.Invalid, $"Docker refused the {Noun(kind)}: {EngineChanges.Reason(ex)}");
         }
     }
 
@@ -88,9 +91,9 @@ public sealed class DockerFileObjectChanges(ClusterRegistry registry, TimeProvid
                 (name, version, before) = (config.Spec!.Name!, config.Version!.Index!.Value, config.Spec.Labels);
                 spec = new { config.Spec.Name, Labels = labels, config.Spec.Data, config.Spec.Templating };
             }
-            using var http = EngineHttp.Create(connection.CurrentEndpoint);
+            using var http = EngineHttp.Create(engine.Endpoint);
             var path = $"v{engine.ApiVersion}/{(kind == FileObjectKind.Secret ? "secrets" : "configs")}/{id}/update?version={version}";
-            using var response = await http.PostAsJsonAsync(path, spec, new JsonSerializerOptions { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull }, cancellationToken);
+            using var response = await http.PostAsJsonAsync(path, spec, OmitNulls, cancellationToken);
             if (!response.IsSuccessStatusCode)
             {
                 var body = await response.Content.ReadAsStringAsync(cancellationToken);
@@ -112,17 +115,15 @@ public sealed class DockerFileObjectChanges(ClusterRegistry registry, TimeProvid
         var (connection, engine) = await registry.ConnectForChangeAsync(clusterId, cancellationToken);
         return await EngineChanges.RetryOutOfSequenceAsync(async () =>
         {
-            var service = await EngineChanges.NotFoundAsRejection(() => connection.CallAsync(engine.Client, c => c.Swarm.InspectServiceAsync(serviceId, cancellationToken)), $"Service '{serviceId}' does not exist.");
-            var spec = service.Spec ?? throw new ChangeRejectedException(ChangeFailure.Failed, "The engine returned a service without a spec.");
+            var (service, spec) = await EngineChanges.InspectServiceAsync(connection, engine, serviceId, cancellationToken);
             var container = spec.TaskTemplate?.ContainerSpec ?? throw new ChangeRejectedException(ChangeFailure.Invalid, $"{spec.Name} runs no container, so it mounts no files.");
             var current = References(container, kind);
             var wanted = edit(current);
+            var before = JsonSerializer.Serialize(spec);
             if (current.SequenceEqual(wanted))
             {
-                var same = JsonSerializer.Serialize(spec);
-                return new ServiceUpdate(service.ID!, spec.Name!, new SpecChange(same, same), false, time.GetUtcNow());
+                return new ServiceUpdate(service.ID!, spec.Name!, new SpecChange(before, before), false, time.GetUtcNow());
             }
-            var before = JsonSerializer.Serialize(spec);
             if (kind == FileObjectKind.Secret)
             {
                 container.Secrets = wanted.Select(r => new SecretReference
@@ -151,13 +152,8 @@ public sealed class DockerFileObjectChanges(ClusterRegistry registry, TimeProvid
                 spec.UpdateConfig.Order = "start-first";
             }
             var started = time.GetUtcNow();
-            await connection.CallAsync(engine.Client, c => c.Swarm.UpdateServiceAsync(service.ID!, new ServiceUpdateParameters
-            {
-                Service = spec,
-                Version = (long)service.Version!.Index!.Value,
-            }, cancellationToken));
-            var after = await connection.CallAsync(engine.Client, c => c.Swarm.InspectServiceAsync(service.ID!, cancellationToken));
-            return new ServiceUpdate(service.ID!, spec.Name!, new SpecChange(before, JsonSerializer.Serialize(after.Spec)), true, started)
+            await EngineChanges.UpdateServiceAsync(connection, engine, service, spec, cancellationToken);
+            return new ServiceUpdate(service.ID!, spec.Name!, await EngineChanges.SpecChangeAsync(connection, engine, service.ID!, before, cancellationToken), true, started)
             {
                 ReplacedUpdatePolicy = replacedPolicy,
             };
@@ -169,14 +165,9 @@ public sealed class DockerFileObjectChanges(ClusterRegistry registry, TimeProvid
         var (connection, engine) = await registry.ConnectForChangeAsync(clusterId, cancellationToken);
         await EngineChanges.RetryOutOfSequenceAsync(async () =>
         {
-            var service = await EngineChanges.NotFoundAsRejection(() => connection.CallAsync(engine.Client, c => c.Swarm.InspectServiceAsync(serviceId, cancellationToken)), $"Service '{serviceId}' does not exist.");
-            var spec = service.Spec ?? throw new ChangeRejectedException(ChangeFailure.Failed, "The engine returned a service without a spec.");
+            var (service, spec) = await EngineChanges.InspectServiceAsync(connection, engine, serviceId, cancellationToken);
             spec.UpdateConfig = JsonSerializer.Deserialize<SwarmUpdateConfig?>(policy);
-            await connection.CallAsync(engine.Client, c => c.Swarm.UpdateServiceAsync(service.ID!, new ServiceUpdateParameters
-            {
-                Service = spec,
-                Version = (long)service.Version!.Index!.Value,
-            }, cancellationToken));
+            await EngineChanges.UpdateServiceAsync(connection, engine, service, spec, cancellationToken);
             return true;
         });
     }
@@ -203,11 +194,7 @@ public sealed class DockerFileObjectChanges(ClusterRegistry registry, TimeProvid
         while (true)
         {
             var service = await EngineChanges.NotFoundAsRejection(() => connection.CallAsync(engine.Client, c => c.Swarm.InspectServiceAsync(serviceId, cancellationToken)), $"Service '{serviceId}' does not exist.");
-            var tasks = await connection.CallAsync(engine.Client, c => c.Tasks.ListAsync(new TasksListParameters
-            {
-                Filters = new Dictionary<string, IDictionary<string, bool>> { ["service"] = new Dictionary<string, bool> { [service.ID!] = true } },
-            }, cancellationToken));
-            tasks = tasks.Where(t => t.ServiceID == service.ID).ToList();
+            var tasks = await EngineChanges.TasksOfAsync(connection, engine, service.ID!, cancellationToken);
             var verdict = Judge(service, tasks, from);
             if (last is null || last != verdict.Progress)
             {
@@ -232,7 +219,7 @@ public sealed class DockerFileObjectChanges(ClusterRegistry registry, TimeProvid
 
     private sealed record Verdict(ConvergenceProgress Progress, Convergence? Result);
 
-    private static Verdict Judge(SwarmService service, IList<TaskResponse> tasks, DateTimeOffset from)
+    private static Verdict Judge(SwarmService service, IReadOnlyList<TaskResponse> tasks, DateTimeOffset from)
     {
         var spec = service.Spec!;
         var container = spec.TaskTemplate?.ContainerSpec;
@@ -269,8 +256,8 @@ public sealed class DockerFileObjectChanges(ClusterRegistry registry, TimeProvid
             .Concat((container.Configs ?? []).Select(c => $"c:{c.ConfigID}:{c.File?.Name}").Order(StringComparer.Ordinal)));
 
     private static List<FileReference> References(ContainerSpec container, FileObjectKind kind) => kind == FileObjectKind.Secret
-        ? (container.Secrets ?? []).Select(s => new FileReference(s.SecretID ?? "", s.SecretName ?? "", s.File?.Name ?? "", s.File?.UID ?? "0", s.File?.GID ?? "0", s.File?.Mode ?? 0)).ToList()
-        : (container.Configs ?? []).Select(c => new FileReference(c.ConfigID ?? "", c.ConfigName ?? "", c.File?.Name ?? "", c.File?.UID ?? "0", c.File?.GID ?? "0", c.File?.Mode ?? 0)).ToList();
+        ? (container.Secrets ?? []).Select(DockerModelMapper.ToReference).ToList()
+        : (container.Configs ?? []).Select(DockerModelMapper.ToReference).ToList();
 
     private static async Task<IReadOnlyList<string>> UsersAsync(ClusterConnection connection, ConnectedEngine engine, FileObjectKind kind, string id, CancellationToken ct)
     {
@@ -285,20 +272,6 @@ public sealed class DockerFileObjectChanges(ClusterRegistry registry, TimeProvid
         new(ChangeFailure.Conflict, $"The {Noun(kind)} '{id}' is in use by {(users.Count == 0 ? "a service" : string.Join(", ", users))}; detach it first.");
 
     private static string Noun(FileObjectKind kind) => kind == FileObjectKind.Secret ? "secret" : "config";
-
-    private static string Reason(DockerApiException ex)
-    {
-        var body = ex.ResponseBody?.Trim() ?? ex.Message;
-        try
-        {
-            using var json = JsonDocument.Parse(body);
-            return json.RootElement.TryGetProperty("message", out var message) ? message.GetString() ?? body : body;
-        }
-        catch (JsonException)
-        {
-            return body;
-        }
-    }
 
     private static bool Is(object? state, string name) => string.Equals(state?.ToString(), name, StringComparison.OrdinalIgnoreCase);
 

@@ -35,19 +35,19 @@ public sealed class DockerImageChanges(ClusterRegistry registry) : IImageChanges
         }
         catch (DockerApiException ex) when (ex.StatusCode == HttpStatusCode.NotFound)
         {
-            throw new ChangeRejectedException(ChangeFailure.Invalid, $"The registry has no {ImageReferenceSyntax.WithoutDigest(reference)}{(ImageReferenceSyntax.DigestOf(reference) is { } d ? $"@{d}" : "")} ({Reason(ex)}).");
+            throw new ChangeRejectedException(ChangeFailure.Invalid, $"The registry has no {ImageReferenceSyntax.WithoutDigest(reference)}{(ImageReferenceSyntax.DigestOf(reference) is { } d ? $"@{d}" : "")} ({EngineChanges.Reason(ex)}).");
         }
         catch (DockerApiException ex) when (ex.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden
-            || Reason(ex).Contains("unauthorized", StringComparison.OrdinalIgnoreCase) || Reason(ex).Contains("denied", StringComparison.OrdinalIgnoreCase))
+            || EngineChanges.Reason(ex).Contains("unauthorized", StringComparison.OrdinalIgnoreCase) || EngineChanges.Reason(ex).Contains("denied", StringComparison.OrdinalIgnoreCase))
         {
             // The registry answered but wants credentials ControlPlane does not hold: the nodes may hold them
             // (docker login on each node), so the change goes ahead and says it could not check.
-            return new ImageCheck(reference, null, $"The registry would not tell whether it has {reference} without credentials ({Reason(ex)}); nodes pull with their own.");
+            return new ImageCheck(reference, null, $"The registry would not tell whether it has {reference} without credentials ({EngineChanges.Reason(ex)}); nodes pull with their own.");
         }
         catch (DockerApiException ex)
         {
             // No answer at all (no route, DNS, TLS): the nodes would not reach it either, so nothing is changed.
-            throw new ChangeRejectedException(ChangeFailure.Invalid, $"The registry of {reference} cannot be reached from the manager, so the image cannot be checked and nodes could not pull it: {Reason(ex)}");
+            throw new ChangeRejectedException(ChangeFailure.Invalid, $"The registry of {reference} cannot be reached from the manager, so the image cannot be checked and nodes could not pull it: {EngineChanges.Reason(ex)}");
         }
     }
 
@@ -56,7 +56,7 @@ public sealed class DockerImageChanges(ClusterRegistry registry) : IImageChanges
         var (connection, engine) = await registry.ConnectForChangeAsync(clusterId, cancellationToken);
         return await EngineChanges.RetryOutOfSequenceAsync(async () =>
         {
-            var (service, spec) = await InspectAsync(connection, engine, serviceId, cancellationToken);
+            var (service, spec) = await EngineChanges.InspectServiceAsync(connection, engine, serviceId, cancellationToken);
             var before = JsonSerializer.Serialize(spec);
             spec.TaskTemplate ??= new TaskSpec();
             spec.TaskTemplate.ContainerSpec ??= new ContainerSpec();
@@ -70,12 +70,8 @@ public sealed class DockerImageChanges(ClusterRegistry registry) : IImageChanges
                 MaxFailureRatio = (float)update.MaxFailureRatio,
                 Order = update.Order,
             };
-            await connection.CallAsync(engine.Client, c => c.Swarm.UpdateServiceAsync(service.ID!, new ServiceUpdateParameters
-            {
-                Service = spec,
-                Version = (long)service.Version!.Index!.Value,
-            }, cancellationToken));
-            return await AfterAsync(connection, engine, service.ID!, before, cancellationToken);
+            await EngineChanges.UpdateServiceAsync(connection, engine, service, spec, cancellationToken);
+            return await EngineChanges.SpecChangeAsync(connection, engine, service.ID!, before, cancellationToken);
         });
     }
 
@@ -84,7 +80,7 @@ public sealed class DockerImageChanges(ClusterRegistry registry) : IImageChanges
         var (connection, engine) = await registry.ConnectForChangeAsync(clusterId, cancellationToken);
         return await EngineChanges.RetryOutOfSequenceAsync(async () =>
         {
-            var (service, spec) = await InspectAsync(connection, engine, serviceId, cancellationToken);
+            var (service, spec) = await EngineChanges.InspectServiceAsync(connection, engine, serviceId, cancellationToken);
             if (service.PreviousSpec is null)
             {
                 throw new ChangeRejectedException(ChangeFailure.Invalid, $"{spec.Name} has no previous spec to roll back to.");
@@ -93,18 +89,13 @@ public sealed class DockerImageChanges(ClusterRegistry registry) : IImageChanges
             try
             {
                 // Docker takes the spec from its own PreviousSpec when asked for rollback=previous; the body must still be a spec.
-                await connection.CallAsync(engine.Client, c => c.Swarm.UpdateServiceAsync(service.ID!, new ServiceUpdateParameters
-                {
-                    Service = spec,
-                    Version = (long)service.Version!.Index!.Value,
-                    Rollback = "previous",
-                }, cancellationToken));
+                await EngineChanges.UpdateServiceAsync(connection, engine, service, spec, cancellationToken, rollback: "previous");
             }
             catch (DockerApiException ex) when (ex.StatusCode == HttpStatusCode.BadRequest)
             {
-                throw new ChangeRejectedException(ChangeFailure.Invalid, $"Docker refused the rollback: {Reason(ex)}");
+                throw new ChangeRejectedException(ChangeFailure.Invalid, $"Docker refused the rollback: {EngineChanges.Reason(ex)}");
             }
-            return await AfterAsync(connection, engine, service.ID!, before, cancellationToken);
+            return await EngineChanges.SpecChangeAsync(connection, engine, service.ID!, before, cancellationToken);
         });
     }
 
@@ -113,7 +104,7 @@ public sealed class DockerImageChanges(ClusterRegistry registry) : IImageChanges
         var (connection, engine) = await registry.ConnectForChangeAsync(clusterId, cancellationToken);
         return await EngineChanges.RetryOutOfSequenceAsync(async () =>
         {
-            var (service, spec) = await InspectAsync(connection, engine, serviceId, cancellationToken);
+            var (service, spec) = await EngineChanges.InspectServiceAsync(connection, engine, serviceId, cancellationToken);
             var state = service.UpdateStatus?.State?.ToLowerInvariant();
             if (state is not ("paused" or "rollback_paused"))
             {
@@ -123,12 +114,8 @@ public sealed class DockerImageChanges(ClusterRegistry registry) : IImageChanges
             // Swarmkit clears a service's update status whenever its spec is written, and the updater then carries on
             // with every task not yet on the spec. Writing the same spec back is therefore "resume". (It also makes the
             // current spec the previous one, so a later rollback returns here, not to the spec before the paused update.)
-            await connection.CallAsync(engine.Client, c => c.Swarm.UpdateServiceAsync(service.ID!, new ServiceUpdateParameters
-            {
-                Service = spec,
-                Version = (long)service.Version!.Index!.Value,
-            }, cancellationToken));
-            return await AfterAsync(connection, engine, service.ID!, before, cancellationToken);
+            await EngineChanges.UpdateServiceAsync(connection, engine, service, spec, cancellationToken);
+            return await EngineChanges.SpecChangeAsync(connection, engine, service.ID!, before, cancellationToken);
         });
     }
 
@@ -137,14 +124,9 @@ public sealed class DockerImageChanges(ClusterRegistry registry) : IImageChanges
         var (connection, engine) = await registry.ConnectForChangeAsync(clusterId, cancellationToken);
         var service = await EngineChanges.NotFoundAsRejection(() => connection.CallAsync(engine.Client, c => c.Swarm.InspectServiceAsync(serviceId, cancellationToken)),
             $"Service '{serviceId}' no longer exists.");
-        var tasks = await connection.CallAsync(engine.Client, c => c.Tasks.ListAsync(new TasksListParameters
-        {
-            Filters = new Dictionary<string, IDictionary<string, bool>> { ["service"] = new Dictionary<string, bool> { [service.ID] = true } },
-        }, cancellationToken));
+        var tasks = await EngineChanges.TasksOfAsync(connection, engine, service.ID, cancellationToken);
         var names = new Dictionary<string, string> { [service.ID] = service.Spec?.Name ?? service.ID };
-        // The filter matches by prefix too; keep this service's tasks only.
-        return new RolloutStatus(DockerModelMapper.ToService(service),
-            tasks.Where(t => t.ServiceID == service.ID).Select(t => DockerModelMapper.ToTask(t, names)).ToList());
+        return new RolloutStatus(DockerModelMapper.ToService(service), tasks.Select(t => DockerModelMapper.ToTask(t, names)).ToList());
     }
 
     public async Task<string> StartPullAsync(string clusterId, string image, string nodeId, string name, IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken)
@@ -173,11 +155,8 @@ public sealed class DockerImageChanges(ClusterRegistry registry) : IImageChanges
     public async Task<PullTaskStatus?> ReadPullAsync(string clusterId, string jobId, CancellationToken cancellationToken)
     {
         var (connection, engine) = await registry.ConnectForChangeAsync(clusterId, cancellationToken);
-        var tasks = await connection.CallAsync(engine.Client, c => c.Tasks.ListAsync(new TasksListParameters
-        {
-            Filters = new Dictionary<string, IDictionary<string, bool>> { ["service"] = new Dictionary<string, bool> { [jobId] = true } },
-        }, cancellationToken));
-        var task = tasks.Where(t => t.ServiceID == jobId).OrderByDescending(t => t.CreatedAt).FirstOrDefault();
+        var tasks = await EngineChanges.TasksOfAsync(connection, engine, jobId, cancellationToken);
+        var task = tasks.OrderByDescending(t => t.CreatedAt).FirstOrDefault();
         return task is null ? null : new PullTaskStatus(
             task.Status?.State.ToString()?.ToLowerInvariant() ?? "new",
             string.IsNullOrEmpty(task.Status?.Err) ? null : task.Status.Err,
@@ -193,33 +172,6 @@ public sealed class DockerImageChanges(ClusterRegistry registry) : IImageChanges
         }
         catch (DockerApiException ex) when (ex.StatusCode == HttpStatusCode.NotFound)
         {
-        }
-    }
-
-    private static async Task<(SwarmService Service, ServiceSpec Spec)> InspectAsync(ClusterConnection connection, ConnectedEngine engine, string serviceId, CancellationToken ct)
-    {
-        var service = await EngineChanges.NotFoundAsRejection(() => connection.CallAsync(engine.Client, c => c.Swarm.InspectServiceAsync(serviceId, ct)), $"Service '{serviceId}' does not exist.");
-        return (service, service.Spec ?? throw new ChangeRejectedException(ChangeFailure.Failed, "The engine returned a service without a spec."));
-    }
-
-    private static async Task<SpecChange> AfterAsync(ClusterConnection connection, ConnectedEngine engine, string serviceId, string before, CancellationToken ct)
-    {
-        var after = await connection.CallAsync(engine.Client, c => c.Swarm.InspectServiceAsync(serviceId, ct));
-        return new SpecChange(before, JsonSerializer.Serialize(after.Spec));
-    }
-
-    /// <summary>Docker's message without its JSON wrapping.</summary>
-    private static string Reason(DockerApiException ex)
-    {
-        var body = ex.ResponseBody?.Trim() ?? "";
-        try
-        {
-            using var json = JsonDocument.Parse(body);
-            return json.RootElement.TryGetProperty("message", out var message) ? message.GetString() ?? body : body;
-        }
-        catch (JsonException)
-        {
-            return body.Length > 0 ? body : ex.Message;
         }
     }
 }

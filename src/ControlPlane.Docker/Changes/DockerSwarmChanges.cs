@@ -19,21 +19,15 @@ public sealed class DockerSwarmChanges(ClusterRegistry registry) : ISwarmChanges
         var (connection, engine) = await registry.ConnectForChangeAsync(clusterId, cancellationToken);
         return await EngineChanges.RetryOutOfSequenceAsync(async () =>
         {
-            var service = await EngineChanges.NotFoundAsRejection(() => connection.CallAsync(engine.Client, c => c.Swarm.InspectServiceAsync(serviceId, cancellationToken)), $"Service '{serviceId}' does not exist.");
-            var spec = service.Spec ?? throw new ChangeRejectedException(ChangeFailure.Failed, "The engine returned a service without a spec.");
+            var (service, spec) = await EngineChanges.InspectServiceAsync(connection, engine, serviceId, cancellationToken);
             if (spec.Mode?.Replicated is null)
             {
                 throw new ChangeRejectedException(ChangeFailure.Invalid, $"{spec.Name} is a global service: it runs one task per eligible node and cannot be scaled.");
             }
             var before = JsonSerializer.Serialize(spec);
             spec.Mode.Replicated.Replicas = (ulong)replicas;
-            await connection.CallAsync(engine.Client, c => c.Swarm.UpdateServiceAsync(service.ID!, new ServiceUpdateParameters
-            {
-                Service = spec,
-                Version = (long)service.Version!.Index!.Value,
-            }, cancellationToken));
-            var after = await connection.CallAsync(engine.Client, c => c.Swarm.InspectServiceAsync(service.ID!, cancellationToken));
-            return new SpecChange(before, JsonSerializer.Serialize(after.Spec));
+            await EngineChanges.UpdateServiceAsync(connection, engine, service, spec, cancellationToken);
+            return await EngineChanges.SpecChangeAsync(connection, engine, service.ID!, before, cancellationToken);
         });
     }
 

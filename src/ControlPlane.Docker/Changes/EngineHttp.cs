@@ -2,12 +2,13 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using ControlPlane.Docker.Configuration;
+using ControlPlane.Docker.Connection;
 
 namespace ControlPlane.Docker.Changes;
 
 /// <summary>
 /// A plain HTTP client for one engine endpoint, for the few Engine API calls Docker.DotNet 4.3.3 does not
-/// offer (updating a secret's or a config's labels). Same transport and TLS rules as <see cref="Connection.DockerClientFactory"/>.
+/// offer (updating a secret's or a config's labels). Same transport and TLS rules as <see cref="DockerClientFactory"/>.
 /// </summary>
 internal static class EngineHttp
 {
@@ -28,13 +29,7 @@ internal static class EngineHttp
         }
         else if (endpoint.Tls is { } tls)
         {
-            handler.SslOptions.ClientCertificates = [X509Certificate2.CreateFromPemFile(tls.CertFile!, tls.KeyFile!)];
-            handler.SslOptions.CertificateChainPolicy = new X509ChainPolicy
-            {
-                TrustMode = X509ChainTrustMode.CustomRootTrust,
-                CustomTrustStore = { X509CertificateLoader.LoadCertificateFromFile(tls.CaFile!) },
-                RevocationMode = X509RevocationMode.NoCheck,
-            };
+            DockerClientFactory.UseClientTls(handler, X509Certificate2.CreateFromPemFile(tls.CertFile!, tls.KeyFile!), X509CertificateLoader.LoadCertificateFromFile(tls.CaFile!));
             baseAddress = new UriBuilder(endpoint.Uri) { Scheme = "https", Path = "/" }.Uri;
         }
         else

@@ -27,8 +27,6 @@ public sealed class ClusterConnection : IDisposable
 
     public ClusterDefinition Cluster => _cluster;
 
-    public ClusterEndpoint CurrentEndpoint => _cluster.Endpoints[_current];
-
     /// <summary>
     /// Finds a manager that answers, starting with the current one, and returns its client with the
     /// engine's description. Throws <see cref="ClusterUnreachableException"/> naming every failure.

@@ -42,18 +42,20 @@ public static class DockerClientFactory
         // Tells Docker.DotNet to keep the https scheme (without it, it downgrades the endpoint to http).
         public bool TlsEnabled => true;
 
-        public HttpMessageHandler ConfigureHandler(HttpMessageHandler handler)
+        public HttpMessageHandler ConfigureHandler(HttpMessageHandler handler) => UseClientTls((SocketsHttpHandler)handler, _certificate, _ca);
+    }
+
+    /// <summary>Presents <paramref name="certificate"/> and trusts <paramref name="ca"/> as the only root.</summary>
+    internal static SocketsHttpHandler UseClientTls(SocketsHttpHandler handler, X509Certificate2 certificate, X509Certificate2 ca)
+    {
+        handler.SslOptions.ClientCertificates = [certificate];
+        handler.SslOptions.CertificateChainPolicy = new X509ChainPolicy
         {
-            var sockets = (SocketsHttpHandler)handler;
-            sockets.SslOptions.ClientCertificates = [_certificate];
-            sockets.SslOptions.CertificateChainPolicy = new X509ChainPolicy
-            {
-                TrustMode = X509ChainTrustMode.CustomRootTrust,
-                CustomTrustStore = { _ca },
-                // A private test/ops CA publishes no revocation lists.
-                RevocationMode = X509RevocationMode.NoCheck,
-            };
-            return sockets;
-        }
+            TrustMode = X509ChainTrustMode.CustomRootTrust,
+            CustomTrustStore = { ca },
+            // A private test/ops CA publishes no revocation lists.
+            RevocationMode = X509RevocationMode.NoCheck,
+        };
+        return handler;
     }
 }

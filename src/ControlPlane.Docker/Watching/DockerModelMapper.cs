@@ -57,10 +57,8 @@ public static class DockerModelMapper
             Args: ValueList<string>.From(container?.Args),
             Update: ToPolicy(spec?.UpdateConfig),
             Rollback: ToPolicy(spec?.RollbackConfig),
-            Secrets: ValueList<FileReference>.From(container?.Secrets?.Select(s =>
-                new FileReference(s.SecretID ?? "", s.SecretName ?? "", s.File?.Name ?? "", s.File?.UID ?? "0", s.File?.GID ?? "0", s.File?.Mode ?? 0))),
-            Configs: ValueList<FileReference>.From(container?.Configs?.Select(c =>
-                new FileReference(c.ConfigID ?? "", c.ConfigName ?? "", c.File?.Name ?? "", c.File?.UID ?? "0", c.File?.GID ?? "0", c.File?.Mode ?? 0))),
+            Secrets: ValueList<FileReference>.From(container?.Secrets?.Select(ToReference)),
+            Configs: ValueList<FileReference>.From(container?.Configs?.Select(ToReference)),
             Ports: ValueList<ServicePort>.From((spec?.EndpointSpec?.Ports ?? service.Endpoint?.Ports)?.Select(p =>
                 new ServicePort(p.Protocol ?? "tcp", p.TargetPort ?? 0, p.PublishedPort ?? 0, p.PublishMode ?? "ingress"))),
             Networks: ValueList<string>.From(spec?.TaskTemplate?.Networks?.Select(n => n.Target ?? "")),
@@ -73,6 +71,12 @@ public static class DockerModelMapper
             UpdateStartedAt: service.UpdateStatus?.StartedAt is { } started ? Utc(started) : null,
             UpdateCompletedAt: service.UpdateStatus?.CompletedAt is { } completed ? Utc(completed) : null);
     }
+
+    internal static FileReference ToReference(SecretReference s) =>
+        new(s.SecretID ?? "", s.SecretName ?? "", s.File?.Name ?? "", s.File?.UID ?? "0", s.File?.GID ?? "0", s.File?.Mode ?? 0);
+
+    internal static FileReference ToReference(SwarmConfigReference c) =>
+        new(c.ConfigID ?? "", c.ConfigName ?? "", c.File?.Name ?? "", c.File?.UID ?? "0", c.File?.GID ?? "0", c.File?.Mode ?? 0);
 
     private static UpdatePolicy ToPolicy(SwarmUpdateConfig? config) => config is null
         ? UpdatePolicy.Default
