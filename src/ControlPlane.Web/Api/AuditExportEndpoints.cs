@@ -17,7 +17,7 @@ public static class AuditExportEndpoints
     {
         api.MapGet("/audit/export.csv", async (DateTimeOffset? since, string? actor, string? action, string? cluster, HttpContext http, IdentityAdministration admin, TimeProvider time) =>
             {
-                var caller = new IdentityAdministration.Caller(http.User, http.Connection.RemoteIpAddress?.ToString());
+                var caller = IdentityEndpoints.Caller(http);
                 var outcome = await admin.QueryAuditAsync(caller, new AuditQuery(since, actor, action, cluster, Limit: 10_000), http.RequestAborted);
                 if (outcome.Forbidden)
                 {

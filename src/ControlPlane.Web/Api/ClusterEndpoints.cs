@@ -46,8 +46,7 @@ public static class ClusterEndpoints
         clusters.MapGet("/{cluster}/services/{idOrName}", (string cluster, string idOrName, ClusterStateStore store) =>
             WithState(store, cluster, s => s.FindService(idOrName) is { } service
                 ? Results.Ok(service)
-                : Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Service not found",
-                    detail: $"Cluster '{cluster}' has no service with the id or name '{idOrName}'.")))
+                : ServiceNotFound(cluster, idOrName)))
             .RequirePermission(Permissions.Clusters.Read, RouteTargets.Service);
 
         clusters.MapGet("/{cluster}/tasks", (string cluster, string? service, string? node, HttpContext http) =>
@@ -103,7 +102,7 @@ public static class ClusterEndpoints
         if (!visibility.SeesAnything)
         {
             await access.AuditRefusalAsync(Authentication.ControlPlaneClaims.Actor(http.User), Permissions.Clusters.Read, clusterId,
-                http.Connection.RemoteIpAddress?.ToString(), "no grant on this cluster or any of its stacks", http.RequestAborted);
+                http.ClientAddress(), "no grant on this cluster or any of its stacks", http.RequestAborted);
             return Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden",
                 detail: $"You have no grant on cluster '{clusterId}' or any of its stacks.");
         }
@@ -112,7 +111,11 @@ public static class ClusterEndpoints
             : ClusterNotFound(clusterId);
     }
 
-    private static IResult ClusterNotFound(string clusterId) =>
+    internal static IResult ServiceNotFound(string clusterId, string idOrName) =>
+        Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Service not found",
+            detail: $"Cluster '{clusterId}' has no service with the id or name '{idOrName}'.");
+
+    internal static IResult ClusterNotFound(string clusterId) =>
         Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Cluster not found",
             detail: $"No cluster has the id '{clusterId}'. GET /api/clusters lists them.");
 }

@@ -70,7 +70,7 @@ public static class IdentityEndpoints
         return api;
     }
 
-    private static IdentityAdministration.Caller Caller(HttpContext http) => new(http.User, http.Connection.RemoteIpAddress?.ToString());
+    internal static IdentityAdministration.Caller Caller(HttpContext http) => new(http.User, http.ClientAddress());
 
     private static IResult Answer<T>(Outcome<T> outcome, Func<T, IResult> success, string failureTitle = "Request refused") =>
         outcome switch

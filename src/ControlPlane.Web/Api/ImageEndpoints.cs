@@ -30,25 +30,25 @@ public static class ImageEndpoints
         var clusters = api.MapGroup("/clusters").WithTags("Images");
 
         clusters.MapPost("/{cluster}/services/{idOrName}/rollout", async (string cluster, string idOrName, RolloutRequest request, HttpContext http, ImageChanges changes) =>
-            OperationEndpoints.Started(await changes.RolloutAsync(http.User, Client(http), cluster, idOrName, request.Image, request.Update, http.RequestAborted)));
+            OperationEndpoints.Started(await changes.RolloutAsync(http.User, http.ClientAddress(), cluster, idOrName, request.Image, request.Update, http.RequestAborted)));
 
         clusters.MapPost("/{cluster}/services/{idOrName}/rollout/resume", async (string cluster, string idOrName, HttpContext http, ImageChanges changes) =>
-            OperationEndpoints.Started(await changes.ResumeAsync(http.User, Client(http), cluster, idOrName, http.RequestAborted)));
+            OperationEndpoints.Started(await changes.ResumeAsync(http.User, http.ClientAddress(), cluster, idOrName, http.RequestAborted)));
 
         clusters.MapPost("/{cluster}/services/{idOrName}/rollback", async (string cluster, string idOrName, HttpContext http, ImageChanges changes) =>
-            OperationEndpoints.Started(await changes.RollbackAsync(http.User, Client(http), cluster, idOrName, http.RequestAborted)));
+            OperationEndpoints.Started(await changes.RollbackAsync(http.User, http.ClientAddress(), cluster, idOrName, http.RequestAborted)));
 
         clusters.MapPost("/{cluster}/rollouts/waves", async (string cluster, WavesRequest request, HttpContext http, ImageChanges changes) =>
-            OperationEndpoints.Started(await changes.WavesAsync(http.User, Client(http), cluster, request.Stack, request.Repository, request.Image, request.WaveSize, request.Update, http.RequestAborted)));
+            OperationEndpoints.Started(await changes.WavesAsync(http.User, http.ClientAddress(), cluster, request.Stack, request.Repository, request.Image, request.WaveSize, request.Update, http.RequestAborted)));
 
         clusters.MapPost("/{cluster}/images/distribute", async (string cluster, DistributeRequest request, HttpContext http, ImageChanges changes) =>
-            OperationEndpoints.Started(await changes.DistributeAsync(http.User, Client(http), cluster, request.Image, request.Nodes, request.Service, http.RequestAborted)));
+            OperationEndpoints.Started(await changes.DistributeAsync(http.User, http.ClientAddress(), cluster, request.Image, request.Nodes, request.Service, http.RequestAborted)));
 
         clusters.MapGet("/{cluster}/services/{idOrName}/rollouts", async (string cluster, string idOrName, ClusterStateStore store, ImageChanges changes, CancellationToken ct) =>
             {
                 if (store.GetState(cluster)?.FindService(idOrName) is not { } service)
                 {
-                    return NoService(cluster, idOrName);
+                    return ClusterEndpoints.ServiceNotFound(cluster, idOrName);
                 }
                 var past = await changes.HistoryAsync(cluster, service.Name, ct);
                 return Results.Ok(past.Select(o => new RolloutHistoryEntry(o.Id, o.Kind, o.Actor, o.State, o.Progress, o.Error, o.CreatedAt, o.FinishedAt,
@@ -59,14 +59,9 @@ public static class ImageEndpoints
         clusters.MapGet("/{cluster}/services/{idOrName}/drift", (string cluster, string idOrName, ClusterStateStore store) =>
                 store.GetState(cluster) is { } state && state.FindService(idOrName) is { } service
                     ? Results.Ok(ServiceDrift.Of(state, service))
-                    : NoService(cluster, idOrName))
+                    : ClusterEndpoints.ServiceNotFound(cluster, idOrName))
             .RequirePermission(Permissions.Clusters.Read, RouteTargets.Service);
 
         return api;
     }
-
-    private static string? Client(HttpContext http) => http.Connection.RemoteIpAddress?.ToString();
-
-    private static IResult NoService(string cluster, string idOrName) =>
-        Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Service not found", detail: $"Cluster '{cluster}' has no service with the id or name '{idOrName}'.");
 }

@@ -48,8 +48,7 @@ public static partial class LogEndpoints
     {
         if (store.GetState(cluster) is null)
         {
-            return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Cluster not found",
-                detail: $"No cluster has the id '{cluster}'. GET /api/clusters lists them.");
+            return ClusterEndpoints.ClusterNotFound(cluster);
         }
         if (tail < 0)
         {

@@ -22,7 +22,7 @@ public static class OperationEndpoints
             {
                 return NotFound(id);
             }
-            if (!await access.DemandAsync(http.User, Permissions.Clusters.Read, ScopeOf(operation), http.Connection.RemoteIpAddress?.ToString(), http.RequestAborted))
+            if (!await access.DemandAsync(http.User, Permissions.Clusters.Read, ScopeOf(operation), http.ClientAddress(), http.RequestAborted))
             {
                 return Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden",
                     detail: $"You have no grant that lets you read {ScopeOf(operation)}.");
@@ -39,7 +39,7 @@ public static class OperationEndpoints
 
         operations.MapPost("/{id}/cancel", async (string id, HttpContext http, OperationRunner runner, IGrantSource grants) =>
         {
-            var caller = await grants.CallerAsync(http.User, http.Connection.RemoteIpAddress?.ToString(), http.RequestAborted);
+            var caller = await grants.CallerAsync(http.User, http.ClientAddress(), http.RequestAborted);
             var result = await runner.CancelAsync(caller, id, http.RequestAborted);
             return result.Succeeded ? Results.Accepted($"/api/operations/{id}", new { operationId = id, message = result.Message }) : ChangeEndpoints.Answer(result);
         }).WithName("CancelOperation");

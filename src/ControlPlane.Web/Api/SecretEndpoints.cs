@@ -1,6 +1,5 @@
 using System.Text.Json;
 using ControlPlane.Core.Changes;
-using ControlPlane.Core.Operations;
 using ControlPlane.Core.Secrets;
 using ControlPlane.Core.Security;
 using ControlPlane.Web.Authorization;
@@ -36,7 +35,7 @@ public static class SecretEndpoints
 
             clusters.MapPost($"/{{cluster}}/{plural}", async (string cluster, CreateFamilyRequest request, HttpContext http, SecretChanges changes) =>
             {
-                var (result, name) = await changes.CreateAsync(http.User, Client(http), cluster, kind, request.Family,
+                var (result, name) = await changes.CreateAsync(http.User, http.ClientAddress(), cluster, kind, request.Family,
                     new ValueSource(request.Data, request.Generate), request.RotateEveryDays, http.RequestAborted);
                 return result.Succeeded
                     ? Results.Created($"/api/clusters/{cluster}/{plural}", new { family = request.Family?.Trim(), name, version = 1 })
@@ -44,17 +43,17 @@ public static class SecretEndpoints
             });
 
             clusters.MapPost($"/{{cluster}}/{plural}/{{family}}/rotate", async (string cluster, string family, RotateRequest? request, HttpContext http, SecretChanges changes) =>
-                Started(await changes.RotateAsync(http.User, Client(http), cluster, kind, family,
+                OperationEndpoints.Started(await changes.RotateAsync(http.User, http.ClientAddress(), cluster, kind, family,
                     new ValueSource(request?.Data, request?.Generate), request?.GraceSeconds, http.RequestAborted)));
 
             clusters.MapPost($"/{{cluster}}/{plural}/{{name}}/adopt", async (string cluster, string name, HttpContext http, SecretChanges changes) =>
-                ChangeEndpoints.Answer(await changes.AdoptAsync(http.User, Client(http), cluster, kind, name, http.RequestAborted)));
+                ChangeEndpoints.Answer(await changes.AdoptAsync(http.User, http.ClientAddress(), cluster, kind, name, http.RequestAborted)));
 
             clusters.MapDelete($"/{{cluster}}/{plural}/{{family}}", async (string cluster, string family, HttpContext http, SecretChanges changes) =>
-                ChangeEndpoints.Answer(await changes.RemoveAsync(http.User, Client(http), cluster, kind, family, null, http.RequestAborted)));
+                ChangeEndpoints.Answer(await changes.RemoveAsync(http.User, http.ClientAddress(), cluster, kind, family, null, http.RequestAborted)));
 
             clusters.MapDelete($"/{{cluster}}/{plural}/{{family}}/versions/{{version:int}}", async (string cluster, string family, int version, HttpContext http, SecretChanges changes) =>
-                ChangeEndpoints.Answer(await changes.RemoveAsync(http.User, Client(http), cluster, kind, family, version, http.RequestAborted)));
+                ChangeEndpoints.Answer(await changes.RemoveAsync(http.User, http.ClientAddress(), cluster, kind, family, version, http.RequestAborted)));
 
             clusters.MapPost($"/{{cluster}}/services/{{idOrName}}/{plural}", async (string cluster, string idOrName, InjectRequest request, HttpContext http, SecretChanges changes) =>
             {
@@ -62,16 +61,16 @@ public static class SecretEndpoints
                 {
                     return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid change", detail: "uid, gid and mode must be numbers or text.");
                 }
-                return Started(await changes.InjectAsync(http.User, Client(http), cluster, kind, idOrName,
+                return OperationEndpoints.Started(await changes.InjectAsync(http.User, http.ClientAddress(), cluster, kind, idOrName,
                     new MountRequest(request.Family, request.Target, uid, gid, mode), http.RequestAborted));
             });
 
             clusters.MapDelete($"/{{cluster}}/services/{{idOrName}}/{plural}/{{family}}", async (string cluster, string idOrName, string family, HttpContext http, SecretChanges changes) =>
-                Started(await changes.DetachAsync(http.User, Client(http), cluster, kind, idOrName, family, http.RequestAborted)));
+                OperationEndpoints.Started(await changes.DetachAsync(http.User, http.ClientAddress(), cluster, kind, idOrName, family, http.RequestAborted)));
         }
 
         clusters.MapPut("/{cluster}/secrets/{family}/schedule", async (string cluster, string family, ScheduleRequest request, HttpContext http, SecretChanges changes) =>
-            ChangeEndpoints.Answer(await changes.SetScheduleAsync(http.User, Client(http), cluster, family, request.RotateEveryDays, request.Generate, http.RequestAborted)));
+            ChangeEndpoints.Answer(await changes.SetScheduleAsync(http.User, http.ClientAddress(), cluster, family, request.RotateEveryDays, request.Generate, http.RequestAborted)));
 
         clusters.MapGet("/{cluster}/configs/{family}/versions/{version:int}", async (string cluster, string family, int version, HttpContext http, SecretChanges changes) =>
             {
@@ -105,13 +104,6 @@ public static class SecretEndpoints
 
         return api;
     }
-
-    /// <summary>An operation start as HTTP (DESIGN §6): 202 with its id and where to follow it, or the refusal.</summary>
-    public static IResult Started(OperationStart start) => start.Started
-        ? Results.Accepted($"/api/operations/{start.OperationId}", new { operationId = start.OperationId })
-        : ChangeEndpoints.Answer(start.Result);
-
-    private static string? Client(HttpContext http) => http.Connection.RemoteIpAddress?.ToString();
 
     private static string? Text(JsonElement? value, string field, out string? text)
     {

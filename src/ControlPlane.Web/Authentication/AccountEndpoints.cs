@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using ControlPlane.Core.Audit;
 using ControlPlane.Data.Identity;
+using ControlPlane.Web.Authorization;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -62,7 +63,7 @@ public static class AccountEndpoints
         var audit = http.RequestServices.GetRequiredService<IAuditLog>();
         var time = http.RequestServices.GetRequiredService<TimeProvider>();
         var name = (username ?? "").Trim();
-        var client = http.Connection.RemoteIpAddress?.ToString();
+        var client = http.ClientAddress();
         if (name.Length == 0 || string.IsNullOrEmpty(password))
         {
             return "Enter a user name and a password.";

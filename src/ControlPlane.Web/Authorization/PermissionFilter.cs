@@ -4,11 +4,9 @@ using ControlPlane.Core.State;
 
 namespace ControlPlane.Web.Authorization;
 
-/// <summary>What an API request acts on, read from its route: the whole of ControlPlane, a cluster, or a service's stack.</summary>
+/// <summary>What an API request acts on, read from its route: a cluster, or a service's (or container's) stack.</summary>
 public static class RouteTargets
 {
-    public static AccessTarget Global(HttpContext _) => AccessTarget.Global;
-
     public static AccessTarget Cluster(HttpContext context) => AccessTarget.InCluster(RouteValue(context, "cluster"));
 
     /// <summary>A service's target includes its stack, so stack grants reach it; an unknown service is judged at cluster level.</summary>
@@ -43,7 +41,7 @@ public static class PermissionEndpointExtensions
             var http = context.HttpContext;
             var access = http.RequestServices.GetRequiredService<AccessControl>();
             var on = target(http);
-            return await access.DemandAsync(http.User, permission, on, http.Connection.RemoteIpAddress?.ToString(), http.RequestAborted)
+            return await access.DemandAsync(http.User, permission, on, http.ClientAddress(), http.RequestAborted)
                 ? await next(context)
                 : Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden",
                     detail: $"You have no grant that allows '{permission}' on {on}.");

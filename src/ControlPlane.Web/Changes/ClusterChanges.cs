@@ -17,8 +17,8 @@ public sealed class ClusterChanges(ClusterStateStore store, IGrantSource access,
     {
         var service = store.GetState(clusterId)?.FindService(idOrName);
         var intent = new ChangeIntent(Permissions.Services.Update, AccessTarget.InCluster(clusterId, service?.Stack), "services.scale", service?.Name ?? idOrName);
-        return await executor.RunAsync(await CallerAsync(user, clientAddress, ct), intent, token =>
-            service is null ? throw new ChangeRejectedException(ChangeFailure.NotFound, $"Cluster '{clusterId}' has no service '{idOrName}'.")
+        return await executor.RunAsync(await access.CallerAsync(user, clientAddress, ct), intent, token =>
+            service is null ? throw ChangeRejections.NoService(clusterId, idOrName)
             : replicas is null ? throw new ChangeRejectedException(ChangeFailure.Invalid, "replicas is required: the number of tasks to run, 0 or more.")
             : swarm.ScaleServiceAsync(clusterId, service.Id, replicas.Value, token), ct);
     }
@@ -27,13 +27,10 @@ public sealed class ClusterChanges(ClusterStateStore store, IGrantSource access,
     {
         var node = store.GetState(clusterId)?.FindNode(idOrHostname);
         var intent = new ChangeIntent(Permissions.Nodes.Update, AccessTarget.InCluster(clusterId), "nodes.availability", node?.Hostname ?? idOrHostname);
-        return await executor.RunAsync(await CallerAsync(user, clientAddress, ct), intent, token =>
+        return await executor.RunAsync(await access.CallerAsync(user, clientAddress, ct), intent, token =>
             node is null ? throw new ChangeRejectedException(ChangeFailure.NotFound, $"Cluster '{clusterId}' has no node '{idOrHostname}'.")
             : swarm.SetNodeAvailabilityAsync(clusterId, node.Id, availability?.Trim().ToLowerInvariant() ?? "", token), ct);
     }
-
-    private Task<ChangeCaller> CallerAsync(ClaimsPrincipal user, string? clientAddress, CancellationToken ct) =>
-        access.CallerAsync(user, clientAddress, ct);
 }
 
 /// <summary>Who is asking for a change, as the executor and the operation runner need it.</summary>

@@ -5,7 +5,6 @@ using ControlPlane.Core.Model;
 using ControlPlane.Core.Operations;
 using ControlPlane.Core.Security;
 using ControlPlane.Core.State;
-using ControlPlane.Web.Authentication;
 using ControlPlane.Web.Authorization;
 
 namespace ControlPlane.Web.Changes;
@@ -20,21 +19,21 @@ public sealed class ImageChanges(ClusterStateStore store, IGrantSource access, O
     public async Task<OperationStart> RolloutAsync(ClaimsPrincipal user, string? clientAddress, string clusterId, string idOrName, string? image, UpdateSettings? update, CancellationToken ct = default)
     {
         var service = Find(clusterId, idOrName);
-        return await runner.StartAsync(await CallerAsync(user, clientAddress, ct), ImageOperations.RolloutIntent(clusterId, service, idOrName), token =>
+        return await runner.StartAsync(await access.CallerAsync(user, clientAddress, ct), ImageOperations.RolloutIntent(clusterId, service, idOrName), token =>
             operations.PlanRolloutAsync(clusterId, Require(clusterId, idOrName, service), image, update, Hostnames(clusterId), token), ct);
     }
 
     public async Task<OperationStart> ResumeAsync(ClaimsPrincipal user, string? clientAddress, string clusterId, string idOrName, CancellationToken ct = default)
     {
         var service = Find(clusterId, idOrName);
-        return await runner.StartAsync(await CallerAsync(user, clientAddress, ct), ImageOperations.RolloutIntent(clusterId, service, idOrName, "services.rollout.resume"), _ =>
+        return await runner.StartAsync(await access.CallerAsync(user, clientAddress, ct), ImageOperations.RolloutIntent(clusterId, service, idOrName, "services.rollout.resume"), _ =>
             Task.FromResult(operations.PlanResume(clusterId, Require(clusterId, idOrName, service), Hostnames(clusterId))), ct);
     }
 
     public async Task<OperationStart> RollbackAsync(ClaimsPrincipal user, string? clientAddress, string clusterId, string idOrName, CancellationToken ct = default)
     {
         var service = Find(clusterId, idOrName);
-        return await runner.StartAsync(await CallerAsync(user, clientAddress, ct), ImageOperations.RollbackIntent(clusterId, service, idOrName), async token =>
+        return await runner.StartAsync(await access.CallerAsync(user, clientAddress, ct), ImageOperations.RollbackIntent(clusterId, service, idOrName), async token =>
         {
             var found = Require(clusterId, idOrName, service);
             return operations.PlanRollback(clusterId, found, Hostnames(clusterId), await ImageBeforeLastRolloutAsync(clusterId, found, token));
@@ -51,9 +50,9 @@ public sealed class ImageChanges(ClusterStateStore store, IGrantSource access, O
         var byStack = !string.IsNullOrWhiteSpace(stack);
         var subject = byStack ? $"stack {stack!.Trim()}" : $"repository {repository?.Trim()}";
         var intent = new ChangeIntent(Permissions.Services.Update, AccessTarget.InCluster(clusterId, byStack ? stack!.Trim() : null), "services.rollout.waves", $"waves of {subject}");
-        return await runner.StartAsync(await CallerAsync(user, clientAddress, ct), intent, token =>
+        return await runner.StartAsync(await access.CallerAsync(user, clientAddress, ct), intent, token =>
         {
-            var state = store.GetState(clusterId) ?? throw new ChangeRejectedException(ChangeFailure.NotFound, $"No cluster has the id '{clusterId}'.");
+            var state = store.GetState(clusterId) ?? throw ChangeRejections.NoCluster(clusterId);
             if (byStack == !string.IsNullOrWhiteSpace(repository))
             {
                 throw new ChangeRejectedException(ChangeFailure.Invalid, "Give either stack or repository, not both and not neither.");
@@ -85,13 +84,13 @@ public sealed class ImageChanges(ClusterStateStore store, IGrantSource access, O
     public async Task<OperationStart> DistributeAsync(ClaimsPrincipal user, string? clientAddress, string clusterId, string? image, IReadOnlyList<string>? nodes, string? service, CancellationToken ct = default)
     {
         var intent = new ChangeIntent(Permissions.Images.Distribute, AccessTarget.InCluster(clusterId), "images.distribute", $"image {image?.Trim()}");
-        return await runner.StartAsync(await CallerAsync(user, clientAddress, ct), intent, _ =>
+        return await runner.StartAsync(await access.CallerAsync(user, clientAddress, ct), intent, _ =>
         {
-            var state = store.GetState(clusterId) ?? throw new ChangeRejectedException(ChangeFailure.NotFound, $"No cluster has the id '{clusterId}'.");
+            var state = store.GetState(clusterId) ?? throw ChangeRejections.NoCluster(clusterId);
             ClusterService? placed = null;
             if (!string.IsNullOrWhiteSpace(service))
             {
-                placed = state.FindService(service.Trim()) ?? throw new ChangeRejectedException(ChangeFailure.NotFound, $"Cluster '{clusterId}' has no service '{service}'.");
+                placed = state.FindService(service.Trim()) ?? throw ChangeRejections.NoService(clusterId, service);
             }
             IReadOnlyList<ClusterNode> chosen;
             if (nodes is { Count: > 0 })
@@ -137,12 +136,9 @@ public sealed class ImageChanges(ClusterStateStore store, IGrantSource access, O
     private ClusterService? Find(string clusterId, string idOrName) => store.GetState(clusterId)?.FindService(idOrName);
 
     private static ClusterService Require(string clusterId, string idOrName, ClusterService? service) =>
-        service ?? throw new ChangeRejectedException(ChangeFailure.NotFound, $"Cluster '{clusterId}' has no service '{idOrName}'.");
+        service ?? throw ChangeRejections.NoService(clusterId, idOrName);
 
     /// <summary>Node ids to hostnames, read from the live state at each call (nodes can join while an operation runs).</summary>
     private Func<string?, string> Hostnames(string clusterId) => id =>
         id is null ? "(unassigned)" : store.GetState(clusterId)?.Nodes.FirstOrDefault(n => n.Id == id)?.Hostname ?? id;
-
-    private async Task<ChangeCaller> CallerAsync(ClaimsPrincipal user, string? clientAddress, CancellationToken ct) =>
-        new(user.Actor(), await access.GrantsOfAsync(user, ct), clientAddress);
 }

@@ -45,7 +45,7 @@ public sealed class SecretChanges(
         string? family, ValueSource source, int? rotateEveryDays = null, CancellationToken ct = default)
     {
         var name = family?.Trim() ?? "";
-        var caller = await CallerAsync(user, clientAddress, ct);
+        var caller = await access.CallerAsync(user, clientAddress, ct);
         var intent = new ChangeIntent(Perm(kind).Create, AccessTarget.InCluster(clusterId), $"{Plural(kind)}.create", Subject(kind, name)) { Lock = FamilyLock(clusterId, kind, name) };
         var result = await executor.RunAsync(caller, intent, async token =>
         {
@@ -82,7 +82,7 @@ public sealed class SecretChanges(
     /// <summary>Makes an unlabelled secret or config version 1 of a family of its own name (only its labels change).</summary>
     public async Task<ChangeResult> AdoptAsync(ClaimsPrincipal user, string? clientAddress, string clusterId, FileObjectKind kind, string name, CancellationToken ct = default)
     {
-        var caller = await CallerAsync(user, clientAddress, ct);
+        var caller = await access.CallerAsync(user, clientAddress, ct);
         var intent = new ChangeIntent(Perm(kind).Create, AccessTarget.InCluster(clusterId), $"{Plural(kind)}.adopt", Subject(kind, name)) { Lock = FamilyLock(clusterId, kind, name) };
         return await executor.RunAsync(caller, intent, token =>
         {
@@ -107,7 +107,7 @@ public sealed class SecretChanges(
     /// <summary>Removes one version, or the whole family when <paramref name="version"/> is null; refused while a service uses it.</summary>
     public async Task<ChangeResult> RemoveAsync(ClaimsPrincipal user, string? clientAddress, string clusterId, FileObjectKind kind, string name, int? version, CancellationToken ct = default)
     {
-        var caller = await CallerAsync(user, clientAddress, ct);
+        var caller = await access.CallerAsync(user, clientAddress, ct);
         var intent = new ChangeIntent(Perm(kind).Remove, AccessTarget.InCluster(clusterId), $"{Plural(kind)}.remove", Subject(kind, name)) { Lock = FamilyLock(clusterId, kind, name) };
         return await executor.RunAsync(caller, intent, async token =>
         {
@@ -138,7 +138,7 @@ public sealed class SecretChanges(
     {
         var family = store.GetState(clusterId) is { } state ? FileFamilies.Find(state, FileObjectKind.Secret, name) : null;
         var intent = new ChangeIntent(Permissions.Secrets.Rotate, RotationTarget(clusterId, family), "secrets.schedule", Subject(FileObjectKind.Secret, name)) { Lock = FamilyLock(clusterId, FileObjectKind.Secret, name) };
-        return await executor.RunAsync(await CallerAsync(user, clientAddress, ct), intent, token =>
+        return await executor.RunAsync(await access.CallerAsync(user, clientAddress, ct), intent, token =>
         {
             var found = FindFamily(clusterId, FileObjectKind.Secret, name);
             if (found.Adoptable)
@@ -168,7 +168,7 @@ public sealed class SecretChanges(
     }
 
     public async Task<OperationStart> RotateAsync(ClaimsPrincipal user, string? clientAddress, string clusterId, FileObjectKind kind, string name, ValueSource source, int? graceSeconds, CancellationToken ct = default) =>
-        await RotateAsync(await CallerAsync(user, clientAddress, ct), clusterId, kind, name, source, graceSeconds, ct);
+        await RotateAsync(await access.CallerAsync(user, clientAddress, ct), clusterId, kind, name, source, graceSeconds, ct);
 
     /// <summary>
     /// Rotates a family across every service that uses it. The target is the stack of those services when they
@@ -211,9 +211,9 @@ public sealed class SecretChanges(
         var service = store.GetState(clusterId)?.FindService(serviceIdOrName);
         var familyName = request.Family?.Trim() ?? "";
         var intent = new ChangeIntent(Perm(kind).Inject, AccessTarget.InCluster(clusterId, service?.Stack), $"{Plural(kind)}.inject", service?.Name ?? serviceIdOrName);
-        return await runner.StartAsync(await CallerAsync(user, clientAddress, ct), intent, _ =>
+        return await runner.StartAsync(await access.CallerAsync(user, clientAddress, ct), intent, _ =>
         {
-            var found = service ?? throw ServiceNotFound(clusterId, serviceIdOrName);
+            var found = service ?? throw ChangeRejections.NoService(clusterId, serviceIdOrName);
             if (familyName.Length == 0)
             {
                 throw Invalid("family is required: the secret or config family to mount.");
@@ -244,9 +244,9 @@ public sealed class SecretChanges(
     {
         var service = store.GetState(clusterId)?.FindService(serviceIdOrName);
         var intent = new ChangeIntent(Perm(kind).Inject, AccessTarget.InCluster(clusterId, service?.Stack), $"{Plural(kind)}.detach", service?.Name ?? serviceIdOrName);
-        return await runner.StartAsync(await CallerAsync(user, clientAddress, ct), intent, _ =>
+        return await runner.StartAsync(await access.CallerAsync(user, clientAddress, ct), intent, _ =>
         {
-            var found = service ?? throw ServiceNotFound(clusterId, serviceIdOrName);
+            var found = service ?? throw ChangeRejections.NoService(clusterId, serviceIdOrName);
             var family = FindFamily(clusterId, kind, familyName);
             var mounts = kind == FileObjectKind.Secret ? found.Details.Secrets : found.Details.Configs;
             if (!mounts.Any(m => family.Contains(m.Id)))
@@ -313,14 +313,11 @@ public sealed class SecretChanges(
     }
 
     private ClusterState State(string clusterId) =>
-        store.GetState(clusterId) ?? throw new ChangeRejectedException(ChangeFailure.NotFound, $"No cluster has the id '{clusterId}'.");
+        store.GetState(clusterId) ?? throw ChangeRejections.NoCluster(clusterId);
 
     private static IEnumerable<(string Name, Labels Labels)> Objects(ClusterState state, FileObjectKind kind) => kind == FileObjectKind.Secret
         ? state.Secrets.Select(s => (s.Name, s.Labels))
         : state.Configs.Select(c => (c.Name, c.Labels));
-
-    private static ChangeRejectedException ServiceNotFound(string clusterId, string service) =>
-        new(ChangeFailure.NotFound, $"Cluster '{clusterId}' has no service '{service}'.");
 
     private static ChangeRejectedException Invalid(string message) => new(ChangeFailure.Invalid, message);
 
@@ -337,9 +334,6 @@ public sealed class SecretChanges(
 
     /// <summary>One lock per family in the cluster, whichever stack the change is checked against.</summary>
     private static string FamilyLock(string clusterId, FileObjectKind kind, string family) => $"{clusterId}/{Subject(kind, family)}";
-
-    private Task<ChangeCaller> CallerAsync(ClaimsPrincipal user, string? clientAddress, CancellationToken ct) =>
-        access.CallerAsync(user, clientAddress, ct);
 
     /// <summary>Text of a config's data when it is UTF-8, for showing it and diffing it.</summary>
     public static string? AsText(byte[] data)
