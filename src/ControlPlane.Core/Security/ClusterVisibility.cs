@@ -28,6 +28,10 @@ public sealed class ClusterVisibility
         return new ClusterVisibility(cluster, everything, stacks);
     }
 
+    /// <summary>The clusters of which the caller may see something, in the order given.</summary>
+    public static IEnumerable<ClusterInfo> VisibleClusters(IReadOnlyList<Grant> grants, IEnumerable<ClusterInfo> clusters) =>
+        clusters.Where(c => For(grants, c.Id).SeesAnything);
+
     public bool SeesEverything { get; }
 
     /// <summary>Whether the caller may see the cluster at all (its name, status and something in it).</summary>

@@ -32,7 +32,7 @@ public static class ClusterEndpoints
         clusters.MapGet("/", async (HttpContext http, ClusterStateStore store, AccessControl access) =>
             {
                 var grants = await access.GrantsOfAsync(http.User, http.RequestAborted);
-                return store.Clusters.Where(c => ClusterVisibility.For(grants, c.Id).SeesAnything);
+                return ClusterVisibility.VisibleClusters(grants, store.Clusters);
             })
             .WithName("ListClusters");
 

@@ -32,7 +32,7 @@ public sealed class ClusterHub(ClusterStateStore store, AccessControl access, Ti
         }
         if (store.GetState(clusterId) is null)
         {
-            var known = string.Join(", ", store.Clusters.Where(c => ClusterVisibility.For(grants, c.Id).SeesAnything).Select(c => $"'{c.Id}'"));
+            var known = string.Join(", ", ClusterVisibility.VisibleClusters(grants, store.Clusters).Select(c => $"'{c.Id}'"));
             throw new HubException($"Unknown cluster '{clusterId}'. Known clusters: {(known.Length > 0 ? known : "none")}.");
         }
         return ClusterWatchStream.ReadAsync(store, clusterId, visibility, MinMessageInterval, time, cancellationToken);

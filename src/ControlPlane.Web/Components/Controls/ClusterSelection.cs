@@ -26,7 +26,7 @@ public sealed class ClusterSelection(ClusterStateStore store, IGrantSource acces
 
     /// <summary>The clusters the user has some grant on, in configuration order.</summary>
     public IReadOnlyList<Core.Model.ClusterInfo> VisibleClusters =>
-        store.Clusters.Where(c => ClusterVisibility.For(_loaded, c.Id).SeesAnything).ToList();
+        ClusterVisibility.VisibleClusters(_loaded, store.Clusters).ToList();
 
     /// <summary>Whether some cluster exists that the user may not see any of (to tell "no access" from "none configured").</summary>
     public bool HasHiddenClusters => store.Clusters.Count > VisibleClusters.Count;
