@@ -32,7 +32,7 @@ public static class DockerServiceCollectionExtensions
         services.AddSingleton<ControlPlane.Core.Secrets.IFileObjectChanges, DockerFileObjectChanges>();
         services.AddSingleton<ControlPlane.Core.Images.IImageChanges, DockerImageChanges>();
         services.AddSingleton<ChangeLocks>();
-        services.AddSingleton<ChangeExecutor>();
+        services.AddSingleton<ChangeGate>();
         services.TryAddSingleton<IOperationStore, InMemoryOperationStore>();
         services.AddSingleton<OperationRunner>();
         services.AddHostedService<ClusterWatcherService>();

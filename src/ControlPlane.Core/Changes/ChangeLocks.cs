@@ -4,7 +4,7 @@ namespace ControlPlane.Core.Changes;
 
 /// <summary>
 /// The objects a change or an operation is working on right now, so that the same object never has two
-/// running at once (DESIGN §4). Shared by <see cref="ChangeExecutor"/> and <see cref="Operations.OperationRunner"/>.
+/// running at once (DESIGN §4). Taken through the <see cref="ChangeGate"/>.
 /// </summary>
 public sealed class ChangeLocks
 {
@@ -14,6 +14,9 @@ public sealed class ChangeLocks
     public IDisposable? TryEnter(string key) => _held.TryAdd(key, 0) ? new Lease(this, key) : null;
 
     public bool IsHeld(string key) => _held.ContainsKey(key);
+
+    /// <summary>What a caller is told when an object's lock is held by another change.</summary>
+    public static string Busy(string name) => $"Another change to {name} is running; try again when it has finished.";
 
     /// <summary>The lock key of an intent: its own lock when it names one, else its target and subject.</summary>
     public static string KeyOf(ChangeIntent intent) => intent.Lock ?? $"{intent.Target}/{intent.Subject}";

@@ -29,8 +29,30 @@ public sealed class ChangeRejectedException(ChangeFailure reason, string message
     public ChangeFailure Reason { get; } = reason;
 }
 
-/// <summary>How a change ended: the diff when it succeeded, the reason and message otherwise.</summary>
-public sealed record ChangeResult(ChangeFailure? Failure, string Message, string? Diff = null)
+/// <summary>
+/// How a change ended, whatever the entry point and whatever the change: the diff when it succeeded, the reason and
+/// message otherwise, and the operation it started when it started one.
+/// </summary>
+public record ChangeResult(ChangeFailure? Failure, string Message, string? Diff = null)
 {
     public bool Succeeded => Failure is null;
+
+    /// <summary>Refused for want of a grant: pages say so instead of showing what was asked for.</summary>
+    public bool Forbidden => Failure == ChangeFailure.Forbidden;
+
+    /// <summary>The operation the change started (a rollout, a rotation), which goes on after the answer.</summary>
+    public string? OperationId { get; init; }
+
+    public bool Started => OperationId is not null;
+
+    public static ChangeResult Refused(ChangeFailure failure, string message) => new(failure, message);
+}
+
+/// <summary>A change result that carries what the change made or found (a new user, a grant, a token).</summary>
+public sealed record ChangeResult<T>(ChangeFailure? Failure, string Message, T? Value = default) : ChangeResult(Failure, Message)
+{
+    public static new ChangeResult<T> Refused(ChangeFailure failure, string message) => new(failure, message);
+
+    /// <summary>The same result without its value.</summary>
+    public ChangeResult WithoutValue() => new(Failure, Message, Diff) { OperationId = OperationId };
 }

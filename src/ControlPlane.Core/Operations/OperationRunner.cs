@@ -53,7 +53,7 @@ public sealed class OperationFailedException(string message, bool rolledBack = f
 /// bad input gets its message at once. Then the work runs in the background, persisting every step, and its
 /// end is audited. The lock is held until the operation ends.
 /// </summary>
-public sealed class OperationRunner(IOperationStore store, IAuditLog audit, ChangeLocks locks, TimeProvider time) : IAsyncDisposable
+public sealed class OperationRunner(IOperationStore store, ChangeGate gate, TimeProvider time) : IAsyncDisposable
 {
     private static readonly JsonSerializerOptions ParameterJson = new(JsonSerializerDefaults.Web);
 
@@ -68,39 +68,12 @@ public sealed class OperationRunner(IOperationStore store, IAuditLog audit, Chan
 
     public async Task<OperationStart> StartAsync(ChangeCaller caller, ChangeIntent intent, Func<CancellationToken, Task<OperationPlan>> prepare, CancellationToken cancellationToken = default)
     {
-        var target = $"{intent.Target}/{intent.Subject}";
-        if (!AccessPolicy.IsAllowed(caller.Grants, intent.Permission, intent.Target))
+        var result = await gate.PassAsync(caller, intent, async (pass, token) =>
         {
-            await AuditAsync(caller.Actor, caller.ClientAddress, intent.Action, target, AuditResult.Denied, "no grant gives this permission on this target", cancellationToken);
-            return Refused(ChangeFailure.Forbidden, $"You have no grant that allows '{intent.Permission}' on {intent.Target}.");
-        }
-        var key = ChangeLocks.KeyOf(intent);
-        // Every lock taken is released once: by the run when the operation started, here when it did not.
-        var held = new Leases(locks);
-        var started = false;
-        try
-        {
-            if (!held.TryTake(key))
+            var plan = await prepare(token);
+            foreach (var other in plan.Locks)
             {
-                return await BusyAsync(intent.Subject);
-            }
-            await AuditAsync(caller.Actor, caller.ClientAddress, intent.Action, target, AuditResult.Started, null, cancellationToken);
-            OperationPlan plan;
-            try
-            {
-                plan = await prepare(cancellationToken);
-            }
-            catch (ChangeRejectedException rejected)
-            {
-                await AuditAsync(caller.Actor, caller.ClientAddress, intent.Action, target, AuditResult.Failed, rejected.Message, cancellationToken);
-                return Refused(rejected.Reason, rejected.Message);
-            }
-            foreach (var other in plan.Locks.Where(l => l.Key != key).DistinctBy(l => l.Key))
-            {
-                if (!held.TryTake(other.Key))
-                {
-                    return await BusyAsync(other.Name);
-                }
+                pass.Lock(other.Key, other.Name);
             }
 
             var now = time.GetUtcNow();
@@ -112,33 +85,20 @@ public sealed class OperationRunner(IOperationStore store, IAuditLog audit, Chan
                 Parameters = plan.Parameters is null ? null : JsonSerializer.Serialize(plan.Parameters, ParameterJson),
                 Permission = intent.Permission,
             };
-            await store.SaveAsync(operation, cancellationToken);
+            await store.SaveAsync(operation, token);
 
             var running = new Running(CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token));
             _running[operation.Id] = running;
             var context = new OperationContext(operation, running.Cancellation.Token, this);
-            running.Work = Task.Run(() => RunAsync(context, plan, caller, intent.Action, target, held), CancellationToken.None);
-            started = true;
-            return new OperationStart(new ChangeResult(null, $"Operation {operation.Id} started."), operation.Id);
-        }
-        finally
-        {
-            if (!started)
-            {
-                held.Dispose();
-            }
-        }
-
-        async Task<OperationStart> BusyAsync(string name)
-        {
-            var busy = $"Another change to {name} is running; try again when it has finished.";
-            await AuditAsync(caller.Actor, caller.ClientAddress, intent.Action, target, AuditResult.Failed, busy, cancellationToken);
-            return Refused(ChangeFailure.Conflict, busy);
-        }
+            running.Work = Task.Run(() => RunAsync(context, plan, pass), CancellationToken.None);
+            return new Acted<string>(operation.Id, $"Operation {operation.Id} started.") { Continues = true };
+        }, cancellationToken);
+        return new OperationStart(result.WithoutValue() with { OperationId = result.Value }, result.Value);
     }
 
     /// <summary>
-    /// Asks a running operation to stop. The caller needs the permission that started it, on its target.
+    /// Asks a running operation to stop. The caller needs the permission that started it, on its target; the cancel
+    /// does not wait for the target's lock, which the operation itself holds.
     /// Answers how it went as a change result (404 unknown, 409 finished or run by another replica).
     /// </summary>
     public async Task<ChangeResult> CancelAsync(ChangeCaller caller, string operationId, CancellationToken cancellationToken = default)
@@ -146,26 +106,24 @@ public sealed class OperationRunner(IOperationStore store, IAuditLog audit, Chan
         var operation = await store.FindAsync(operationId, cancellationToken);
         if (operation is null)
         {
-            return new ChangeResult(ChangeFailure.NotFound, $"No operation has the id '{operationId}'.");
+            return ChangeResult.Refused(ChangeFailure.NotFound, $"No operation has the id '{operationId}'.");
         }
-        var scope = AccessTarget.InCluster(operation.ClusterId, operation.Stack);
-        var target = $"{scope}/{operation.Target}";
-        if (!AccessPolicy.IsAllowed(caller.Grants, operation.Permission, scope))
+        var intent = new ChangeIntent(operation.Permission, AccessTarget.InCluster(operation.ClusterId, operation.Stack), "operations.cancel", operation.Target)
         {
-            await AuditAsync(caller.Actor, caller.ClientAddress, "operations.cancel", target, AuditResult.Denied, "no grant gives this permission on this target", cancellationToken);
-            return new ChangeResult(ChangeFailure.Forbidden, $"You have no grant that allows '{operation.Permission}' on {scope}.");
-        }
-        if (operation.IsFinished || !_running.TryGetValue(operationId, out var running))
+            Exclusive = false,
+        };
+        var result = await gate.PassAsync(caller, intent, async (_, _) =>
         {
-            var message = operation.IsFinished
-                ? $"The operation has already ended ({operation.State})."
-                : "The operation is not running in this ControlPlane instance.";
-            await AuditAsync(caller.Actor, caller.ClientAddress, "operations.cancel", target, AuditResult.Failed, message, cancellationToken);
-            return new ChangeResult(ChangeFailure.Conflict, message);
-        }
-        await AuditAsync(caller.Actor, caller.ClientAddress, "operations.cancel", target, AuditResult.Succeeded, $"operation {operationId}", cancellationToken);
-        await running.Cancellation.CancelAsync();
-        return new ChangeResult(null, "Cancellation requested.");
+            if (operation.IsFinished || !_running.TryGetValue(operationId, out var running))
+            {
+                throw new ChangeRejectedException(ChangeFailure.Conflict, operation.IsFinished
+                    ? $"The operation has already ended ({operation.State})."
+                    : "The operation is not running in this ControlPlane instance.");
+            }
+            await running.Cancellation.CancelAsync();
+            return new Acted<bool>(true, "Cancellation requested.", Detail: $"operation {operationId}");
+        }, cancellationToken);
+        return result.WithoutValue();
     }
 
     /// <summary>Waits until the operation has ended, when this process runs it (tests, tools).</summary>
@@ -181,49 +139,44 @@ public sealed class OperationRunner(IOperationStore store, IAuditLog audit, Chan
         Changed?.Invoke(operation);
     }
 
-    private async Task RunAsync(OperationContext context, OperationPlan plan, ChangeCaller caller, string action, string target, Leases held)
+    private async Task RunAsync(OperationContext context, OperationPlan plan, GatePass pass)
     {
-        using (held)
+        string state;
+        string? error = null;
+        try
         {
-            string state;
-            string? error = null;
-            try
-            {
-                await plan.Run(context);
-                state = OperationStates.Succeeded;
-            }
-            catch (OperationFailedException failed)
-            {
-                (state, error) = (failed.RolledBack ? OperationStates.RolledBack : OperationStates.Failed, failed.Message);
-            }
-            catch (ChangeRejectedException rejected)
-            {
-                (state, error) = (OperationStates.Failed, rejected.Message);
-            }
-            catch (OperationCanceledException) when (context.Cancellation.IsCancellationRequested)
-            {
-                (state, error) = (OperationStates.Cancelled, _stopping.IsCancellationRequested ? "ControlPlane stopped while the operation ran." : "Cancelled.");
-            }
-            catch (Exception ex)
-            {
-                (state, error) = (OperationStates.Failed, $"The cluster refused a step: {ex.Message}");
-            }
+            await plan.Run(context);
+            state = OperationStates.Succeeded;
+        }
+        catch (OperationFailedException failed)
+        {
+            (state, error) = (failed.RolledBack ? OperationStates.RolledBack : OperationStates.Failed, failed.Message);
+        }
+        catch (ChangeRejectedException rejected)
+        {
+            (state, error) = (OperationStates.Failed, rejected.Message);
+        }
+        catch (OperationCanceledException) when (context.Cancellation.IsCancellationRequested)
+        {
+            (state, error) = (OperationStates.Cancelled, _stopping.IsCancellationRequested ? "ControlPlane stopped while the operation ran." : "Cancelled.");
+        }
+        catch (Exception ex)
+        {
+            (state, error) = (OperationStates.Failed, $"The cluster refused a step: {ex.Message}");
+        }
 
-            var finished = Settled(context.Current, state) with { State = state, Error = error, UpdatedAt = time.GetUtcNow(), FinishedAt = time.GetUtcNow() };
-            try
+        var finished = Settled(context.Current, state) with { State = state, Error = error, UpdatedAt = time.GetUtcNow(), FinishedAt = time.GetUtcNow() };
+        try
+        {
+            await context.FinishAsync(finished);
+        }
+        finally
+        {
+            if (_running.TryRemove(finished.Id, out var running))
             {
-                await context.FinishAsync(finished);
-                var result = state == OperationStates.Succeeded ? AuditResult.Succeeded : AuditResult.Failed;
-                var detail = $"operation {finished.Id} {state}" + (error is null ? "" : $": {error}");
-                await AuditAsync(caller.Actor, caller.ClientAddress, action, target, result, detail, CancellationToken.None);
+                running.Cancellation.Dispose();
             }
-            finally
-            {
-                if (_running.TryRemove(finished.Id, out var running))
-                {
-                    running.Cancellation.Dispose();
-                }
-            }
+            await pass.FinishAsync(state == OperationStates.Succeeded, $"operation {finished.Id} {state}" + (error is null ? "" : $": {error}"));
         }
     }
 
@@ -243,11 +196,6 @@ public sealed class OperationRunner(IOperationStore store, IAuditLog audit, Chan
             })),
         };
 
-    private Task AuditAsync(string actor, string? clientAddress, string action, string target, AuditResult result, string? detail, CancellationToken ct) =>
-        audit.AppendAsync(new AuditEntry(time.GetUtcNow(), actor, action, target, result, clientAddress, detail), ct);
-
-    private static OperationStart Refused(ChangeFailure failure, string message) => new(new ChangeResult(failure, message), null);
-
     public async ValueTask DisposeAsync()
     {
         await _stopping.CancelAsync();
@@ -261,30 +209,6 @@ public sealed class OperationRunner(IOperationStore store, IAuditLog audit, Chan
             // Each operation has recorded its own end; shutting down must not fail on one of them.
         }
         _stopping.Dispose();
-    }
-
-    /// <summary>The locks an operation holds, taken one by one and released as one.</summary>
-    private sealed class Leases(ChangeLocks locks) : IDisposable
-    {
-        private readonly List<IDisposable> _taken = [];
-
-        public bool TryTake(string key)
-        {
-            if (locks.TryEnter(key) is not { } lease)
-            {
-                return false;
-            }
-            _taken.Add(lease);
-            return true;
-        }
-
-        public void Dispose()
-        {
-            foreach (var lease in _taken)
-            {
-                lease.Dispose();
-            }
-        }
     }
 
     private sealed class Running(CancellationTokenSource cancellation)

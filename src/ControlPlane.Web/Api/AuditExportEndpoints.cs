@@ -21,7 +21,7 @@ public static class AuditExportEndpoints
                 var outcome = await admin.QueryAuditAsync(caller, new AuditQuery(since, actor, action, cluster, Limit: 10_000), http.RequestAborted);
                 if (outcome.Forbidden)
                 {
-                    return Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: outcome.Problem);
+                    return Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: outcome.Message);
                 }
                 var csv = ToCsv(outcome.Value!);
                 return Results.File(Encoding.UTF8.GetBytes(csv), "text/csv; charset=utf-8", $"audit-{time.GetUtcNow():yyyyMMdd-HHmmss}.csv");

@@ -102,7 +102,7 @@ public static class ClusterEndpoints
         if (!visibility.SeesAnything)
         {
             await access.AuditRefusalAsync(Authentication.ControlPlaneClaims.Actor(http.User), Permissions.Clusters.Read, clusterId,
-                http.ClientAddress(), "no grant on this cluster or any of its stacks", http.RequestAborted);
+                http.ClientAddress(), "no grant on this cluster or any of its stacks");
             return Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden",
                 detail: $"You have no grant on cluster '{clusterId}' or any of its stacks.");
         }

@@ -1,4 +1,5 @@
 using ControlPlane.Core.Audit;
+using ControlPlane.Core.Changes;
 using ControlPlane.Core.Security;
 using ControlPlane.Web.Authorization;
 
@@ -72,13 +73,12 @@ public static class IdentityEndpoints
 
     internal static IdentityAdministration.Caller Caller(HttpContext http) => new(http.User, http.ClientAddress());
 
-    private static IResult Answer<T>(Outcome<T> outcome, Func<T, IResult> success, string failureTitle = "Request refused") =>
-        outcome switch
+    private static IResult Answer<T>(ChangeResult<T> result, Func<T, IResult> success, string failureTitle = "Request refused") =>
+        result.Failure switch
         {
-            { Succeeded: true } => success(outcome.Value!),
-            { Forbidden: true } => Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: outcome.Problem),
-            { NotFound: true } => Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: outcome.Problem),
-            _ => Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: failureTitle, detail: outcome.Problem),
+            null => success(result.Value!),
+            ChangeFailure.Invalid => Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: failureTitle, detail: result.Message),
+            _ => ChangeEndpoints.Answer(result),
         };
 
     private static GrantResponse ToResponse(Grant grant) =>

@@ -1,5 +1,5 @@
 using System.Security.Claims;
-using ControlPlane.Core.Audit;
+using ControlPlane.Core.Changes;
 using ControlPlane.Core.Security;
 using ControlPlane.Data.Identity;
 using ControlPlane.Web.Authentication;
@@ -10,7 +10,7 @@ namespace ControlPlane.Web.Authorization;
 /// The server's one guard: what grants a caller holds, whether they may do something to a target, and
 /// an audit record for every refusal. Pages, API endpoints and the hub all ask here.
 /// </summary>
-public sealed class AccessControl(IServiceScopeFactory scopes, IAuditLog audit, TimeProvider time, ILogger<AccessControl> logger) : IGrantSource
+public sealed class AccessControl(IServiceScopeFactory scopes, ChangeGate gate) : IGrantSource
 {
     /// <summary>The caller's grants: their user's, their Entra groups', and those their Entra app roles imply.</summary>
     public async Task<IReadOnlyList<Grant>> GrantsOfAsync(ClaimsPrincipal user, CancellationToken ct = default)
@@ -35,30 +35,24 @@ public sealed class AccessControl(IServiceScopeFactory scopes, IAuditLog audit, 
     public async Task<ClusterVisibility> VisibilityAsync(ClaimsPrincipal user, string cluster, CancellationToken ct = default) =>
         ClusterVisibility.For(await GrantsOfAsync(user, ct), cluster);
 
-    /// <summary>Allows or refuses; a refusal is written to the audit log with who, what, where and from where.</summary>
+    /// <summary>
+    /// Allows or refuses, through the gate's permission check: a refusal is written to the audit log with who, what,
+    /// where and from where (a failing audit write fails the request; it is never swallowed).
+    /// </summary>
     public async Task<bool> DemandAsync(ClaimsPrincipal user, string permission, AccessTarget target, string? clientAddress, CancellationToken ct = default)
     {
-        if (await IsAllowedAsync(user, permission, target, ct))
+        if (user.Identity?.IsAuthenticated != true)
         {
-            return true;
+            await gate.AuditRefusalAsync(user.Actor(), permission, target.ToString(), clientAddress, "not signed in");
+            return false;
         }
-        await AuditRefusalAsync(user.Actor(), permission, target.ToString(), clientAddress,
-            user.Identity?.IsAuthenticated == true ? "no grant gives this permission on this target" : "not signed in", ct);
-        return false;
+        var caller = new ChangeCaller(user.Actor(), await GrantsOfAsync(user, ct), clientAddress);
+        return await gate.RefuseAsync(caller, new ChangeIntent(permission, target, permission, "")) is null;
     }
 
-    /// <summary>Records a refused attempt; a failing audit write is logged, never turned into an allow.</summary>
-    public async Task AuditRefusalAsync(string actor, string action, string target, string? clientAddress, string detail, CancellationToken ct = default)
-    {
-        try
-        {
-            await audit.AppendAsync(new AuditEntry(time.GetUtcNow(), actor, action, target, AuditResult.Denied, clientAddress, detail), ct);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            logger.LogError(ex, "Could not audit a refused {Action} by {Actor}", action, actor);
-        }
-    }
+    /// <summary>Records a refused attempt that names no change yet (not signed in, a cluster the caller may not see).</summary>
+    public Task AuditRefusalAsync(string actor, string action, string target, string? clientAddress, string detail) =>
+        gate.AuditRefusalAsync(actor, action, target, clientAddress, detail);
 }
 
 /// <summary>Where a caller's grants come from (the database and Entra claims, in the app).</summary>

@@ -17,7 +17,7 @@ public sealed class AuditingAuthorizationResultHandler(AccessControl access) : I
         if ((authorizeResult.Challenged || authorizeResult.Forbidden) && IsApiOrHub(context.Request.Path))
         {
             await access.AuditRefusalAsync(context.User.Actor(), $"{context.Request.Method} {context.Request.Path}", "ControlPlane",
-                context.ClientAddress(), authorizeResult.Challenged ? "not signed in" : "refused by policy", context.RequestAborted);
+                context.ClientAddress(), authorizeResult.Challenged ? "not signed in" : "refused by policy");
         }
         await _default.HandleAsync(next, context, policy, authorizeResult);
     }

@@ -9,9 +9,9 @@ namespace ControlPlane.Web.Changes;
 
 /// <summary>
 /// The changes pages and the API offer, each resolved against the store (to find its target and stack)
-/// and run through the <see cref="ChangeExecutor"/>, so both entry points check, audit and lock alike.
+/// and run through the <see cref="ChangeGate"/>, so both entry points check, audit and lock alike.
 /// </summary>
-public sealed class ClusterChanges(ClusterStateStore store, IGrantSource access, ChangeExecutor executor, ISwarmChanges swarm)
+public sealed class ClusterChanges(ClusterStateStore store, IGrantSource access, ChangeGate executor, ISwarmChanges swarm)
 {
     public async Task<ChangeResult> ScaleAsync(ClaimsPrincipal user, string? clientAddress, string clusterId, string idOrName, long? replicas, CancellationToken ct = default)
     {

@@ -24,14 +24,14 @@ public sealed record MountRequest(string? Family, string? Target, string? Uid, s
 
 /// <summary>
 /// Secret and config families for pages and the API (DESIGN §4): create, adopt, remove (quick changes through
-/// the <see cref="ChangeExecutor"/>) and rotate, inject, detach (operations through the <see cref="OperationRunner"/>).
+/// the <see cref="ChangeGate"/>) and rotate, inject, detach (operations through the <see cref="OperationRunner"/>).
 /// Each resolves its target from the store so grants on stacks apply, checks all input before anything changes,
 /// and never puts a value in a message, a parameter, a log or an audit record.
 /// </summary>
 public sealed class SecretChanges(
     ClusterStateStore store,
     IGrantSource access,
-    ChangeExecutor executor,
+    ChangeGate executor,
     OperationRunner runner,
     IFileObjectChanges engine,
     FileFamilyOperations operations)

@@ -27,7 +27,7 @@ public sealed class ClusterHub(ClusterStateStore store, AccessControl access, Ti
         if (!visibility.SeesAnything)
         {
             await access.AuditRefusalAsync(Context.User!.Actor(), Permissions.Clusters.Read, clusterId,
-                Context.GetHttpContext()?.ClientAddress(), "hub Watch without a grant on this cluster", cancellationToken);
+                Context.GetHttpContext()?.ClientAddress(), "hub Watch without a grant on this cluster");
             throw new HubException($"You have no grant on cluster '{clusterId}' or any of its stacks.");
         }
         if (store.GetState(clusterId) is null)

@@ -24,7 +24,7 @@ public sealed class RolloutOperationTests : IAsyncDisposable
     private readonly OperationRunner _runner;
     private readonly ScriptedEngine _engine = new();
 
-    public RolloutOperationTests() => _runner = new OperationRunner(_store, new NullAudit(), _locks, TimeProvider.System);
+    public RolloutOperationTests() => _runner = new OperationRunner(_store, new ChangeGate(new NullAudit(), _locks, TimeProvider.System), TimeProvider.System);
 
     private static readonly ClusterService Web = Service("web", replicas: 2, name: "web");
 

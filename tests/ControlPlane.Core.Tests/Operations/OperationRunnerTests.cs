@@ -3,6 +3,7 @@ using ControlPlane.Core.Audit;
 using ControlPlane.Core.Changes;
 using ControlPlane.Core.Operations;
 using ControlPlane.Core.Security;
+using ControlPlane.Core.Tests.Changes;
 
 namespace ControlPlane.Core.Tests.Operations;
 
@@ -15,7 +16,7 @@ public sealed class OperationRunnerTests : IAsyncDisposable
 
     private static readonly ChangeIntent Rollout = new(Permissions.Services.Update, AccessTarget.InCluster("c1", "shop"), "services.rollout", "web");
 
-    public OperationRunnerTests() => _runner = new OperationRunner(_store, _audit, _locks, TimeProvider.System);
+    public OperationRunnerTests() => _runner = new OperationRunner(_store, new ChangeGate(_audit, _locks, TimeProvider.System), TimeProvider.System);
 
     private static ChangeCaller Caller(Role role, AccessScope scope) => new("alice", [new Grant(1, "alice", role, scope)], "10.0.0.9");
 
@@ -105,7 +106,7 @@ public sealed class OperationRunnerTests : IAsyncDisposable
         var rotate = new ChangeIntent(Permissions.Secrets.Rotate, AccessTarget.InCluster("c1", "shop"), "secrets.rotate", "secret db") { Lock = "c1/secret db" };
         var remove = new ChangeIntent(Permissions.Secrets.Remove, AccessTarget.InCluster("c1"), "secrets.remove", "secret db") { Lock = "c1/secret db" };
         var admin = Caller(Role.Admin, AccessScope.Everywhere);
-        var executor = new ChangeExecutor(_audit, _locks, TimeProvider.System);
+        var executor = new ChangeGate(_audit, _locks, TimeProvider.System);
 
         var running = await _runner.StartAsync(admin, rotate, Plan(_ => release.Task));
         var refused = await executor.RunAsync(admin, remove, _ => Task.FromResult(new SpecChange("{}", "{}")));
@@ -185,17 +186,4 @@ public sealed class OperationRunnerTests : IAsyncDisposable
     }
 
     public ValueTask DisposeAsync() => _runner.DisposeAsync();
-
-    private sealed class RecordingAuditLog : IAuditLog
-    {
-        private readonly ConcurrentQueue<AuditEntry> _entries = new();
-
-        public IReadOnlyList<AuditEntry> Entries => [.. _entries];
-
-        public Task<AuditRecord> AppendAsync(AuditEntry entry, CancellationToken cancellationToken = default)
-        {
-            _entries.Enqueue(entry);
-            return Task.FromResult(AuditRecord.Chain(_entries.Count, entry, AuditRecord.Genesis));
-        }
-    }
 }

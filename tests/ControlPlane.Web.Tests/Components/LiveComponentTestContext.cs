@@ -37,7 +37,7 @@ public abstract partial class LiveComponentTestContext : BunitContext, IAsyncLif
         Services.AddSingleton<ISwarmChanges>(SwarmChanges);
         Services.AddSingleton<IAuditLog>(Audit);
         Services.AddSingleton<ChangeLocks>();
-        Services.AddSingleton<ChangeExecutor>();
+        Services.AddSingleton<ChangeGate>();
         Services.AddSingleton<IOperationStore>(Operations);
         Services.AddSingleton<OperationRunner>();
         Services.AddSingleton<ClusterChanges>();

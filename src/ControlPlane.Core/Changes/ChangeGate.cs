@@ -1,0 +1,251 @@
+using ControlPlane.Core.Audit;
+using ControlPlane.Core.Security;
+
+namespace ControlPlane.Core.Changes;
+
+/// <summary>Who asks for a change: their name for the audit log, their grants, and where they call from.</summary>
+public sealed record ChangeCaller(string Actor, IReadOnlyList<Grant> Grants, string? ClientAddress);
+
+/// <summary>What a change is: the permission it needs on which target, the audit action, and the object it changes.</summary>
+public sealed record ChangeIntent(string Permission, AccessTarget Target, string Action, string Subject)
+{
+    /// <summary>
+    /// The lock of the object, when its target does not say it alone: a secret family's permission target is the
+    /// stack that uses it, but every change of the family must take the same lock whatever the stack.
+    /// </summary>
+    public string? Lock { get; init; }
+
+    /// <summary>False for a change that must not wait for its object's lock: cancelling an operation that holds it.</summary>
+    public bool Exclusive { get; init; } = true;
+
+    /// <summary>
+    /// A change callers make to their own account (their password, their tokens): any signed-in caller may, so no
+    /// grant is asked; the change itself acts only on the caller's own account.
+    /// </summary>
+    public bool OwnAccount { get; init; }
+
+    /// <summary>The target as the audit log names it: the object within its cluster and stack, or alone when it is ControlPlane's own.</summary>
+    public string AuditTarget => (Subject.Length, Target.Cluster) switch
+    {
+        (0, _) => Target.ToString(),
+        (_, null) => Subject,
+        _ => $"{Target}/{Subject}",
+    };
+
+    /// <summary>A change on one's own account (see <see cref="OwnAccount"/>).</summary>
+    public static ChangeIntent OnOwnAccount(string action, string subject) =>
+        new("", AccessTarget.Global, action, subject) { OwnAccount = true };
+}
+
+/// <summary>What an act hands back to the gate: its value, its message for the caller, and the spec diff or detail to audit.</summary>
+public sealed record Acted<T>(T? Value, string Message, string? Detail = null, string? Diff = null)
+{
+    /// <summary>
+    /// The act started work that goes on after the gate (an operation): its end is audited by whoever finishes it,
+    /// through <see cref="GatePass.FinishAsync"/>, and the locks stay held until then.
+    /// </summary>
+    public bool Continues { get; init; }
+}
+
+/// <summary>
+/// The one gate every change passes (DESIGN §4), whatever the entry point (page, API, hub) and whatever the change
+/// (a quick change, an operation's start or cancel, identity administration): the permission on the scope of the
+/// object acted on → the object's locks → audit "started" → the act → the audited result (success with its diff,
+/// refusal, failure). The same object never has two changes running at once.
+/// Audit records are written whatever happens to the caller's connection; a record that cannot be written stops the
+/// change (the exception reaches the caller), it is never swallowed: nothing acts before its "started" is stored.
+/// </summary>
+public sealed class ChangeGate(IAuditLog audit, ChangeLocks locks, TimeProvider time)
+{
+    public const string NoGrant = "no grant gives this permission on this target";
+
+    internal TimeProvider Time => time;
+
+    /// <summary>A quick change: the act returns the spec before and after, and the result carries their diff.</summary>
+    public async Task<ChangeResult> RunAsync(ChangeCaller caller, ChangeIntent intent, Func<CancellationToken, Task<SpecChange>> change, CancellationToken cancellationToken = default)
+    {
+        var result = await PassAsync(caller, intent, async (_, token) =>
+        {
+            var spec = await change(token);
+            return new Acted<bool>(true, "Done.", Diff: SpecDiff.Compute(spec.Before, spec.After));
+        }, cancellationToken);
+        return result.WithoutValue();
+    }
+
+    /// <summary>The whole path for any change; the act gets the pass to take more locks or to hand the change on.</summary>
+    public async Task<ChangeResult<T>> PassAsync<T>(ChangeCaller caller, ChangeIntent intent, Func<GatePass, CancellationToken, Task<Acted<T>>> act, CancellationToken cancellationToken = default)
+    {
+        if (await RefuseAsync(caller, intent) is { } refused)
+        {
+            return ChangeResult<T>.Refused(refused.Failure!.Value, refused.Message);
+        }
+        var pass = new GatePass(this, locks, caller, intent);
+        try
+        {
+            if (intent.Exclusive && !pass.TryLock(ChangeLocks.KeyOf(intent)))
+            {
+                var busy = ChangeLocks.Busy(intent.Subject);
+                await AuditAsync(caller, intent, AuditResult.Failed, busy);
+                return ChangeResult<T>.Refused(ChangeFailure.Conflict, busy);
+            }
+            await AuditAsync(caller, intent, AuditResult.Started, null);
+            Acted<T> acted;
+            try
+            {
+                acted = await act(pass, cancellationToken);
+            }
+            catch (ChangeRejectedException rejected)
+            {
+                await AuditAsync(caller, intent, AuditResult.Failed, rejected.Message);
+                return ChangeResult<T>.Refused(rejected.Reason, rejected.Message);
+            }
+            catch (OperationCanceledException)
+            {
+                await AuditAsync(caller, intent, AuditResult.Failed, "The caller went away before the change finished.");
+                throw;
+            }
+            catch (Exception ex) when (ex is not AuditUnavailableException)
+            {
+                var message = $"The cluster refused the change: {ex.Message}";
+                await AuditAsync(caller, intent, AuditResult.Failed, message);
+                return ChangeResult<T>.Refused(ChangeFailure.Failed, message);
+            }
+            if (acted.Continues)
+            {
+                pass.HandOver();
+            }
+            else
+            {
+                await AuditAsync(caller, intent, AuditResult.Succeeded, acted.Detail, acted.Diff);
+            }
+            return new ChangeResult<T>(null, acted.Message, acted.Value) { Diff = acted.Diff };
+        }
+        finally
+        {
+            pass.ReleaseUnlessHandedOver();
+        }
+    }
+
+    /// <summary>
+    /// The permission part of the gate alone, for reads that change nothing (listing users, reading the audit log):
+    /// null when allowed, else the refusal, audited.
+    /// </summary>
+    public async Task<ChangeResult?> RefuseAsync(ChangeCaller caller, ChangeIntent intent)
+    {
+        if (intent.OwnAccount || AccessPolicy.IsAllowed(caller.Grants, intent.Permission, intent.Target))
+        {
+            return null;
+        }
+        await AuditAsync(caller, intent, AuditResult.Denied, NoGrant);
+        return ChangeResult.Refused(ChangeFailure.Forbidden, $"You have no grant that allows '{intent.Permission}' on {intent.Target}.");
+    }
+
+    /// <summary>
+    /// Writes a refusal that happened before any change could be named (a caller not signed in, a cluster the
+    /// caller may not see), through the same audit path as every other record.
+    /// </summary>
+    public Task AuditRefusalAsync(string actor, string action, string target, string? clientAddress, string detail) =>
+        AppendAsync(new AuditEntry(time.GetUtcNow(), actor, action, target, AuditResult.Denied, clientAddress, detail));
+
+    internal Task AuditAsync(ChangeCaller caller, ChangeIntent intent, AuditResult result, string? detail, string? diff = null) =>
+        AppendAsync(new AuditEntry(time.GetUtcNow(), caller.Actor, intent.Action, intent.AuditTarget, result, caller.ClientAddress, detail, diff));
+
+    // Not cancelled with the caller: a record of a change that was made must be written even when the caller hung up.
+    private async Task AppendAsync(AuditEntry entry)
+    {
+        try
+        {
+            await audit.AppendAsync(entry, CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            throw new AuditUnavailableException(ex);
+        }
+    }
+}
+
+/// <summary>
+/// A change on its way through the gate: the locks it holds, and for a change that goes on after the gate (an
+/// operation), the way to audit its end and release its locks.
+/// </summary>
+public sealed class GatePass
+{
+    private readonly ChangeGate _gate;
+    private readonly ChangeLocks _locks;
+    private readonly Dictionary<string, IDisposable> _held = new(StringComparer.Ordinal);
+    private int _handedOver;
+    private int _released;
+
+    internal GatePass(ChangeGate gate, ChangeLocks locks, ChangeCaller caller, ChangeIntent intent)
+    {
+        _gate = gate;
+        _locks = locks;
+        Caller = caller;
+        Intent = intent;
+    }
+
+    public ChangeCaller Caller { get; }
+
+    public ChangeIntent Intent { get; }
+
+    /// <summary>Takes one more object's lock for the life of the change; a busy one refuses the change (409).</summary>
+    public void Lock(string key, string name)
+    {
+        if (!TryLock(key))
+        {
+            throw new ChangeRejectedException(ChangeFailure.Conflict, ChangeLocks.Busy(name));
+        }
+    }
+
+    internal bool TryLock(string key)
+    {
+        if (_held.ContainsKey(key))
+        {
+            return true;
+        }
+        if (_locks.TryEnter(key) is not { } lease)
+        {
+            return false;
+        }
+        _held[key] = lease;
+        return true;
+    }
+
+    /// <summary>Ends a change that went on after the gate: its result is audited, then its locks are released.</summary>
+    public async Task FinishAsync(bool succeeded, string detail)
+    {
+        try
+        {
+            await _gate.AuditAsync(Caller, Intent, succeeded ? AuditResult.Succeeded : AuditResult.Failed, detail);
+        }
+        finally
+        {
+            Release();
+        }
+    }
+
+    internal void HandOver() => Interlocked.Exchange(ref _handedOver, 1);
+
+    internal void ReleaseUnlessHandedOver()
+    {
+        if (Volatile.Read(ref _handedOver) == 0)
+        {
+            Release();
+        }
+    }
+
+    private void Release()
+    {
+        if (Interlocked.Exchange(ref _released, 1) == 0)
+        {
+            foreach (var lease in _held.Values)
+            {
+                lease.Dispose();
+            }
+        }
+    }
+}
+
+/// <summary>The audit log could not be written, so the change was not made (or, after the act, not recorded).</summary>
+public sealed class AuditUnavailableException(Exception inner)
+    : Exception($"The audit log cannot be written ({inner.Message}); the change was stopped.", inner);
