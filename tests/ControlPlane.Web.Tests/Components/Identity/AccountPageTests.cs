@@ -49,7 +49,7 @@ public sealed class AccountPageTests : IdentityTestContext
         cut.WaitForAssertion(() => Assert.StartsWith("revoked", RowWith(cut, "tokens-table", "old-job")?.QuerySelector("[data-testid=token-status]")?.TextContent.Trim()));
         Assert.Empty(cut.FindAll($"[data-testid=revoke-token-{created.Id}]"));
         Assert.Null(await WithScopeAsync(sp => sp.GetRequiredService<Tokens>().ValidateAsync(created.Token)));
-        Assert.Single(await AuditAsync(new AuditQuery(Action: "tokens.revoke")));
+        Assert.Single(await AuditAsync(new AuditQuery(Action: "tokens.revoke")), r => r.Entry.Result == AuditResult.Succeeded);
     }
 
     [Fact]

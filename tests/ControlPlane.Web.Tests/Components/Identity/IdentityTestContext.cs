@@ -1,3 +1,4 @@
+using ControlPlane.Core.Changes;
 using System.Security.Claims;
 using AngleSharp.Dom;
 using Bunit;
@@ -47,6 +48,8 @@ public abstract class IdentityTestContext : BunitContext, IAsyncLifetime
         Services.AddControlPlaneData(configuration);
         Services.AddMudServices();
         Services.AddSingleton(Store);
+        Services.AddSingleton<ChangeLocks>();
+        Services.AddSingleton<ChangeGate>();
         Services.AddSingleton<AccessControl>();
         Services.AddSingleton<IGrantSource>(sp => sp.GetRequiredService<AccessControl>());
         Services.AddSingleton<IdentityAdministration>();
