@@ -37,6 +37,7 @@ public static class DockerServiceCollectionExtensions
         services.AddSingleton<OperationRunner>();
         services.AddHostedService<ClusterWatcherService>();
         services.AddSingleton<ILogSource, DockerLogSource>();
+        services.AddSingleton<LogReader>();
         return services;
     }
 }

@@ -8,17 +8,14 @@ namespace ControlPlane.Core.Logs;
 public static class LogBatches
 {
     /// <summary>
-    /// Reads the source into a bounded channel and yields what arrived at most once per
+    /// Reads the lines into a bounded channel and yields what arrived at most once per
     /// <paramref name="minReadInterval"/>, so a service printing thousands of lines a second costs a
     /// reader a handful of renders. When the reader lags by more than <paramref name="capacity"/> lines,
     /// the oldest unread ones are dropped: the viewer keeps only the last lines anyway.
-    /// Errors of the source surface from the enumeration.
+    /// Errors of the lines' source surface from the enumeration.
     /// </summary>
     public static async IAsyncEnumerable<IReadOnlyList<LogLine>> ReadBatchesAsync(
-        this ILogSource source,
-        string clusterId,
-        LogTarget target,
-        LogOptions options,
+        this IAsyncEnumerable<LogLine> lines,
         TimeSpan minReadInterval,
         TimeProvider? timeProvider = null,
         int capacity = LogBuffer.DefaultCapacity,
@@ -31,7 +28,7 @@ public static class LogBatches
             SingleWriter = true,
         });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var producer = ProduceAsync(source, clusterId, target, options, channel.Writer, stop.Token);
+        var producer = ProduceAsync(lines, channel.Writer, stop.Token);
         try
         {
             await foreach (var batch in channel.Reader.GetBatchesAsync(minReadInterval, timeProvider, cancellationToken).ConfigureAwait(false))
@@ -46,11 +43,11 @@ public static class LogBatches
         }
     }
 
-    private static async Task ProduceAsync(ILogSource source, string clusterId, LogTarget target, LogOptions options, ChannelWriter<LogLine> writer, CancellationToken cancellationToken)
+    private static async Task ProduceAsync(IAsyncEnumerable<LogLine> lines, ChannelWriter<LogLine> writer, CancellationToken cancellationToken)
     {
         try
         {
-            await foreach (var line in source.ReadAsync(clusterId, target, options, cancellationToken).ConfigureAwait(false))
+            await foreach (var line in lines.WithCancellation(cancellationToken).ConfigureAwait(false))
             {
                 writer.TryWrite(line);
             }

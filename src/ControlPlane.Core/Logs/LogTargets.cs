@@ -1,3 +1,4 @@
+using ControlPlane.Core.Model;
 using ControlPlane.Core.State;
 
 namespace ControlPlane.Core.Logs;
@@ -19,7 +20,8 @@ public static class LogTargets
 
     /// <summary>
     /// The choice a link names (<c>?service=</c> id or name, or <c>?container=</c> id or name). A name the
-    /// store does not know yet is still read as given: the engine knows more than a store still syncing.
+    /// store does not know yet is still offered as given: the engine knows more than a store still syncing
+    /// (<see cref="LogReader"/> decides whether the caller may read it).
     /// </summary>
     public static LogTargetChoice? Find(ClusterState? state, string? service, string? container)
     {
@@ -31,14 +33,17 @@ public static class LogTargets
         }
         if (!string.IsNullOrWhiteSpace(container))
         {
-            var known = state?.Containers.FirstOrDefault(c => c.Id == container || c.Name == container)
-                ?? state?.Containers.SingleOrDefaultIfMany(c => c.Id.StartsWith(container, StringComparison.Ordinal));
-            return known is not null
+            return (state is null ? null : FindContainer(state, container)) is { } known
                 ? new LogTargetChoice(LogTarget.Container(known.Id), known.Name, $"container · {known.State}")
                 : new LogTargetChoice(LogTarget.Container(container), container, "container");
         }
         return null;
     }
+
+    /// <summary>A container by id, by name, or by a unique id prefix, as the docker CLI finds one.</summary>
+    public static ClusterContainer? FindContainer(ClusterState state, string idOrName) =>
+        state.Containers.FirstOrDefault(c => c.Id == idOrName || c.Name == idOrName)
+        ?? state.Containers.SingleOrDefaultIfMany(c => c.Id.StartsWith(idOrName, StringComparison.Ordinal));
 
     /// <summary>Whether the store still holds the target; false once its service or container was removed.</summary>
     public static bool Exists(ClusterState state, LogTarget target) => target.Kind == LogTargetKind.Service

@@ -1,10 +1,10 @@
 using System.Text;
 using System.Text.RegularExpressions;
 using ControlPlane.Core.Logs;
-using ControlPlane.Core.Security;
 using ControlPlane.Core.State;
 using ControlPlane.Docker.Connection;
 using ControlPlane.Web.Authorization;
+using ControlPlane.Web.Changes;
 
 namespace ControlPlane.Web.Api;
 
@@ -19,62 +19,60 @@ public static partial class LogEndpoints
     {
         var clusters = api.MapGroup("/clusters").WithTags("Logs");
 
+        // No endpoint filter: the LogReader checks services.logs on the object's own stack and audits a refusal.
         clusters.MapGet("/{cluster}/services/{idOrName}/logs",
-            (string cluster, string idOrName, int? tail, bool? timestamps, ClusterStateStore store, ILogSource source, TimeProvider time, CancellationToken ct) =>
-            {
-                var known = store.GetState(cluster)?.FindService(idOrName);
-                var target = LogTarget.Service(known?.Id ?? idOrName);
-                return DownloadAsync(store, source, time, cluster, target, known?.Name ?? idOrName, tail, timestamps, ct);
-            })
-            .RequirePermission(Permissions.Services.ReadLogs, RouteTargets.Service)
+            (string cluster, string idOrName, int? tail, bool? timestamps, HttpContext http, ClusterStateStore store, LogReader reader, IGrantSource access, TimeProvider time) =>
+                DownloadAsync(http, store, reader, access, time, cluster, LogTarget.Service(idOrName), tail, timestamps))
             .WithName("DownloadServiceLogs")
-            .Produces(StatusCodes.Status200OK, contentType: "text/plain");
+            .Produces(StatusCodes.Status200OK, contentType: "text/plain")
+            .ProducesProblem(StatusCodes.Status403Forbidden);
 
         clusters.MapGet("/{cluster}/containers/{id}/logs",
-            (string cluster, string id, int? tail, bool? timestamps, ClusterStateStore store, ILogSource source, TimeProvider time, CancellationToken ct) =>
-            {
-                var known = LogTargets.Find(store.GetState(cluster), service: null, container: id);
-                return DownloadAsync(store, source, time, cluster, known!.Target, known.Label, tail, timestamps, ct);
-            })
-            .RequirePermission(Permissions.Services.ReadLogs, RouteTargets.Container)
+            (string cluster, string id, int? tail, bool? timestamps, HttpContext http, ClusterStateStore store, LogReader reader, IGrantSource access, TimeProvider time) =>
+                DownloadAsync(http, store, reader, access, time, cluster, LogTarget.Container(id), tail, timestamps))
             .WithName("DownloadContainerLogs")
-            .Produces(StatusCodes.Status200OK, contentType: "text/plain");
+            .Produces(StatusCodes.Status200OK, contentType: "text/plain")
+            .ProducesProblem(StatusCodes.Status403Forbidden);
 
         return api;
     }
 
-    private static async Task<IResult> DownloadAsync(
-        ClusterStateStore store, ILogSource source, TimeProvider time, string cluster, LogTarget target, string label, int? tail, bool? timestamps, CancellationToken ct)
+    private static async Task<IResult> DownloadAsync(HttpContext http, ClusterStateStore store, LogReader reader, IGrantSource access, TimeProvider time,
+        string cluster, LogTarget requested, int? tail, bool? timestamps)
     {
-        if (store.GetState(cluster) is null)
-        {
-            return ClusterEndpoints.ClusterNotFound(cluster);
-        }
+        var ct = http.RequestAborted;
         if (tail < 0)
         {
             return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid tail",
                 detail: "tail is the number of last lines to download (per task for a service); leave it out for all of them.");
         }
 
-        // The first line is read before answering, so a missing target or an unreachable cluster is a
-        // problem response rather than a 200 with a truncated file.
-        var lines = source.ReadAsync(cluster, target, new LogOptions(tail, Follow: false, Timestamps: true), ct).GetAsyncEnumerator(ct);
+        // The first line is read before answering, so a refusal, a missing target or an unreachable cluster is
+        // a problem response rather than a 200 with a truncated file.
+        var caller = await access.CallerAsync(http.User, http.ClientAddress(), ct);
+        var lines = reader.ReadAsync(caller, cluster, requested, new LogOptions(tail, Follow: false, Timestamps: true), ct).GetAsyncEnumerator(ct);
         bool any;
         try
         {
             any = await lines.MoveNextAsync();
         }
-        catch (Exception ex) when (ex is LogTargetNotFoundException or ClusterUnreachableException)
+        catch (Exception ex) when (ex is LogAccessDeniedException or LogTargetNotFoundException or ClusterUnreachableException)
         {
             await lines.DisposeAsync();
-            return ex is LogTargetNotFoundException
-                ? Results.Problem(statusCode: StatusCodes.Status404NotFound, title: $"{target.Kind} not found",
-                    detail: $"{target.Describe(label)} no longer exists in cluster '{cluster}'.")
-                : Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Cluster unreachable", detail: ex.Message);
+            return ex switch
+            {
+                LogAccessDeniedException => Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: ex.Message),
+                LogTargetNotFoundException when store.GetState(cluster) is null => ClusterEndpoints.ClusterNotFound(cluster),
+                LogTargetNotFoundException => Results.Problem(statusCode: StatusCodes.Status404NotFound, title: $"{requested.Kind} not found",
+                    detail: $"{requested.Describe()} no longer exists in cluster '{cluster}'."),
+                _ => Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Cluster unreachable", detail: ex.Message),
+            };
         }
 
+        var label = LogTargets.Find(store.GetState(cluster), requested.Kind == LogTargetKind.Service ? requested.Id : null,
+            requested.Kind == LogTargetKind.Container ? requested.Id : null)?.Label ?? requested.Id;
         var withTimestamps = timestamps ?? true;
-        var withSource = target.Kind == LogTargetKind.Service;
+        var withSource = requested.Kind == LogTargetKind.Service;
         var fileName = $"{SafeFileName().Replace(label, "-")}-{time.GetUtcNow():yyyyMMdd-HHmmss}.log";
         return Results.Stream(async body =>
         {

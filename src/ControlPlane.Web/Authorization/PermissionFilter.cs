@@ -1,10 +1,9 @@
-using ControlPlane.Core.Logs;
 using ControlPlane.Core.Security;
 using ControlPlane.Core.State;
 
 namespace ControlPlane.Web.Authorization;
 
-/// <summary>What an API request acts on, read from its route: a cluster, or a service's (or container's) stack.</summary>
+/// <summary>What an API request acts on, read from its route: a cluster, or a service's stack.</summary>
 public static class RouteTargets
 {
     public static AccessTarget Cluster(HttpContext context) => AccessTarget.InCluster(RouteValue(context, "cluster"));
@@ -15,17 +14,6 @@ public static class RouteTargets
         var cluster = RouteValue(context, "cluster");
         var service = context.RequestServices.GetRequiredService<ClusterStateStore>().GetState(cluster)?.FindService(RouteValue(context, "idOrName"));
         return AccessTarget.InCluster(cluster, service?.Stack);
-    }
-
-    /// <summary>A container's target is its service's stack (or its own stack label); unknown ones are judged at cluster level.</summary>
-    public static AccessTarget Container(HttpContext context)
-    {
-        var cluster = RouteValue(context, "cluster");
-        var state = context.RequestServices.GetRequiredService<ClusterStateStore>().GetState(cluster);
-        // The same lookup the log endpoint uses, so the check is about the container it will read.
-        var targetId = LogTargets.Find(state, service: null, container: RouteValue(context, "id"))?.Target.Id;
-        var container = state?.Containers.FirstOrDefault(c => c.Id == targetId);
-        return AccessTarget.InCluster(cluster, container is null ? null : ClusterVisibility.StackOf(container, state!));
     }
 
     private static string RouteValue(HttpContext context, string name) => context.GetRouteValue(name)?.ToString() ?? "";

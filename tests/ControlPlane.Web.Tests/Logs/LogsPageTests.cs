@@ -19,6 +19,7 @@ public sealed class LogsPageTests : LiveComponentTestContext
     public LogsPageTests()
     {
         Services.AddSingleton<ILogSource>(_source);
+        Services.AddSingleton<LogReader>();
         // As in the app: interactive on the server (the page reads nothing while prerendering).
         SetRendererInfo(new RendererInfo("Server", isInteractive: true));
         Upsert(_web, Service("api"));
