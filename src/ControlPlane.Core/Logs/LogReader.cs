@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using ControlPlane.Core.Audit;
 using ControlPlane.Core.Changes;
 using ControlPlane.Core.Security;
 using ControlPlane.Core.State;
@@ -8,10 +7,10 @@ namespace ControlPlane.Core.Logs;
 
 /// <summary>
 /// The one way logs are read, by pages and the API alike: finds the target in the store's whole picture
-/// of the cluster, checks <see cref="Permissions.Services.ReadLogs"/> on its stack, audits a refusal, and
+/// of the cluster, checks <see cref="Permissions.Services.ReadLogs"/> on its stack through the <see cref="ChangeGate"/> (which audits a refusal), and
 /// only then asks the <see cref="ILogSource"/>.
 /// </summary>
-public sealed class LogReader(ClusterStateStore store, ILogSource source, IAuditLog audit, TimeProvider time)
+public sealed class LogReader(ClusterStateStore store, ILogSource source, ChangeGate gate)
 {
     /// <summary>
     /// Yields the target's lines. The check runs each time the sequence is enumerated, so every read, follow
@@ -22,10 +21,8 @@ public sealed class LogReader(ClusterStateStore store, ILogSource source, IAudit
         ChangeCaller caller, string clusterId, LogTarget requested, LogOptions options, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var (target, scope, subject) = Resolve(clusterId, requested);
-        if (!AccessPolicy.IsAllowed(caller.Grants, Permissions.Services.ReadLogs, scope))
+        if (await gate.RefuseAsync(caller, new ChangeIntent(Permissions.Services.ReadLogs, scope, Permissions.Services.ReadLogs, subject)) is not null)
         {
-            await audit.AppendAsync(new AuditEntry(time.GetUtcNow(), caller.Actor, Permissions.Services.ReadLogs, $"{scope}/{subject}", AuditResult.Denied,
-                caller.ClientAddress, "no grant gives this permission on this target"), cancellationToken);
             // The same words whether the target exists elsewhere or not at all, so a refusal tells nothing about other stacks.
             throw new LogAccessDeniedException($"You have no grant that allows reading the logs of {requested.Describe()} ('{Permissions.Services.ReadLogs}').");
         }

@@ -6,6 +6,7 @@ using ControlPlane.Core.Logs;
 using ControlPlane.Core.Model;
 using ControlPlane.Core.Security;
 using ControlPlane.Core.State;
+using ControlPlane.Core.Tests.Changes;
 using ControlPlane.Core.Tests.State;
 
 namespace ControlPlane.Core.Tests.Logs;
@@ -39,7 +40,7 @@ public sealed class LogReaderTests
             Container("c-billing-label", "billing_cron", labels: new() { ["com.docker.stack.namespace"] = "billing" }),
             Container("c-manager", "portainer_agent"),
         }.Select(ResourceChange.Upsert));
-        _reader = new LogReader(_store, _source, _audit, TimeProvider.System);
+        _reader = new LogReader(_store, _source, new ChangeGate(_audit, new ChangeLocks(), TimeProvider.System));
     }
 
     // Expected outcomes written out as data, not computed with the policy under test.
@@ -196,19 +197,6 @@ public sealed class LogReaderTests
             _targets.Enqueue(target);
             await Task.Yield();
             yield return new LogLine(null, LogLine.StandardOutput, "hello", null);
-        }
-    }
-
-    private sealed class RecordingAuditLog : IAuditLog
-    {
-        private readonly ConcurrentQueue<AuditEntry> _entries = new();
-
-        public IReadOnlyList<AuditEntry> Entries => [.. _entries];
-
-        public Task<AuditRecord> AppendAsync(AuditEntry entry, CancellationToken cancellationToken = default)
-        {
-            _entries.Enqueue(entry);
-            return Task.FromResult(AuditRecord.Chain(_entries.Count, entry, AuditRecord.Genesis));
         }
     }
 }
