@@ -80,7 +80,8 @@ public static class AuthenticationSetup
         services.AddSingleton<IdentityAdministration>();
         services.AddSingleton<Changes.ClusterChanges>();
         Changes.SecretFamiliesSetup.AddSecretFamilies(services);
-        services.AddSingleton<Core.Images.ImageOperations>();
+        services.AddSingleton<Core.Images.RolloutPlans>();
+        services.AddSingleton<Core.Images.ImageDistribution>();
         services.AddSingleton<Changes.ImageChanges>();
         services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, AuditingAuthorizationResultHandler>();
         return services;

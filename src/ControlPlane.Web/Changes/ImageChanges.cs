@@ -12,31 +12,31 @@ namespace ControlPlane.Web.Changes;
 /// <summary>
 /// Rollouts, rollbacks, waves and image distribution as pages and the API start them: the target is found in the
 /// store (a service's stack decides who may act on it), then the <see cref="OperationRunner"/> checks, locks, audits
-/// and runs the plan <see cref="ImageOperations"/> makes.
+/// and runs the plan <see cref="RolloutPlans"/> or <see cref="ImageDistribution"/> makes.
 /// </summary>
-public sealed class ImageChanges(ClusterStateStore store, IGrantSource access, OperationRunner runner, ImageOperations operations, IOperationStore history)
+public sealed class ImageChanges(ClusterStateStore store, IGrantSource access, OperationRunner runner, RolloutPlans rollouts, ImageDistribution distribution, IOperationStore history)
 {
     public async Task<OperationStart> RolloutAsync(ClaimsPrincipal user, string? clientAddress, string clusterId, string idOrName, string? image, UpdateSettings? update, CancellationToken ct = default)
     {
         var service = Find(clusterId, idOrName);
-        return await runner.StartAsync(await access.CallerAsync(user, clientAddress, ct), ImageOperations.RolloutIntent(clusterId, service, idOrName), token =>
-            operations.PlanRolloutAsync(clusterId, Require(clusterId, idOrName, service), image, update, Hostnames(clusterId), token), ct);
+        return await runner.StartAsync(await access.CallerAsync(user, clientAddress, ct), RolloutPlans.RolloutIntent(clusterId, service, idOrName), token =>
+            rollouts.PlanRolloutAsync(clusterId, Require(clusterId, idOrName, service), image, update, Hostnames(clusterId), token), ct);
     }
 
     public async Task<OperationStart> ResumeAsync(ClaimsPrincipal user, string? clientAddress, string clusterId, string idOrName, CancellationToken ct = default)
     {
         var service = Find(clusterId, idOrName);
-        return await runner.StartAsync(await access.CallerAsync(user, clientAddress, ct), ImageOperations.RolloutIntent(clusterId, service, idOrName, "services.rollout.resume"), _ =>
-            Task.FromResult(operations.PlanResume(clusterId, Require(clusterId, idOrName, service), Hostnames(clusterId))), ct);
+        return await runner.StartAsync(await access.CallerAsync(user, clientAddress, ct), RolloutPlans.RolloutIntent(clusterId, service, idOrName, "services.rollout.resume"), _ =>
+            Task.FromResult(rollouts.PlanResume(clusterId, Require(clusterId, idOrName, service), Hostnames(clusterId))), ct);
     }
 
     public async Task<OperationStart> RollbackAsync(ClaimsPrincipal user, string? clientAddress, string clusterId, string idOrName, CancellationToken ct = default)
     {
         var service = Find(clusterId, idOrName);
-        return await runner.StartAsync(await access.CallerAsync(user, clientAddress, ct), ImageOperations.RollbackIntent(clusterId, service, idOrName), async token =>
+        return await runner.StartAsync(await access.CallerAsync(user, clientAddress, ct), RolloutPlans.RollbackIntent(clusterId, service, idOrName), async token =>
         {
             var found = Require(clusterId, idOrName, service);
-            return operations.PlanRollback(clusterId, found, Hostnames(clusterId), await ImageBeforeLastRolloutAsync(clusterId, found, token));
+            return rollouts.PlanRollback(clusterId, found, Hostnames(clusterId), await ImageBeforeLastRolloutAsync(clusterId, found, token));
         }, ct);
     }
 
@@ -72,7 +72,7 @@ public sealed class ImageChanges(ClusterStateStore store, IGrantSource access, O
                 var reference = ImageReferenceSyntax.WithTagOrDigest(repository.Trim(), image.Trim());
                 services = state.Services.Where(s => ImageReference.Parse(s.Image).Repository == wanted).OrderBy(s => s.Name, StringComparer.Ordinal).Select(s => (s, reference)).ToList();
             }
-            return operations.PlanWavesAsync(clusterId, subject, services, waveSize, update, Hostnames(clusterId),
+            return rollouts.PlanWavesAsync(clusterId, subject, services, waveSize, update, Hostnames(clusterId),
                 new { stack, repository, image, waveSize, update, services = services.Select(s => s.Item1.Name).ToList() }, token);
         }, ct);
     }
@@ -104,9 +104,9 @@ public sealed class ImageChanges(ClusterStateStore store, IGrantSource access, O
             }
             else
             {
-                chosen = placed is null ? state.Nodes.OrderBy(n => n.Hostname, StringComparer.Ordinal).ToList() : ImageOperations.AllowedNodes(state, placed);
+                chosen = placed is null ? state.Nodes.OrderBy(n => n.Hostname, StringComparer.Ordinal).ToList() : PlacementConstraint.AllowedNodes(state, placed);
             }
-            return Task.FromResult(operations.PlanDistribution(clusterId, image, chosen, placed?.Name));
+            return Task.FromResult(distribution.PlanDistribution(clusterId, image, chosen, placed?.Name));
         }, ct);
     }
 
@@ -114,7 +114,7 @@ public sealed class ImageChanges(ClusterStateStore store, IGrantSource access, O
     public async Task<IReadOnlyList<Operation>> HistoryAsync(string clusterId, string serviceName, CancellationToken ct = default)
     {
         var all = new List<Operation>();
-        foreach (var kind in ImageOperations.HistoryKinds)
+        foreach (var kind in RolloutPlans.HistoryKinds)
         {
             all.AddRange(await history.ListAsync(new OperationQuery(clusterId, kind, serviceName, Limit: 50), ct));
         }
@@ -124,7 +124,7 @@ public sealed class ImageChanges(ClusterStateStore store, IGrantSource access, O
     /// <summary>The image the service ran before its latest rollout through ControlPlane, when that rollout recorded one.</summary>
     private async Task<string?> ImageBeforeLastRolloutAsync(string clusterId, ClusterService service, CancellationToken ct)
     {
-        var rollouts = await history.ListAsync(new OperationQuery(clusterId, ImageOperations.RolloutKind, service.Name, Limit: 1), ct);
+        var rollouts = await history.ListAsync(new OperationQuery(clusterId, RolloutPlans.RolloutKind, service.Name, Limit: 1), ct);
         if (rollouts.FirstOrDefault()?.Parameters is not { } parameters)
         {
             return null;

@@ -46,7 +46,8 @@ public abstract partial class LiveComponentTestContext : BunitContext, IAsyncLif
         Services.AddSingleton<Core.Secrets.FileFamilyOperations>();
         Services.AddSingleton<SecretChanges>();
         Services.AddSingleton<Core.Images.IImageChanges>(ImageChanges);
-        Services.AddSingleton<Core.Images.ImageOperations>();
+        Services.AddSingleton<Core.Images.RolloutPlans>();
+        Services.AddSingleton<Core.Images.ImageDistribution>();
         Services.AddSingleton<Web.Changes.ImageChanges>();
         AddAuthorization().SetAuthorized("tester");
         Services.AddSingleton(TimeProvider.System);
