@@ -8,7 +8,7 @@ namespace ControlPlane.Core.Images;
 /// Image distribution (DESIGN §4 "Images") as a plan for the <see cref="OperationRunner"/>: pulls an image onto chosen
 /// nodes before a rollout, each node through a one-task swarm job pinned to it, with a step per node.
 /// </summary>
-public sealed class ImageDistribution(IImageChanges engine)
+public sealed class ImageDistribution(IImageChanges engine, TimeProvider time)
 {
     public const string DistributeKind = "images.distribute";
 
@@ -30,7 +30,7 @@ public sealed class ImageDistribution(IImageChanges engine)
             throw new ChangeRejectedException(ChangeFailure.Invalid, service is null ? "No node to pull onto." : $"{service}'s placement allows no node.");
         }
         var reference = image!.Trim();
-        var steps = nodes.Select(n => new OperationStep(n.Hostname, OperationStates.Pending, "waiting", DateTimeOffset.UtcNow) { Node = n.Hostname }).ToList();
+        var steps = nodes.Select(n => new OperationStep(n.Hostname, OperationStates.Pending, "waiting", time.GetUtcNow()) { Node = n.Hostname }).ToList();
         return new OperationPlan(DistributeKind, nodes.Count, async context =>
         {
             var done = 0;
@@ -86,12 +86,12 @@ public sealed class ImageDistribution(IImageChanges engine)
         }
         try
         {
-            var deadline = DateTimeOffset.UtcNow + PullTimeout;
+            var deadline = time.GetUtcNow() + PullTimeout;
             string? lastState = null;
             while (true)
             {
                 // A manager that does not answer for a moment (an election, a restart) is waited for, as rollouts do.
-                var task = await ManagerPolling.ReadPatientlyAsync(() => engine.ReadPullAsync(clusterId, job, context.Cancellation), _ => true, null, context.Cancellation);
+                var task = await ManagerPolling.ReadPatientlyAsync(() => engine.ReadPullAsync(clusterId, job, context.Cancellation), _ => true, null, time, context.Cancellation);
                 if (task is not null && task.State != lastState)
                 {
                     lastState = task.State;
@@ -102,13 +102,13 @@ public sealed class ImageDistribution(IImageChanges engine)
                     }
                     await context.StepAsync(node.Hostname, OperationStates.Running, $"{task.State}: pulling {image}");
                 }
-                if (DateTimeOffset.UtcNow > deadline)
+                if (time.GetUtcNow() > deadline)
                 {
                     var slow = $"no result after {PullTimeout.TotalMinutes:0} minutes (task {lastState ?? "not scheduled"})";
                     await context.StepAsync(node.Hostname, OperationStates.Failed, slow);
                     return slow;
                 }
-                await ManagerPolling.WaitAsync(context.Cancellation);
+                await ManagerPolling.WaitAsync(time, context.Cancellation);
             }
         }
         finally

@@ -16,7 +16,7 @@ public static class ManagerPolling
     /// Reads the manager, waiting out one that does not answer for a moment (an election, a restart): a read that
     /// fails is tried again <see cref="Interval"/> later, up to <see cref="MaxUnreadable"/> failures in a row.
     /// </summary>
-    internal static async Task<T> ReadPatientlyAsync<T>(Func<Task<T>> read, Func<Exception, bool> retryable, Func<Exception, Task>? missed, CancellationToken cancellationToken)
+    internal static async Task<T> ReadPatientlyAsync<T>(Func<Task<T>> read, Func<Exception, bool> retryable, Func<Exception, Task>? missed, TimeProvider time, CancellationToken cancellationToken)
     {
         for (var unreadable = 1; ; unreadable++)
         {
@@ -30,11 +30,11 @@ public static class ManagerPolling
                 {
                     await missed(ex);
                 }
-                await WaitAsync(cancellationToken);
+                await WaitAsync(time, cancellationToken);
             }
         }
     }
 
     /// <summary>Waits one <see cref="Interval"/> before the next read.</summary>
-    internal static Task WaitAsync(CancellationToken cancellationToken) => Task.Delay(Interval, cancellationToken);
+    internal static Task WaitAsync(TimeProvider time, CancellationToken cancellationToken) => Task.Delay(Interval, time, cancellationToken);
 }

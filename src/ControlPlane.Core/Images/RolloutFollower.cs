@@ -33,7 +33,7 @@ public enum RolloutDirection
 /// services) and one for Docker's update status, and the operation's progress: tasks running the target image of the
 /// replicas wanted. Writes only what changed, so the operation's record moves when the swarm does.
 /// </summary>
-public sealed class RolloutFollower(IImageChanges engine)
+public sealed class RolloutFollower(IImageChanges engine, TimeProvider time)
 {
     /// <summary>
     /// Follows <paramref name="serviceId"/> until its update to <paramref name="targetImage"/> ends. <paramref name="stepPrefix"/>
@@ -60,6 +60,7 @@ public sealed class RolloutFollower(IImageChanges engine)
                 () => engine.ReadRolloutAsync(clusterId, serviceId, context.Cancellation),
                 ex => ex is not ChangeRejectedException { Reason: ChangeFailure.NotFound },
                 ex => WriteAsync(context, written, stepPrefix + "docker update", OperationStates.Running, $"the manager did not answer ({ex.Message}); trying again", null),
+                time,
                 context.Cancellation);
             var view = RolloutView.Of(status, targetImage, hostname);
             if (view.FailingTaskError is { } error && failing is null)
@@ -100,11 +101,11 @@ public sealed class RolloutFollower(IImageChanges engine)
             }
 
             var converged = view.Done == view.Total && view.Extra == 0;
-            convergedSince = converged ? convergedSince ?? DateTimeOffset.UtcNow : null;
+            convergedSince = converged ? convergedSince ?? time.GetUtcNow() : null;
             // Docker starts no update when every task already has the spec (a resume after the last slot was moved,
             // say): with failing tasks and no update status, nothing will change by itself, so the follow ends.
-            idleSince = updateState is null && !converged && failing is not null ? idleSince ?? DateTimeOffset.UtcNow : null;
-            if (direction == RolloutDirection.Update && DateTimeOffset.UtcNow - idleSince > IdleLimit(stableFor))
+            idleSince = updateState is null && !converged && failing is not null ? idleSince ?? time.GetUtcNow() : null;
+            if (direction == RolloutDirection.Update && time.GetUtcNow() - idleSince > IdleLimit(stableFor))
             {
                 return new RolloutOutcome(RolloutEnd.Paused,
                     $"Docker is not updating {status.Service.Name} (every task already has this spec) and its tasks keep failing: {failing}");
@@ -117,7 +118,7 @@ public sealed class RolloutFollower(IImageChanges engine)
                 // when `docker service update` returns; the time is ControlPlane's own clock from when it first saw
                 // the tasks converged, so a skewed manager clock does not matter.
                 case (RolloutDirection.Update, "updating") when converged && failing is null && stableFor is { } monitor
-                    && DateTimeOffset.UtcNow - convergedSince >= monitor:
+                    && time.GetUtcNow() - convergedSince >= monitor:
                     await WriteAsync(context, written, stepPrefix + "docker update", OperationStates.Succeeded,
                         $"every task has run the new image for the monitor period ({monitor.TotalSeconds:0.#} s)", null);
                     return new RolloutOutcome(RolloutEnd.Converged, null);
@@ -135,7 +136,7 @@ public sealed class RolloutFollower(IImageChanges engine)
                     return new RolloutOutcome(RolloutEnd.Paused,
                         $"Docker paused the {(updateState == "paused" ? "update" : "rollback")} of {status.Service.Name}: {why}");
             }
-            await ManagerPolling.WaitAsync(context.Cancellation);
+            await ManagerPolling.WaitAsync(time, context.Cancellation);
         }
     }
 

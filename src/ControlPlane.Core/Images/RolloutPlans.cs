@@ -9,7 +9,7 @@ namespace ControlPlane.Core.Images;
 /// Rollouts, resumes, rollbacks and waves (DESIGN §4 "Images") as plans for the <see cref="OperationRunner"/>: each
 /// checks all its input before anything reaches the cluster, and its run follows Docker task slot by task slot.
 /// </summary>
-public sealed class RolloutPlans(IImageChanges engine, ChangeLocks locks)
+public sealed class RolloutPlans(IImageChanges engine, ChangeLocks locks, TimeProvider time)
 {
     public const string RolloutKind = "rollout";
     public const string ResumeKind = "rollout.resume";
@@ -19,7 +19,7 @@ public sealed class RolloutPlans(IImageChanges engine, ChangeLocks locks)
     /// <summary>The operation kinds that belong in a service's rollout history.</summary>
     public static readonly IReadOnlyList<string> HistoryKinds = [RolloutKind, ResumeKind, RollbackKind];
 
-    private readonly RolloutFollower _follower = new(engine);
+    private readonly RolloutFollower _follower = new(engine, time);
 
     /// <summary>Rolling out or resuming on a service: its lock is the service's own, shared with scaling and every other service change.</summary>
     public static ChangeIntent RolloutIntent(string clusterId, ClusterService? service, string idOrName, string action = "services.rollout") =>
@@ -170,7 +170,7 @@ public sealed class RolloutPlans(IImageChanges engine, ChangeLocks locks)
         }
         var waves = services.Select((s, i) => (s.Service, Image: checks[s.Image].Pinned, Policy: policies[i])).Chunk(waveSize.Value).ToList();
         var steps = waves.SelectMany((wave, w) => wave.Select(s => new OperationStep($"{s.Service.Name}", OperationStates.Pending,
-            $"wave {w + 1}: {ImageReferenceSyntax.WithoutDigest(s.Service.Image)} → {ImageReferenceSyntax.WithoutDigest(s.Image)}", DateTimeOffset.UtcNow))).ToList();
+            $"wave {w + 1}: {ImageReferenceSyntax.WithoutDigest(s.Service.Image)} → {ImageReferenceSyntax.WithoutDigest(s.Image)}", time.GetUtcNow()))).ToList();
         return new OperationPlan(WavesKind, services.Count, async context =>
         {
             var done = 0;

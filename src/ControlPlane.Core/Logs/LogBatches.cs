@@ -20,7 +20,7 @@ public static class LogBatches
         LogTarget target,
         LogOptions options,
         TimeSpan minReadInterval,
-        TimeProvider? timeProvider = null,
+        TimeProvider timeProvider,
         int capacity = LogBuffer.DefaultCapacity,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {

@@ -36,7 +36,7 @@ public sealed class RolloutOperationTests : IAsyncDisposable
 
     private async Task<Operation> RunAsync()
     {
-        var operations = new RolloutPlans(_engine, _locks);
+        var operations = new RolloutPlans(_engine, _locks, TimeProvider.System);
         var caller = new ChangeCaller("alice", [new Grant(1, "alice", Role.Operator, AccessScope.Everywhere)], null);
         var start = await _runner.StartAsync(caller, RolloutPlans.RolloutIntent("c1", Web, "web"),
             ct => operations.PlanRolloutAsync("c1", Web, "demo/app:2", new UpdateSettings(Parallelism: 1), id => $"host-{id}", ct));
@@ -109,7 +109,7 @@ public sealed class RolloutOperationTests : IAsyncDisposable
         var release = new TaskCompletionSource();
         _engine.Gate = release.Task;
         _engine.Answers.Enqueue(Status("completed", New, Task("a2", 1, "running", New, 1), Task("b2", 2, "running", New, 2)));
-        var operations = new RolloutPlans(_engine, _locks);
+        var operations = new RolloutPlans(_engine, _locks, TimeProvider.System);
         var caller = new ChangeCaller("alice", [new Grant(1, "alice", Role.Operator, AccessScope.Everywhere)], null);
         var first = await _runner.StartAsync(caller, RolloutPlans.RolloutIntent("c1", Web, "web"),
             ct => operations.PlanRolloutAsync("c1", Web, "demo/app:2", null, id => id!, ct));
