@@ -82,7 +82,8 @@ public static class AuthenticationSetup
         Changes.SecretFamiliesSetup.AddSecretFamilies(services);
         services.AddSingleton<Core.Images.RolloutPlans>();
         services.AddSingleton<Core.Images.ImageDistribution>();
-        services.AddSingleton<Changes.ImageChanges>();
+        services.AddSingleton<Core.Images.RolloutHistory>();
+        services.AddSingleton<Core.Images.ImageCommands>();
         services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, AuditingAuthorizationResultHandler>();
         return services;
     }

@@ -28,9 +28,10 @@ public sealed class WaveSelectionTests : LiveComponentTestContext
         {
             ImageChanges.Swarm[service.Id] = new RolloutStatus(service, [TaskOf(service, 1)]);
         }
-        var changes = Services.GetRequiredService<ImageChanges>();
+        var images = Services.GetRequiredService<ImageCommands>();
+        var caller = await Grants.CallerAsync(new(new System.Security.Claims.ClaimsIdentity("test")), null);
 
-        var start = await changes.WavesAsync(new(new System.Security.Claims.ClaimsIdentity("test")), null, ClusterId, null, "registry/demo/app", "2", 1, null);
+        var start = await images.WavesAsync(caller, ClusterId, null, "registry/demo/app", "2", 1, null);
 
         Assert.True(start.Started, start.Result.Message);
         await Services.GetRequiredService<OperationRunner>().WhenFinishedAsync(start.OperationId!);
@@ -47,12 +48,12 @@ public sealed class WaveSelectionTests : LiveComponentTestContext
     {
         Upsert(Service("web"));
         SetStatus(ClusterStatus.Synced);
-        var changes = Services.GetRequiredService<ImageChanges>();
-        var user = new System.Security.Claims.ClaimsPrincipal(new System.Security.Claims.ClaimsIdentity("test"));
+        var images = Services.GetRequiredService<ImageCommands>();
+        var caller = await Grants.CallerAsync(new System.Security.Claims.ClaimsPrincipal(new System.Security.Claims.ClaimsIdentity("test")), null);
 
-        Assert.Contains("either stack or repository", (await changes.WavesAsync(user, null, ClusterId, "s", "registry/demo/app", "2", 1, null)).Result.Message);
-        Assert.Contains("waveSize", (await changes.WavesAsync(user, null, ClusterId, null, "registry/demo/app", "2", 0, null)).Result.Message);
-        Assert.Contains("No service matches", (await changes.WavesAsync(user, null, ClusterId, "nothing-here", null, "registry/demo/app:2", 1, null)).Result.Message);
+        Assert.Contains("either stack or repository", (await images.WavesAsync(caller, ClusterId, "s", "registry/demo/app", "2", 1, null)).Result.Message);
+        Assert.Contains("waveSize", (await images.WavesAsync(caller, ClusterId, null, "registry/demo/app", "2", 0, null)).Result.Message);
+        Assert.Contains("No service matches", (await images.WavesAsync(caller, ClusterId, "nothing-here", null, "registry/demo/app:2", 1, null)).Result.Message);
         Assert.Empty(ImageChanges.Calls);
     }
 
