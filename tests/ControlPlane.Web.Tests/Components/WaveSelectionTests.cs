@@ -44,20 +44,6 @@ public sealed class WaveSelectionTests : LiveComponentTestContext
     }
 
     [Fact]
-    public async Task Waves_need_a_wave_size_and_one_selector()
-    {
-        Upsert(Service("web"));
-        SetStatus(ClusterStatus.Synced);
-        var images = Services.GetRequiredService<ImageCommands>();
-        var caller = await Grants.CallerAsync(new System.Security.Claims.ClaimsPrincipal(new System.Security.Claims.ClaimsIdentity("test")), null);
-
-        Assert.Contains("either stack or repository", (await images.WavesAsync(caller, ClusterId, "s", "registry/demo/app", "2", 1, null)).Result.Message);
-        Assert.Contains("waveSize", (await images.WavesAsync(caller, ClusterId, null, "registry/demo/app", "2", 0, null)).Result.Message);
-        Assert.Contains("No service matches", (await images.WavesAsync(caller, ClusterId, "nothing-here", null, "registry/demo/app:2", 1, null)).Result.Message);
-        Assert.Empty(ImageChanges.Calls);
-    }
-
-    [Fact]
     public void The_stacks_page_starts_waves_across_a_stack_and_shows_them_move()
     {
         var a = Service("shop-a", stack: "shop");
