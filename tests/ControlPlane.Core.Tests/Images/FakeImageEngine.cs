@@ -89,8 +89,10 @@ internal sealed class FakeImageEngine : IImageChanges
         return Task.FromResult($"job-{nodeId}");
     }
 
-    public Task<PullTaskStatus?> ReadPullAsync(string clusterId, string jobId, CancellationToken cancellationToken) =>
-        Task.FromResult<PullTaskStatus?>(new PullTaskStatus("complete", null, 0));
+    /// <summary>What every pull job's task reports; null: the swarm has not scheduled it.</summary>
+    public PullTaskStatus? PullTask { get; set; } = new("complete", null, 0);
+
+    public Task<PullTaskStatus?> ReadPullAsync(string clusterId, string jobId, CancellationToken cancellationToken) => Task.FromResult(PullTask);
 
     public Task RemovePullAsync(string clusterId, string jobId, CancellationToken cancellationToken)
     {
