@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using ControlPlane.Core.Audit;
 using ControlPlane.Core.Changes;
 using ControlPlane.Core.Images;
@@ -6,6 +5,7 @@ using ControlPlane.Core.Model;
 using ControlPlane.Core.Operations;
 using ControlPlane.Core.Security;
 using ControlPlane.Core.State;
+using ControlPlane.Core.Tests.Audit;
 using static ControlPlane.Core.Tests.State.Resources;
 
 namespace ControlPlane.Core.Tests.Images;
@@ -36,7 +36,7 @@ public sealed class ImageCommandsTests : IAsyncDisposable
 
     private readonly ClusterStateStore _state = new();
     private readonly InMemoryOperationStore _operations = new();
-    private readonly RecordingAudit _audit = new();
+    private readonly RecordingAuditLog _audit = new();
     private readonly FakeImageEngine _engine = new();
     private readonly OperationRunner _runner;
     private readonly ImageCommands _images;
@@ -322,18 +322,5 @@ public sealed class ImageCommandsTests : IAsyncDisposable
         Assert.Contains(message, start.Result.Message);
         Assert.Empty(_engine.Calls);
         Assert.Empty(await _operations.ListAsync(new OperationQuery()));
-    }
-
-    private sealed class RecordingAudit : IAuditLog
-    {
-        private readonly ConcurrentQueue<AuditEntry> _entries = new();
-
-        public IReadOnlyList<AuditEntry> Entries => [.. _entries];
-
-        public Task<AuditRecord> AppendAsync(AuditEntry entry, CancellationToken cancellationToken = default)
-        {
-            _entries.Enqueue(entry);
-            return Task.FromResult(AuditRecord.Chain(_entries.Count, entry, AuditRecord.Genesis));
-        }
     }
 }

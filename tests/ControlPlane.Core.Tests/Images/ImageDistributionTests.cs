@@ -1,8 +1,8 @@
-using ControlPlane.Core.Audit;
 using ControlPlane.Core.Changes;
 using ControlPlane.Core.Images;
 using ControlPlane.Core.Operations;
 using ControlPlane.Core.Security;
+using ControlPlane.Core.Tests.Audit;
 using Microsoft.Extensions.Time.Testing;
 using static ControlPlane.Core.Tests.State.Resources;
 
@@ -16,7 +16,7 @@ public sealed class ImageDistributionTests : IAsyncDisposable
     private readonly FakeImageEngine _engine = new() { PullTask = null };
     private readonly OperationRunner _runner;
 
-    public ImageDistributionTests() => _runner = new OperationRunner(_operations, new NullAudit(), new ChangeLocks(), _time);
+    public ImageDistributionTests() => _runner = new OperationRunner(_operations, new RecordingAuditLog(), new ChangeLocks(), _time);
 
     [Fact]
     public async Task A_pull_with_no_result_fails_its_node_after_the_pull_timeout_and_not_before()
@@ -64,11 +64,5 @@ public sealed class ImageDistributionTests : IAsyncDisposable
             TimerCreated.Release();
             return timer;
         }
-    }
-
-    private sealed class NullAudit : IAuditLog
-    {
-        public Task<AuditRecord> AppendAsync(AuditEntry entry, CancellationToken cancellationToken = default) =>
-            Task.FromResult(AuditRecord.Chain(1, entry, AuditRecord.Genesis));
     }
 }

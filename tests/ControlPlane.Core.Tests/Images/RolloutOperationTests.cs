@@ -1,9 +1,9 @@
-using ControlPlane.Core.Audit;
 using ControlPlane.Core.Changes;
 using ControlPlane.Core.Images;
 using ControlPlane.Core.Model;
 using ControlPlane.Core.Operations;
 using ControlPlane.Core.Security;
+using ControlPlane.Core.Tests.Audit;
 using static ControlPlane.Core.Tests.State.Resources;
 
 namespace ControlPlane.Core.Tests.Images;
@@ -24,7 +24,7 @@ public sealed class RolloutOperationTests : IAsyncDisposable
     private readonly OperationRunner _runner;
     private readonly ScriptedEngine _engine = new();
 
-    public RolloutOperationTests() => _runner = new OperationRunner(_store, new NullAudit(), _locks, TimeProvider.System);
+    public RolloutOperationTests() => _runner = new OperationRunner(_store, new RecordingAuditLog(), _locks, TimeProvider.System);
 
     private static readonly ClusterService Web = Service("web", replicas: 2, name: "web");
 
@@ -166,11 +166,5 @@ public sealed class RolloutOperationTests : IAsyncDisposable
         public Task<PullTaskStatus?> ReadPullAsync(string clusterId, string jobId, CancellationToken ct) => throw new NotSupportedException();
 
         public Task RemovePullAsync(string clusterId, string jobId, CancellationToken ct) => throw new NotSupportedException();
-    }
-
-    private sealed class NullAudit : IAuditLog
-    {
-        public Task<AuditRecord> AppendAsync(AuditEntry entry, CancellationToken cancellationToken = default) =>
-            System.Threading.Tasks.Task.FromResult(AuditRecord.Chain(1, entry, AuditRecord.Genesis));
     }
 }
