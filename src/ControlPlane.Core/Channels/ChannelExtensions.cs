@@ -13,10 +13,9 @@ public static class ChannelExtensions
     public static async IAsyncEnumerable<IReadOnlyList<T>> GetBatchesAsync<T>(
         this ChannelReader<T> reader,
         TimeSpan minReadInterval,
-        TimeProvider? timeProvider = null,
+        TimeProvider timeProvider,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        timeProvider ??= TimeProvider.System;
         long? lastYield = null;
         while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
         {

@@ -29,18 +29,12 @@ public enum RolloutDirection
 
 /// <summary>
 /// Follows one service while Docker moves its tasks to a target image, by reading the manager every
-/// <see cref="PollInterval"/> (tasks have no events, DESIGN §3). Records one step per task slot (per node for global
+/// <see cref="ManagerPolling.Interval"/> (tasks have no events, DESIGN §3). Records one step per task slot (per node for global
 /// services) and one for Docker's update status, and the operation's progress: tasks running the target image of the
 /// replicas wanted. Writes only what changed, so the operation's record moves when the swarm does.
 /// </summary>
-public sealed class RolloutFollower(IImageChanges engine)
+public sealed class RolloutFollower(IImageChanges engine, TimeProvider time)
 {
-    /// <summary>How often the manager is read: short, because success is reported as soon as Docker reports completion.</summary>
-    public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
-
-    /// <summary>Reads in a row that may fail (about 10 s) before the follow gives up on the manager.</summary>
-    public const int MaxUnreadable = 40;
-
     /// <summary>
     /// Follows <paramref name="serviceId"/> until its update to <paramref name="targetImage"/> ends. <paramref name="stepPrefix"/>
     /// names the steps ("web: " in a wave, empty for one service); <paramref name="reportProgress"/> sets the operation's
@@ -62,10 +56,11 @@ public sealed class RolloutFollower(IImageChanges engine)
         {
             context.Cancellation.ThrowIfCancellationRequested();
             // A manager failing over answers nothing for a moment; Docker goes on meanwhile, so the follow does too.
-            var status = await ReadPatientlyAsync(
+            var status = await ManagerPolling.ReadPatientlyAsync(
                 () => engine.ReadRolloutAsync(clusterId, serviceId, context.Cancellation),
                 ex => ex is not ChangeRejectedException { Reason: ChangeFailure.NotFound },
                 ex => WriteAsync(context, written, stepPrefix + "docker update", OperationStates.Running, $"the manager did not answer ({ex.Message}); trying again", null),
+                time,
                 context.Cancellation);
             var view = RolloutView.Of(status, targetImage, hostname);
             if (view.FailingTaskError is { } error && failing is null)
@@ -106,11 +101,11 @@ public sealed class RolloutFollower(IImageChanges engine)
             }
 
             var converged = view.Done == view.Total && view.Extra == 0;
-            convergedSince = converged ? convergedSince ?? DateTimeOffset.UtcNow : null;
+            convergedSince = converged ? convergedSince ?? time.GetUtcNow() : null;
             // Docker starts no update when every task already has the spec (a resume after the last slot was moved,
             // say): with failing tasks and no update status, nothing will change by itself, so the follow ends.
-            idleSince = updateState is null && !converged && failing is not null ? idleSince ?? DateTimeOffset.UtcNow : null;
-            if (direction == RolloutDirection.Update && DateTimeOffset.UtcNow - idleSince > IdleLimit(stableFor))
+            idleSince = updateState is null && !converged && failing is not null ? idleSince ?? time.GetUtcNow() : null;
+            if (direction == RolloutDirection.Update && time.GetUtcNow() - idleSince > IdleLimit(stableFor))
             {
                 return new RolloutOutcome(RolloutEnd.Paused,
                     $"Docker is not updating {status.Service.Name} (every task already has this spec) and its tasks keep failing: {failing}");
@@ -123,7 +118,7 @@ public sealed class RolloutFollower(IImageChanges engine)
                 // when `docker service update` returns; the time is ControlPlane's own clock from when it first saw
                 // the tasks converged, so a skewed manager clock does not matter.
                 case (RolloutDirection.Update, "updating") when converged && failing is null && stableFor is { } monitor
-                    && DateTimeOffset.UtcNow - convergedSince >= monitor:
+                    && time.GetUtcNow() - convergedSince >= monitor:
                     await WriteAsync(context, written, stepPrefix + "docker update", OperationStates.Succeeded,
                         $"every task has run the new image for the monitor period ({monitor.TotalSeconds:0.#} s)", null);
                     return new RolloutOutcome(RolloutEnd.Converged, null);
@@ -141,30 +136,7 @@ public sealed class RolloutFollower(IImageChanges engine)
                     return new RolloutOutcome(RolloutEnd.Paused,
                         $"Docker paused the {(updateState == "paused" ? "update" : "rollback")} of {status.Service.Name}: {why}");
             }
-            await Task.Delay(PollInterval, context.Cancellation);
-        }
-    }
-
-    /// <summary>
-    /// Reads the manager, waiting out one that does not answer for a moment (an election, a restart): a read that
-    /// fails is tried again <see cref="PollInterval"/> later, up to <see cref="MaxUnreadable"/> failures in a row.
-    /// </summary>
-    internal static async Task<T> ReadPatientlyAsync<T>(Func<Task<T>> read, Func<Exception, bool> retryable, Func<Exception, Task>? missed, CancellationToken cancellationToken)
-    {
-        for (var unreadable = 1; ; unreadable++)
-        {
-            try
-            {
-                return await read();
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException && retryable(ex) && unreadable < MaxUnreadable)
-            {
-                if (missed is not null)
-                {
-                    await missed(ex);
-                }
-                await Task.Delay(PollInterval, cancellationToken);
-            }
+            await ManagerPolling.WaitAsync(time, context.Cancellation);
         }
     }
 

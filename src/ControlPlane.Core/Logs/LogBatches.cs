@@ -17,7 +17,7 @@ public static class LogBatches
     public static async IAsyncEnumerable<IReadOnlyList<LogLine>> ReadBatchesAsync(
         this IAsyncEnumerable<LogLine> lines,
         TimeSpan minReadInterval,
-        TimeProvider? timeProvider = null,
+        TimeProvider timeProvider,
         int capacity = LogBuffer.DefaultCapacity,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {

@@ -29,28 +29,28 @@ public static class ImageEndpoints
     {
         var clusters = api.MapGroup("/clusters").WithTags("Images");
 
-        clusters.MapPost("/{cluster}/services/{idOrName}/rollout", async (string cluster, string idOrName, RolloutRequest request, HttpContext http, ImageChanges changes) =>
-            OperationEndpoints.Started(await changes.RolloutAsync(http.User, http.ClientAddress(), cluster, idOrName, request.Image, request.Update, http.RequestAborted)));
+        clusters.MapPost("/{cluster}/services/{idOrName}/rollout", async (string cluster, string idOrName, RolloutRequest request, HttpContext http, IGrantSource access, ImageCommands images) =>
+            OperationEndpoints.Started(await images.RolloutAsync(await CallerAsync(access, http), cluster, idOrName, request.Image, request.Update, http.RequestAborted)));
 
-        clusters.MapPost("/{cluster}/services/{idOrName}/rollout/resume", async (string cluster, string idOrName, HttpContext http, ImageChanges changes) =>
-            OperationEndpoints.Started(await changes.ResumeAsync(http.User, http.ClientAddress(), cluster, idOrName, http.RequestAborted)));
+        clusters.MapPost("/{cluster}/services/{idOrName}/rollout/resume", async (string cluster, string idOrName, HttpContext http, IGrantSource access, ImageCommands images) =>
+            OperationEndpoints.Started(await images.ResumeAsync(await CallerAsync(access, http), cluster, idOrName, http.RequestAborted)));
 
-        clusters.MapPost("/{cluster}/services/{idOrName}/rollback", async (string cluster, string idOrName, HttpContext http, ImageChanges changes) =>
-            OperationEndpoints.Started(await changes.RollbackAsync(http.User, http.ClientAddress(), cluster, idOrName, http.RequestAborted)));
+        clusters.MapPost("/{cluster}/services/{idOrName}/rollback", async (string cluster, string idOrName, HttpContext http, IGrantSource access, ImageCommands images) =>
+            OperationEndpoints.Started(await images.RollbackAsync(await CallerAsync(access, http), cluster, idOrName, http.RequestAborted)));
 
-        clusters.MapPost("/{cluster}/rollouts/waves", async (string cluster, WavesRequest request, HttpContext http, ImageChanges changes) =>
-            OperationEndpoints.Started(await changes.WavesAsync(http.User, http.ClientAddress(), cluster, request.Stack, request.Repository, request.Image, request.WaveSize, request.Update, http.RequestAborted)));
+        clusters.MapPost("/{cluster}/rollouts/waves", async (string cluster, WavesRequest request, HttpContext http, IGrantSource access, ImageCommands images) =>
+            OperationEndpoints.Started(await images.WavesAsync(await CallerAsync(access, http), cluster, request.Stack, request.Repository, request.Image, request.WaveSize, request.Update, http.RequestAborted)));
 
-        clusters.MapPost("/{cluster}/images/distribute", async (string cluster, DistributeRequest request, HttpContext http, ImageChanges changes) =>
-            OperationEndpoints.Started(await changes.DistributeAsync(http.User, http.ClientAddress(), cluster, request.Image, request.Nodes, request.Service, http.RequestAborted)));
+        clusters.MapPost("/{cluster}/images/distribute", async (string cluster, DistributeRequest request, HttpContext http, IGrantSource access, ImageCommands images) =>
+            OperationEndpoints.Started(await images.DistributeAsync(await CallerAsync(access, http), cluster, request.Image, request.Nodes, request.Service, http.RequestAborted)));
 
-        clusters.MapGet("/{cluster}/services/{idOrName}/rollouts", async (string cluster, string idOrName, ClusterStateStore store, ImageChanges changes, CancellationToken ct) =>
+        clusters.MapGet("/{cluster}/services/{idOrName}/rollouts", async (string cluster, string idOrName, ClusterStateStore store, RolloutHistory history, CancellationToken ct) =>
             {
                 if (store.GetState(cluster)?.FindService(idOrName) is not { } service)
                 {
                     return ClusterEndpoints.ServiceNotFound(cluster, idOrName);
                 }
-                var past = await changes.HistoryAsync(cluster, service.Name, ct);
+                var past = await history.ListAsync(cluster, service.Name, ct);
                 return Results.Ok(past.Select(o => new RolloutHistoryEntry(o.Id, o.Kind, o.Actor, o.State, o.Progress, o.Error, o.CreatedAt, o.FinishedAt,
                     o.Duration?.TotalSeconds, o.Parameters is null ? null : JsonDocument.Parse(o.Parameters).RootElement.Clone())));
             })
@@ -64,4 +64,6 @@ public static class ImageEndpoints
 
         return api;
     }
+
+    private static Task<ChangeCaller> CallerAsync(IGrantSource access, HttpContext http) => access.CallerAsync(http.User, http.ClientAddress(), http.RequestAborted);
 }

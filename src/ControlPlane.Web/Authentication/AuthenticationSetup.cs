@@ -80,8 +80,10 @@ public static class AuthenticationSetup
         services.AddSingleton<IdentityAdministration>();
         services.AddSingleton<Changes.ClusterChanges>();
         Changes.SecretFamiliesSetup.AddSecretFamilies(services);
-        services.AddSingleton<Core.Images.ImageOperations>();
-        services.AddSingleton<Changes.ImageChanges>();
+        services.AddSingleton<Core.Images.RolloutPlans>();
+        services.AddSingleton<Core.Images.ImageDistribution>();
+        services.AddSingleton<Core.Images.RolloutHistory>();
+        services.AddSingleton<Core.Images.ImageCommands>();
         services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, AuditingAuthorizationResultHandler>();
         return services;
     }

@@ -60,21 +60,6 @@ public class UpdateSettingsTests
     }
 }
 
-public class PlacementConstraintTests
-{
-    [Fact]
-    public void Constraints_on_id_hostname_role_and_labels_are_read_against_the_node()
-    {
-        var node = Node("n1") with { Labels = Labels.From(new Dictionary<string, string> { ["zone"] = "eu" }) };
-        Assert.True(PlacementConstraint.Allows("node.id==n1", node));
-        Assert.False(PlacementConstraint.Allows("node.hostname!=host-n1", node));
-        Assert.True(PlacementConstraint.Allows("node.role == worker", node));
-        Assert.True(PlacementConstraint.Allows("node.labels.zone==eu", node));
-        Assert.False(PlacementConstraint.Allows("node.labels.zone==us", node));
-        Assert.True(PlacementConstraint.Allows("engine.labels.gpu==true", node));
-    }
-}
-
 public class RolloutViewTests
 {
     private const string Old = "demo/app:1";

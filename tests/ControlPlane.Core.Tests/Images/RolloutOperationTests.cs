@@ -1,9 +1,9 @@
-using ControlPlane.Core.Audit;
 using ControlPlane.Core.Changes;
 using ControlPlane.Core.Images;
 using ControlPlane.Core.Model;
 using ControlPlane.Core.Operations;
 using ControlPlane.Core.Security;
+using ControlPlane.Core.Tests.Changes;
 using static ControlPlane.Core.Tests.State.Resources;
 
 namespace ControlPlane.Core.Tests.Images;
@@ -24,7 +24,7 @@ public sealed class RolloutOperationTests : IAsyncDisposable
     private readonly OperationRunner _runner;
     private readonly ScriptedEngine _engine = new();
 
-    public RolloutOperationTests() => _runner = new OperationRunner(_store, new ChangeGate(new NullAudit(), _locks, TimeProvider.System), TimeProvider.System);
+    public RolloutOperationTests() => _runner = new OperationRunner(_store, new ChangeGate(new RecordingAuditLog(), _locks, TimeProvider.System), TimeProvider.System);
 
     private static readonly ClusterService Web = Service("web", replicas: 2, name: "web");
 
@@ -36,9 +36,9 @@ public sealed class RolloutOperationTests : IAsyncDisposable
 
     private async Task<Operation> RunAsync()
     {
-        var operations = new ImageOperations(_engine, _locks);
+        var operations = new RolloutPlans(_engine, _locks, TimeProvider.System);
         var caller = new ChangeCaller("alice", [new Grant(1, "alice", Role.Operator, AccessScope.Everywhere)], null);
-        var start = await _runner.StartAsync(caller, ImageOperations.RolloutIntent("c1", Web, "web"),
+        var start = await _runner.StartAsync(caller, RolloutPlans.RolloutIntent("c1", Web, "web"),
             ct => operations.PlanRolloutAsync("c1", Web, "demo/app:2", new UpdateSettings(Parallelism: 1), id => $"host-{id}", ct));
         Assert.True(start.Started, start.Result.Message);
         await _runner.WhenFinishedAsync(start.OperationId!);
@@ -109,12 +109,12 @@ public sealed class RolloutOperationTests : IAsyncDisposable
         var release = new TaskCompletionSource();
         _engine.Gate = release.Task;
         _engine.Answers.Enqueue(Status("completed", New, Task("a2", 1, "running", New, 1), Task("b2", 2, "running", New, 2)));
-        var operations = new ImageOperations(_engine, _locks);
+        var operations = new RolloutPlans(_engine, _locks, TimeProvider.System);
         var caller = new ChangeCaller("alice", [new Grant(1, "alice", Role.Operator, AccessScope.Everywhere)], null);
-        var first = await _runner.StartAsync(caller, ImageOperations.RolloutIntent("c1", Web, "web"),
+        var first = await _runner.StartAsync(caller, RolloutPlans.RolloutIntent("c1", Web, "web"),
             ct => operations.PlanRolloutAsync("c1", Web, "demo/app:2", null, id => id!, ct));
 
-        var second = await _runner.StartAsync(caller, ImageOperations.RolloutIntent("c1", Web, "web"),
+        var second = await _runner.StartAsync(caller, RolloutPlans.RolloutIntent("c1", Web, "web"),
             ct => operations.PlanRolloutAsync("c1", Web, "demo/app:2", null, id => id!, ct));
 
         Assert.Equal(ChangeFailure.Conflict, second.Result.Failure);
@@ -166,11 +166,5 @@ public sealed class RolloutOperationTests : IAsyncDisposable
         public Task<PullTaskStatus?> ReadPullAsync(string clusterId, string jobId, CancellationToken ct) => throw new NotSupportedException();
 
         public Task RemovePullAsync(string clusterId, string jobId, CancellationToken ct) => throw new NotSupportedException();
-    }
-
-    private sealed class NullAudit : IAuditLog
-    {
-        public Task<AuditRecord> AppendAsync(AuditEntry entry, CancellationToken cancellationToken = default) =>
-            System.Threading.Tasks.Task.FromResult(AuditRecord.Chain(1, entry, AuditRecord.Genesis));
     }
 }

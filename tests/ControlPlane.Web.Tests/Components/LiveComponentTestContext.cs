@@ -46,8 +46,10 @@ public abstract partial class LiveComponentTestContext : BunitContext, IAsyncLif
         Services.AddSingleton<Core.Secrets.FileFamilyOperations>();
         Services.AddSingleton<SecretChanges>();
         Services.AddSingleton<Core.Images.IImageChanges>(ImageChanges);
-        Services.AddSingleton<Core.Images.ImageOperations>();
-        Services.AddSingleton<Web.Changes.ImageChanges>();
+        Services.AddSingleton<Core.Images.RolloutPlans>();
+        Services.AddSingleton<Core.Images.ImageDistribution>();
+        Services.AddSingleton<Core.Images.RolloutHistory>();
+        Services.AddSingleton<Core.Images.ImageCommands>();
         AddAuthorization().SetAuthorized("tester");
         Services.AddSingleton(TimeProvider.System);
         Services.AddSingleton<IMetricsHistory>(History);

@@ -11,7 +11,7 @@ public sealed class LogBatchesTests
         var source = new ListSource(Enumerable.Range(1, 5000).Select(i => $"line {i}").ToList());
         var batches = new List<IReadOnlyList<LogLine>>();
 
-        await foreach (var batch in source.ReadAsync("c1", LogTarget.Service("web"), new LogOptions(), CancellationToken.None).ReadBatchesAsync(TimeSpan.FromMilliseconds(100)))
+        await foreach (var batch in source.ReadAsync("c1", LogTarget.Service("web"), new LogOptions(), CancellationToken.None).ReadBatchesAsync(TimeSpan.FromMilliseconds(100), TimeProvider.System))
         {
             batches.Add(batch);
         }
@@ -28,7 +28,7 @@ public sealed class LogBatchesTests
 
         var error = await Assert.ThrowsAsync<LogTargetNotFoundException>(async () =>
         {
-            await foreach (var batch in source.ReadAsync("c1", LogTarget.Service("web"), new LogOptions(), CancellationToken.None).ReadBatchesAsync(TimeSpan.FromMilliseconds(10)))
+            await foreach (var batch in source.ReadAsync("c1", LogTarget.Service("web"), new LogOptions(), CancellationToken.None).ReadBatchesAsync(TimeSpan.FromMilliseconds(10), TimeProvider.System))
             {
                 lines.AddRange(batch.Select(l => l.Text));
             }

@@ -1,42 +1,40 @@
-using System.Security.Claims;
 using ControlPlane.Core.Changes;
-using ControlPlane.Core.Images;
 using ControlPlane.Core.Model;
 using ControlPlane.Core.Operations;
 using ControlPlane.Core.Security;
 using ControlPlane.Core.State;
-using ControlPlane.Web.Authorization;
 
-namespace ControlPlane.Web.Changes;
+namespace ControlPlane.Core.Images;
 
 /// <summary>
-/// Rollouts, rollbacks, waves and image distribution as pages and the API start them: the target is found in the
-/// store (a service's stack decides who may act on it), then the <see cref="OperationRunner"/> checks, locks, audits
-/// and runs the plan <see cref="ImageOperations"/> makes.
+/// The image commands pages and the API offer: rollout, resume, rollback, waves and distribution. The target is found
+/// in the store (a service's stack, never a name the caller typed, decides who may act on it), then the
+/// <see cref="OperationRunner"/> checks the caller, locks, audits and runs the plan <see cref="RolloutPlans"/> or
+/// <see cref="ImageDistribution"/> makes. (The engine port is <see cref="IImageChanges"/>.)
 /// </summary>
-public sealed class ImageChanges(ClusterStateStore store, IGrantSource access, OperationRunner runner, ImageOperations operations, IOperationStore history)
+public sealed class ImageCommands(ClusterStateStore store, OperationRunner runner, RolloutPlans rollouts, ImageDistribution distribution, RolloutHistory history)
 {
-    public async Task<OperationStart> RolloutAsync(ClaimsPrincipal user, string? clientAddress, string clusterId, string idOrName, string? image, UpdateSettings? update, CancellationToken ct = default)
+    public Task<OperationStart> RolloutAsync(ChangeCaller caller, string clusterId, string idOrName, string? image, UpdateSettings? update, CancellationToken ct = default)
     {
         var service = Find(clusterId, idOrName);
-        return await runner.StartAsync(await access.CallerAsync(user, clientAddress, ct), ImageOperations.RolloutIntent(clusterId, service, idOrName), token =>
-            operations.PlanRolloutAsync(clusterId, Require(clusterId, idOrName, service), image, update, Hostnames(clusterId), token), ct);
+        return runner.StartAsync(caller, RolloutPlans.RolloutIntent(clusterId, service, idOrName), token =>
+            rollouts.PlanRolloutAsync(clusterId, Require(clusterId, idOrName, service), image, update, Hostnames(clusterId), token), ct);
     }
 
-    public async Task<OperationStart> ResumeAsync(ClaimsPrincipal user, string? clientAddress, string clusterId, string idOrName, CancellationToken ct = default)
+    public Task<OperationStart> ResumeAsync(ChangeCaller caller, string clusterId, string idOrName, CancellationToken ct = default)
     {
         var service = Find(clusterId, idOrName);
-        return await runner.StartAsync(await access.CallerAsync(user, clientAddress, ct), ImageOperations.RolloutIntent(clusterId, service, idOrName, "services.rollout.resume"), _ =>
-            Task.FromResult(operations.PlanResume(clusterId, Require(clusterId, idOrName, service), Hostnames(clusterId))), ct);
+        return runner.StartAsync(caller, RolloutPlans.RolloutIntent(clusterId, service, idOrName, "services.rollout.resume"), _ =>
+            Task.FromResult(rollouts.PlanResume(clusterId, Require(clusterId, idOrName, service), Hostnames(clusterId))), ct);
     }
 
-    public async Task<OperationStart> RollbackAsync(ClaimsPrincipal user, string? clientAddress, string clusterId, string idOrName, CancellationToken ct = default)
+    public Task<OperationStart> RollbackAsync(ChangeCaller caller, string clusterId, string idOrName, CancellationToken ct = default)
     {
         var service = Find(clusterId, idOrName);
-        return await runner.StartAsync(await access.CallerAsync(user, clientAddress, ct), ImageOperations.RollbackIntent(clusterId, service, idOrName), async token =>
+        return runner.StartAsync(caller, RolloutPlans.RollbackIntent(clusterId, service, idOrName), async token =>
         {
             var found = Require(clusterId, idOrName, service);
-            return operations.PlanRollback(clusterId, found, Hostnames(clusterId), await ImageBeforeLastRolloutAsync(clusterId, found, token));
+            return rollouts.PlanRollback(clusterId, found, Hostnames(clusterId), await history.ImageBeforeLastRolloutAsync(clusterId, found.Name, token));
         }, ct);
     }
 
@@ -45,12 +43,12 @@ public sealed class ImageChanges(ClusterStateStore store, IGrantSource access, O
     /// <paramref name="repository"/> to that repository at the tag or digest <paramref name="image"/>, in waves. A stack
     /// needs services.update on the stack; a repository may span stacks, so it needs it on the whole cluster.
     /// </summary>
-    public async Task<OperationStart> WavesAsync(ClaimsPrincipal user, string? clientAddress, string clusterId, string? stack, string? repository, string? image, int? waveSize, UpdateSettings? update, CancellationToken ct = default)
+    public Task<OperationStart> WavesAsync(ChangeCaller caller, string clusterId, string? stack, string? repository, string? image, int? waveSize, UpdateSettings? update, CancellationToken ct = default)
     {
         var byStack = !string.IsNullOrWhiteSpace(stack);
         var subject = byStack ? $"stack {stack!.Trim()}" : $"repository {repository?.Trim()}";
         var intent = new ChangeIntent(Permissions.Services.Update, AccessTarget.InCluster(clusterId, byStack ? stack!.Trim() : null), "services.rollout.waves", $"waves of {subject}");
-        return await runner.StartAsync(await access.CallerAsync(user, clientAddress, ct), intent, token =>
+        return runner.StartAsync(caller, intent, token =>
         {
             var state = store.GetState(clusterId) ?? throw ChangeRejections.NoCluster(clusterId);
             if (byStack == !string.IsNullOrWhiteSpace(repository))
@@ -72,7 +70,7 @@ public sealed class ImageChanges(ClusterStateStore store, IGrantSource access, O
                 var reference = ImageReferenceSyntax.WithTagOrDigest(repository.Trim(), image.Trim());
                 services = state.Services.Where(s => ImageReference.Parse(s.Image).Repository == wanted).OrderBy(s => s.Name, StringComparer.Ordinal).Select(s => (s, reference)).ToList();
             }
-            return operations.PlanWavesAsync(clusterId, subject, services, waveSize, update, Hostnames(clusterId),
+            return rollouts.PlanWavesAsync(clusterId, subject, services, waveSize, update, Hostnames(clusterId),
                 new { stack, repository, image, waveSize, update, services = services.Select(s => s.Item1.Name).ToList() }, token);
         }, ct);
     }
@@ -81,10 +79,10 @@ public sealed class ImageChanges(ClusterStateStore store, IGrantSource access, O
     /// Pulls <paramref name="image"/> onto <paramref name="nodes"/> (ids or hostnames), or onto every node when none are
     /// given: all of the cluster's, or those <paramref name="service"/>'s placement allows.
     /// </summary>
-    public async Task<OperationStart> DistributeAsync(ClaimsPrincipal user, string? clientAddress, string clusterId, string? image, IReadOnlyList<string>? nodes, string? service, CancellationToken ct = default)
+    public Task<OperationStart> DistributeAsync(ChangeCaller caller, string clusterId, string? image, IReadOnlyList<string>? nodes, string? service, CancellationToken ct = default)
     {
         var intent = new ChangeIntent(Permissions.Images.Distribute, AccessTarget.InCluster(clusterId), "images.distribute", $"image {image?.Trim()}");
-        return await runner.StartAsync(await access.CallerAsync(user, clientAddress, ct), intent, _ =>
+        return runner.StartAsync(caller, intent, _ =>
         {
             var state = store.GetState(clusterId) ?? throw ChangeRejections.NoCluster(clusterId);
             ClusterService? placed = null;
@@ -104,33 +102,10 @@ public sealed class ImageChanges(ClusterStateStore store, IGrantSource access, O
             }
             else
             {
-                chosen = placed is null ? state.Nodes.OrderBy(n => n.Hostname, StringComparer.Ordinal).ToList() : ImageOperations.AllowedNodes(state, placed);
+                chosen = placed is null ? state.Nodes.OrderBy(n => n.Hostname, StringComparer.Ordinal).ToList() : PlacementConstraint.AllowedNodes(state, placed);
             }
-            return Task.FromResult(operations.PlanDistribution(clusterId, image, chosen, placed?.Name));
+            return Task.FromResult(distribution.PlanDistribution(clusterId, image, chosen, placed?.Name));
         }, ct);
-    }
-
-    /// <summary>The service's past rollouts, resumes and rollbacks, newest first.</summary>
-    public async Task<IReadOnlyList<Operation>> HistoryAsync(string clusterId, string serviceName, CancellationToken ct = default)
-    {
-        var all = new List<Operation>();
-        foreach (var kind in ImageOperations.HistoryKinds)
-        {
-            all.AddRange(await history.ListAsync(new OperationQuery(clusterId, kind, serviceName, Limit: 50), ct));
-        }
-        return all.OrderByDescending(o => o.CreatedAt).ToList();
-    }
-
-    /// <summary>The image the service ran before its latest rollout through ControlPlane, when that rollout recorded one.</summary>
-    private async Task<string?> ImageBeforeLastRolloutAsync(string clusterId, ClusterService service, CancellationToken ct)
-    {
-        var rollouts = await history.ListAsync(new OperationQuery(clusterId, ImageOperations.RolloutKind, service.Name, Limit: 1), ct);
-        if (rollouts.FirstOrDefault()?.Parameters is not { } parameters)
-        {
-            return null;
-        }
-        using var json = System.Text.Json.JsonDocument.Parse(parameters);
-        return json.RootElement.TryGetProperty("previousImage", out var previous) ? previous.GetString() : null;
     }
 
     private ClusterService? Find(string clusterId, string idOrName) => store.GetState(clusterId)?.FindService(idOrName);

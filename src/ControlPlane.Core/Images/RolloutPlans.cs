@@ -2,29 +2,24 @@ using ControlPlane.Core.Changes;
 using ControlPlane.Core.Model;
 using ControlPlane.Core.Operations;
 using ControlPlane.Core.Security;
-using ControlPlane.Core.State;
 
 namespace ControlPlane.Core.Images;
 
 /// <summary>
-/// The image operations (DESIGN §4 "Images") as plans for the <see cref="OperationRunner"/>: each checks all its input
-/// before anything reaches the cluster, and its run records a step per task slot, per service or per node.
+/// Rollouts, resumes, rollbacks and waves (DESIGN §4 "Images") as plans for the <see cref="OperationRunner"/>: each
+/// checks all its input before anything reaches the cluster, and its run follows Docker task slot by task slot.
 /// </summary>
-public sealed class ImageOperations(IImageChanges engine, ChangeLocks locks)
+public sealed class RolloutPlans(IImageChanges engine, ChangeLocks locks, TimeProvider time)
 {
     public const string RolloutKind = "rollout";
     public const string ResumeKind = "rollout.resume";
     public const string RollbackKind = "rollback";
     public const string WavesKind = "rollout.waves";
-    public const string DistributeKind = "images.distribute";
 
     /// <summary>The operation kinds that belong in a service's rollout history.</summary>
     public static readonly IReadOnlyList<string> HistoryKinds = [RolloutKind, ResumeKind, RollbackKind];
 
-    /// <summary>How long one node may take to pull before its step fails.</summary>
-    public static readonly TimeSpan PullTimeout = TimeSpan.FromMinutes(5);
-
-    private readonly RolloutFollower _follower = new(engine);
+    private readonly RolloutFollower _follower = new(engine, time);
 
     /// <summary>Rolling out or resuming on a service: its lock is the service's own, shared with scaling and every other service change.</summary>
     public static ChangeIntent RolloutIntent(string clusterId, ClusterService? service, string idOrName, string action = "services.rollout") =>
@@ -175,7 +170,7 @@ public sealed class ImageOperations(IImageChanges engine, ChangeLocks locks)
         }
         var waves = services.Select((s, i) => (s.Service, Image: checks[s.Image].Pinned, Policy: policies[i])).Chunk(waveSize.Value).ToList();
         var steps = waves.SelectMany((wave, w) => wave.Select(s => new OperationStep($"{s.Service.Name}", OperationStates.Pending,
-            $"wave {w + 1}: {ImageReferenceSyntax.WithoutDigest(s.Service.Image)} → {ImageReferenceSyntax.WithoutDigest(s.Image)}", DateTimeOffset.UtcNow))).ToList();
+            $"wave {w + 1}: {ImageReferenceSyntax.WithoutDigest(s.Service.Image)} → {ImageReferenceSyntax.WithoutDigest(s.Image)}", time.GetUtcNow()))).ToList();
         return new OperationPlan(WavesKind, services.Count, async context =>
         {
             var done = 0;
@@ -221,112 +216,6 @@ public sealed class ImageOperations(IImageChanges engine, ChangeLocks locks)
         };
     }
 
-    /// <summary>
-    /// Plans pulling <paramref name="image"/> onto <paramref name="nodes"/>. Nodes that are down or drained get a failed
-    /// step at once (their engines cannot run the pull); the others each run a one-task job pinned to them.
-    /// </summary>
-    public OperationPlan PlanDistribution(string clusterId, string? image, IReadOnlyList<ClusterNode> nodes, string? service)
-    {
-        if (ImageReferenceSyntax.Validate(image) is { } malformed)
-        {
-            throw new ChangeRejectedException(ChangeFailure.Invalid, malformed);
-        }
-        if (nodes.Count == 0)
-        {
-            throw new ChangeRejectedException(ChangeFailure.Invalid, service is null ? "No node to pull onto." : $"{service}'s placement allows no node.");
-        }
-        var reference = image!.Trim();
-        var steps = nodes.Select(n => new OperationStep(n.Hostname, OperationStates.Pending, "waiting", DateTimeOffset.UtcNow) { Node = n.Hostname }).ToList();
-        return new OperationPlan(DistributeKind, nodes.Count, async context =>
-        {
-            var done = 0;
-            var results = await Task.WhenAll(nodes.Select(async node =>
-            {
-                var error = await PullOnNodeAsync(context, clusterId, reference, node);
-                if (error is null)
-                {
-                    await context.ProgressAsync(Interlocked.Increment(ref done));
-                }
-                return (node, error);
-            }));
-            var failed = results.Where(r => r.error is not null).ToList();
-            if (failed.Count > 0)
-            {
-                throw new OperationFailedException(
-                    $"{failed.Count} of {nodes.Count} nodes do not have {reference}: {string.Join("; ", failed.Select(f => $"{f.node.Hostname}: {f.error}"))}");
-            }
-        })
-        {
-            Target = reference,
-            Steps = steps,
-            Parameters = new { image = reference, nodes = nodes.Select(n => n.Hostname).ToList(), service },
-        };
-    }
-
-    /// <summary>The nodes a service's placement allows: its constraints on id, hostname, role and labels, on active nodes.</summary>
-    public static IReadOnlyList<ClusterNode> AllowedNodes(ClusterState state, ClusterService service) =>
-        state.Nodes.Where(n => service.Details.Constraints.All(c => PlacementConstraint.Allows(c, n))).OrderBy(n => n.Hostname, StringComparer.Ordinal).ToList();
-
-    private async Task<string?> PullOnNodeAsync(OperationContext context, string clusterId, string image, ClusterNode node)
-    {
-        if (node.State != "ready")
-        {
-            var down = $"node is {node.State}: its engine cannot pull";
-            await context.StepAsync(node.Hostname, OperationStates.Failed, down);
-            return down;
-        }
-        if (node.Availability is "drain" or "pause")
-        {
-            var drained = $"node is {(node.Availability == "drain" ? "drained" : "paused")}: the swarm schedules no new task there, so it cannot pull";
-            await context.StepAsync(node.Hostname, OperationStates.Failed, drained);
-            return drained;
-        }
-        await context.StepAsync(node.Hostname, OperationStates.Running, $"pulling {image}");
-        var name = $"cp-pull-{context.Current.Id[..Math.Min(10, context.Current.Id.Length)]}-{node.Id[..Math.Min(10, node.Id.Length)]}";
-        string job;
-        try
-        {
-            job = await engine.StartPullAsync(clusterId, image, node.Id, name, new Dictionary<string, string> { ["controlplane.distribution"] = context.Current.Id }, context.Cancellation);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            var refused = $"the swarm refused the pull job: {ex.Message}";
-            await context.StepAsync(node.Hostname, OperationStates.Failed, refused);
-            return refused;
-        }
-        try
-        {
-            var deadline = DateTimeOffset.UtcNow + PullTimeout;
-            string? lastState = null;
-            while (true)
-            {
-                // A manager that does not answer for a moment (an election, a restart) is waited for, as rollouts do.
-                var task = await RolloutFollower.ReadPatientlyAsync(() => engine.ReadPullAsync(clusterId, job, context.Cancellation), _ => true, null, context.Cancellation);
-                if (task is not null && task.State != lastState)
-                {
-                    lastState = task.State;
-                    if (PullResult.Of(task) is { } result)
-                    {
-                        await context.StepAsync(node.Hostname, result.Pulled ? OperationStates.Succeeded : OperationStates.Failed, result.Message);
-                        return result.Pulled ? null : result.Message;
-                    }
-                    await context.StepAsync(node.Hostname, OperationStates.Running, $"{task.State}: pulling {image}");
-                }
-                if (DateTimeOffset.UtcNow > deadline)
-                {
-                    var slow = $"no result after {PullTimeout.TotalMinutes:0} minutes (task {lastState ?? "not scheduled"})";
-                    await context.StepAsync(node.Hostname, OperationStates.Failed, slow);
-                    return slow;
-                }
-                await Task.Delay(RolloutFollower.PollInterval, context.Cancellation);
-            }
-        }
-        finally
-        {
-            await engine.RemovePullAsync(clusterId, job, CancellationToken.None);
-        }
-    }
-
     private void RefuseWhileMoving(string clusterId, ClusterService service)
     {
         if (service.IsUpdating)
@@ -354,55 +243,5 @@ public sealed class ImageOperations(IImageChanges engine, ChangeLocks locks)
             case RolloutEnd.Paused:
                 throw new OperationFailedException(outcome.Error + " — resume it (POST …/rollout/resume) or roll it back (POST …/rollback).");
         }
-    }
-}
-
-/// <summary>What a pull job's task says about the pull: null while it runs.</summary>
-public sealed record PullResult(bool Pulled, string Message)
-{
-    public static PullResult? Of(PullTaskStatus task) => task.State switch
-    {
-        "complete" => new PullResult(true, "pulled"),
-        "failed" or "rejected" when task.Error is { } error && IsMissingImage(error) => new PullResult(false, $"the registry has no such image: {error}"),
-        // The container was created, so the image is on the node; only the "true" the job runs failed.
-        "failed" => new PullResult(true, $"pulled (the check command did not run cleanly: {task.Error ?? $"exit code {task.ExitCode}"})"),
-        "rejected" or "orphaned" or "remove" or "shutdown" => new PullResult(false, task.Error ?? $"task {task.State}"),
-        _ => null,
-    };
-
-    private static bool IsMissingImage(string error) =>
-        error.Contains("No such image", StringComparison.OrdinalIgnoreCase)
-        || error.Contains("not found", StringComparison.OrdinalIgnoreCase)
-        || error.Contains("manifest unknown", StringComparison.OrdinalIgnoreCase)
-        || error.Contains("pull access denied", StringComparison.OrdinalIgnoreCase);
-}
-
-/// <summary>Docker's placement constraints, read against a node: <c>node.id</c>, <c>node.hostname</c>, <c>node.role</c>, <c>node.labels.*</c> with == or !=.</summary>
-public static class PlacementConstraint
-{
-    /// <summary>Whether <paramref name="node"/> satisfies <paramref name="constraint"/>; constraints this cannot read (engine labels, platform) allow every node.</summary>
-    public static bool Allows(string constraint, ClusterNode node)
-    {
-        var equal = constraint.IndexOf("==", StringComparison.Ordinal);
-        var notEqual = constraint.IndexOf("!=", StringComparison.Ordinal);
-        var (at, wantsEqual) = equal >= 0 ? (equal, true) : notEqual >= 0 ? (notEqual, false) : (-1, true);
-        if (at < 0)
-        {
-            return true;
-        }
-        var key = constraint[..at].Trim();
-        var value = constraint[(at + 2)..].Trim();
-        if (key is not ("node.id" or "node.hostname" or "node.role") && !key.StartsWith("node.labels.", StringComparison.Ordinal))
-        {
-            return true;
-        }
-        var actual = key switch
-        {
-            "node.id" => node.Id,
-            "node.hostname" => node.Hostname,
-            "node.role" => node.Role,
-            _ => node.Labels.GetValueOrDefault(key["node.labels.".Length..]),
-        };
-        return string.Equals(actual, value, StringComparison.OrdinalIgnoreCase) == wantsEqual;
     }
 }
