@@ -37,6 +37,29 @@ public abstract class IdentityTests<TDatabase>(TDatabase database) : IClassFixtu
     }
 
     [Fact]
+    public async Task Guesses_sent_in_parallel_get_no_more_password_checks_than_guesses_sent_one_after_another()
+    {
+        var name = Unique("p");
+        await using (var setup = database.CreateContext())
+        {
+            await new Accounts(setup, _time).CreateAsync(name, "correct horse battery");
+        }
+
+        // Twenty guesses at once, each on its own connection as twenty requests would be.
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 20).Select(async _ =>
+        {
+            await using var db = database.CreateContext();
+            return (await new Accounts(db, _time).SignInAsync(name, "wrong password!!")).Outcome;
+        }));
+
+        // One after another, the first four are told "wrong" and the fifth locks the account; in parallel no more may be checked.
+        Assert.True(outcomes.Count(o => o == SignInOutcome.WrongCredentials) <= Accounts.MaxFailedSignIns - 1,
+            $"{outcomes.Count(o => o == SignInOutcome.WrongCredentials)} of 20 parallel guesses were checked against the password");
+        await using var after = database.CreateContext();
+        Assert.Equal(SignInOutcome.LockedOut, (await new Accounts(after, _time).SignInAsync(name, "correct horse battery")).Outcome);
+    }
+
+    [Fact]
     public async Task Passwords_are_stored_only_as_hashes_and_bad_input_is_refused_with_a_reason()
     {
         await using var db = database.CreateContext();

@@ -66,7 +66,12 @@ public sealed class Accounts(ControlPlaneDbContext db, TimeProvider time)
         return user;
     }
 
-    /// <summary>Checks a password; repeated failures lock the account for a while, and a locked account refuses even the right password.</summary>
+    /// <summary>
+    /// Checks a password; repeated failures lock the account for a while, and a locked account refuses even the right
+    /// password. Each check first takes one of the account's attempts in the database, atomically, so guesses sent in
+    /// parallel get no more checks between them than one guess after another: at most <see cref="MaxFailedSignIns"/>
+    /// per <see cref="LockoutDuration"/>.
+    /// </summary>
     public async Task<SignInResult> SignInAsync(string userName, string password, CancellationToken ct = default)
     {
         var user = await FindAsync(userName, ct);
@@ -77,33 +82,55 @@ public sealed class Accounts(ControlPlaneDbContext db, TimeProvider time)
             Hasher.VerifyHashedPassword(new UserAccount { UserName = userName }, DummyHash, password ?? "");
             return new SignInResult(SignInOutcome.WrongCredentials, null);
         }
-        if (user.LockedUntil is { } until && until > now)
+        var account = db.Users.Where(u => u.Id == user.Id);
+        // Read from the database, not the tracked entity: other attempts change the count and the lock beside it.
+        if (await account.Select(u => u.LockedUntil).SingleAsync(ct) is { } until)
         {
-            return new SignInResult(SignInOutcome.LockedOut, null, until);
+            if (until > now)
+            {
+                return new SignInResult(SignInOutcome.LockedOut, null, until);
+            }
+            // The lock has run out: a new count starts, once, whichever attempt sees it first.
+            await account.Where(u => u.LockedUntil == until).ExecuteUpdateAsync(set => set.SetProperty(u => u.FailedSignIns, 0).SetProperty(u => u.LockedUntil, (DateTimeOffset?)null), ct);
+        }
+        var taken = await account.Where(u => u.LockedUntil == null && u.FailedSignIns < MaxFailedSignIns)
+            .ExecuteUpdateAsync(set => set.SetProperty(u => u.FailedSignIns, u => u.FailedSignIns + 1), ct);
+        if (taken == 0)
+        {
+            return new SignInResult(SignInOutcome.LockedOut, null, await LockAsync(user.Id, now, ct));
         }
         var verdict = Hasher.VerifyHashedPassword(user, user.PasswordHash, password ?? "");
         if (verdict == PasswordVerificationResult.Failed)
         {
-            user.FailedSignIns++;
-            if (user.FailedSignIns >= MaxFailedSignIns)
-            {
-                user.LockedUntil = now + LockoutDuration;
-                user.FailedSignIns = 0;
-            }
-            await db.SaveChangesAsync(ct);
-            return user.LockedUntil is { } locked && locked > now
-                ? new SignInResult(SignInOutcome.LockedOut, null, locked)
+            var attempts = await account.Select(u => u.FailedSignIns).SingleAsync(ct);
+            return attempts >= MaxFailedSignIns
+                ? new SignInResult(SignInOutcome.LockedOut, null, await LockAsync(user.Id, now, ct))
                 : new SignInResult(SignInOutcome.WrongCredentials, null);
         }
         if (verdict == PasswordVerificationResult.SuccessRehashNeeded)
         {
             user.PasswordHash = Hasher.HashPassword(user, password!);
+            await db.SaveChangesAsync(ct);
         }
+        // The attempt taken above is given back, with any earlier failures.
+        await account.ExecuteUpdateAsync(set => set.SetProperty(u => u.FailedSignIns, 0), ct);
         user.FailedSignIns = 0;
-        user.LockedUntil = null;
-        await db.SaveChangesAsync(ct);
         return new SignInResult(SignInOutcome.Succeeded, user);
     }
+
+    /// <summary>Locks an account that has used its attempts (unless another attempt did so already) and says until when.</summary>
+    private async Task<DateTimeOffset?> LockAsync(long userId, DateTimeOffset now, CancellationToken ct)
+    {
+        var account = db.Users.Where(u => u.Id == userId);
+        await account.Where(u => u.LockedUntil == null && u.FailedSignIns >= MaxFailedSignIns)
+            .ExecuteUpdateAsync(set => set.SetProperty(u => u.LockedUntil, now + LockoutDuration), ct);
+        return await account.Select(u => u.LockedUntil).SingleAsync(ct);
+    }
+
+    /// <summary>Ends a lockout at once (the console's <c>unlock-account</c>); false when there is no such account.</summary>
+    public async Task<bool> UnlockAsync(string userName, CancellationToken ct = default) =>
+        await db.Users.Where(u => u.UserName == userName)
+            .ExecuteUpdateAsync(set => set.SetProperty(u => u.FailedSignIns, 0).SetProperty(u => u.LockedUntil, (DateTimeOffset?)null), ct) > 0;
 
     /// <summary>Changes a password after checking the current one.</summary>
     public async Task<string?> ChangePasswordAsync(string userName, string currentPassword, string newPassword, CancellationToken ct = default)
