@@ -35,7 +35,7 @@ public sealed record Family(string Name, FileObjectKind Kind, IReadOnlyList<Fami
 public static class FileFamilies
 {
     public static IReadOnlyList<Family> Of(ClusterState state, FileObjectKind kind) =>
-        (kind == FileObjectKind.Secret ? FileObjectList.Secrets(state) : FileObjectList.Configs(state))
+        FileObjectList.Of(state, kind)
             .GroupBy(r => r.Family ?? r.Name, StringComparer.Ordinal)
             .Select(g => new Family(g.Key, kind, g
                 .Select(r => new FamilyVersion(r.Id, r.Name, VersionOf(r.Version), r.Labels, r.CreatedAt, r.UsedBy))

@@ -55,8 +55,7 @@ public sealed class ClusterVisibility
         ClusterTask task => state.Get<ClusterService>(ResourceKind.Service, task.ServiceId)?.Stack,
         ClusterContainer container => container.Labels.GetValueOrDefault(StackLabel)
             ?? (container.ServiceId is { } id ? state.Get<ClusterService>(ResourceKind.Service, id)?.Stack : null),
-        ClusterSecret secret => secret.Labels.GetValueOrDefault(StackLabel),
-        ClusterConfig config => config.Labels.GetValueOrDefault(StackLabel),
+        ClusterFileObject file => file.Labels.GetValueOrDefault(StackLabel),
         ClusterNetwork network => network.Labels.GetValueOrDefault(StackLabel),
         ClusterEvent e => e.Attributes.GetValueOrDefault(StackLabel),
         _ => null,

@@ -92,7 +92,7 @@ public sealed class DockerFileObjectChanges(ClusterRegistry registry, TimeProvid
                 spec = new { config.Spec.Name, Labels = labels, config.Spec.Data, config.Spec.Templating };
             }
             using var http = EngineHttp.Create(engine.Endpoint);
-            var path = $"v{engine.ApiVersion}/{(kind == FileObjectKind.Secret ? "secrets" : "configs")}/{id}/update?version={version}";
+            var path = $"v{engine.ApiVersion}/{kind.Facts().Plural}/{id}/update?version={version}";
             using var response = await http.PostAsJsonAsync(path, spec, OmitNulls, cancellationToken);
             if (!response.IsSuccessStatusCode)
             {
@@ -252,9 +252,10 @@ public sealed class DockerFileObjectChanges(ClusterRegistry registry, TimeProvid
 
     /// <summary>The secrets and configs a container spec mounts, as one comparable string of ids and targets.</summary>
     private static string Mounts(ContainerSpec? container) => container is null ? "" : string.Join('|',
-        (container.Secrets ?? []).Select(s => $"s:{s.SecretID}:{s.File?.Name}").Order(StringComparer.Ordinal)
-            .Concat((container.Configs ?? []).Select(c => $"c:{c.ConfigID}:{c.File?.Name}").Order(StringComparer.Ordinal)));
+        FileObjectKinds.All.SelectMany(k => References(container, k.Kind).Select(r => $"{k.Noun}:{r.Id}:{r.Target}").Order(StringComparer.Ordinal)));
 
+    // Docker.DotNet gives secret and config references types of their own; this and the create, remove,
+    // inspect and reference-writing calls are the only places that tell them apart.
     private static List<FileReference> References(ContainerSpec container, FileObjectKind kind) => kind == FileObjectKind.Secret
         ? (container.Secrets ?? []).Select(DockerModelMapper.ToReference).ToList()
         : (container.Configs ?? []).Select(DockerModelMapper.ToReference).ToList();
@@ -262,16 +263,14 @@ public sealed class DockerFileObjectChanges(ClusterRegistry registry, TimeProvid
     private static async Task<IReadOnlyList<string>> UsersAsync(ClusterConnection connection, ConnectedEngine engine, FileObjectKind kind, string id, CancellationToken ct)
     {
         var services = await connection.CallAsync(engine.Client, c => c.Swarm.ListServicesAsync(cancellationToken: ct));
-        return services.Where(s => s.Spec?.TaskTemplate?.ContainerSpec is { } container && (kind == FileObjectKind.Secret
-                ? (container.Secrets ?? []).Any(r => r.SecretID == id)
-                : (container.Configs ?? []).Any(r => r.ConfigID == id)))
+        return services.Where(s => s.Spec?.TaskTemplate?.ContainerSpec is { } container && References(container, kind).Any(r => r.Id == id))
             .Select(s => s.Spec!.Name!).Order(StringComparer.Ordinal).ToList();
     }
 
     private static ChangeRejectedException InUse(FileObjectKind kind, string id, IReadOnlyList<string> users) =>
         new(ChangeFailure.Conflict, $"The {Noun(kind)} '{id}' is in use by {(users.Count == 0 ? "a service" : string.Join(", ", users))}; detach it first.");
 
-    private static string Noun(FileObjectKind kind) => kind == FileObjectKind.Secret ? "secret" : "config";
+    private static string Noun(FileObjectKind kind) => kind.Facts().Noun;
 
     private static bool Is(object? state, string name) => string.Equals(state?.ToString(), name, StringComparison.OrdinalIgnoreCase);
 

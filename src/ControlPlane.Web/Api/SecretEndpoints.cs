@@ -29,9 +29,9 @@ public static class SecretEndpoints
     public static RouteGroupBuilder MapSecretEndpoints(this RouteGroupBuilder api)
     {
         var clusters = api.MapGroup("/clusters").WithTags("Secrets and configs");
-        foreach (var kind in new[] { FileObjectKind.Secret, FileObjectKind.Config })
+        foreach (var facts in FileObjectKinds.All)
         {
-            var plural = SecretChanges.Plural(kind);
+            var (kind, plural) = (facts.Kind, facts.Plural);
 
             clusters.MapPost($"/{{cluster}}/{plural}", async (string cluster, CreateFamilyRequest request, HttpContext http, SecretChanges changes) =>
             {

@@ -64,7 +64,7 @@ public sealed class SecretChanges(
                 }
                 policy = new RotationPolicy(days, generate.Length!.Value, generate.Alphabet ?? SecretGenerator.DefaultAlphabet);
             }
-            if (Objects(state, kind).Any(o => o.Labels.GetValueOrDefault(FileObjectList.FamilyLabel) == name || o.Name == name || o.Name == SecretFamily.VersionName(name, 1)))
+            if (state.FileObjects(kind).Any(o => o.Labels.GetValueOrDefault(FileObjectList.FamilyLabel) == name || o.Name == name || o.Name == SecretFamily.VersionName(name, 1)))
             {
                 throw new ChangeRejectedException(ChangeFailure.Conflict, $"A {Noun(kind)} family named '{name}' exists already.");
             }
@@ -198,14 +198,6 @@ public sealed class SecretChanges(
     public static AccessTarget RotationTarget(string clusterId, Family? family) =>
         family?.Users.Select(s => s.Stack).Distinct().ToList() is [{ } only] ? AccessTarget.InCluster(clusterId, only) : AccessTarget.InCluster(clusterId);
 
-    public static string RotatePermission(FileObjectKind kind) => Perm(kind).Rotate;
-
-    public static string CreatePermission(FileObjectKind kind) => Perm(kind).Create;
-
-    public static string RemovePermission(FileObjectKind kind) => Perm(kind).Remove;
-
-    public static string InjectPermission(FileObjectKind kind) => Perm(kind).Inject;
-
     public async Task<OperationStart> InjectAsync(ClaimsPrincipal user, string? clientAddress, string clusterId, FileObjectKind kind, string serviceIdOrName, MountRequest request, CancellationToken ct = default)
     {
         var service = store.GetState(clusterId)?.FindService(serviceIdOrName);
@@ -227,7 +219,7 @@ public sealed class SecretChanges(
             var uid = Id(request.Uid, "uid");
             var gid = Id(request.Gid, "gid");
             var mode = FileTargets.ParseMode(request.Mode) ?? throw Invalid($"mode '{request.Mode}' is not a file mode; use octal such as 0444 or 0400.");
-            var mounts = kind == FileObjectKind.Secret ? found.Details.Secrets : found.Details.Configs;
+            var mounts = kind.Facts().MountsOf(found.Details);
             if (mounts.Any(m => family.Contains(m.Id)))
             {
                 throw new ChangeRejectedException(ChangeFailure.Conflict, $"{found.Name} mounts {family.Name} already; rotate it to change the value.");
@@ -248,7 +240,7 @@ public sealed class SecretChanges(
         {
             var found = service ?? throw ChangeRejections.NoService(clusterId, serviceIdOrName);
             var family = FindFamily(clusterId, kind, familyName);
-            var mounts = kind == FileObjectKind.Secret ? found.Details.Secrets : found.Details.Configs;
+            var mounts = kind.Facts().MountsOf(found.Details);
             if (!mounts.Any(m => family.Contains(m.Id)))
             {
                 throw new ChangeRejectedException(ChangeFailure.NotFound, $"{found.Name} does not mount {Noun(kind)} family {family.Name}.");
@@ -315,19 +307,13 @@ public sealed class SecretChanges(
     private ClusterState State(string clusterId) =>
         store.GetState(clusterId) ?? throw ChangeRejections.NoCluster(clusterId);
 
-    private static IEnumerable<(string Name, Labels Labels)> Objects(ClusterState state, FileObjectKind kind) => kind == FileObjectKind.Secret
-        ? state.Secrets.Select(s => (s.Name, s.Labels))
-        : state.Configs.Select(c => (c.Name, c.Labels));
-
     private static ChangeRejectedException Invalid(string message) => new(ChangeFailure.Invalid, message);
 
-    private static (string Create, string Inject, string Rotate, string Remove) Perm(FileObjectKind kind) => kind == FileObjectKind.Secret
-        ? (Permissions.Secrets.Create, Permissions.Secrets.Inject, Permissions.Secrets.Rotate, Permissions.Secrets.Remove)
-        : (Permissions.Configs.Create, Permissions.Configs.Inject, Permissions.Configs.Rotate, Permissions.Configs.Remove);
+    private static FileObjectPermissions Perm(FileObjectKind kind) => kind.Facts().Permissions;
 
-    public static string Plural(FileObjectKind kind) => kind == FileObjectKind.Secret ? "secrets" : "configs";
+    private static string Plural(FileObjectKind kind) => kind.Facts().Plural;
 
-    public static string Noun(FileObjectKind kind) => kind == FileObjectKind.Secret ? "secret" : "config";
+    private static string Noun(FileObjectKind kind) => kind.Facts().Noun;
 
     // The family's lock key: creating, rotating and removing one family never overlap.
     private static string Subject(FileObjectKind kind, string family) => $"{Noun(kind)} {family}";
