@@ -1,36 +1,20 @@
-using System.Security.Claims;
-using System.Text;
 using ControlPlane.Core.Changes;
 using ControlPlane.Core.Model;
 using ControlPlane.Core.Operations;
-using ControlPlane.Core.Secrets;
 using ControlPlane.Core.Security;
 using ControlPlane.Core.State;
-using ControlPlane.Web.Authorization;
 
-namespace ControlPlane.Web.Changes;
-
-/// <summary>Where a new value comes from: typed or uploaded data (base64), or generated at random.</summary>
-public sealed record ValueSource(string? Base64Data, GenerateRequest? Generate)
-{
-    public static readonly ValueSource None = new(null, null);
-}
-
-/// <summary>A generated value's length and alphabet (see <see cref="SecretGenerator.Alphabets"/>).</summary>
-public sealed record GenerateRequest(int? Length, string? Alphabet);
-
-/// <summary>A mount of a family in a service: target file, owner and mode (octal text), each with Docker's default when left out.</summary>
-public sealed record MountRequest(string? Family, string? Target, string? Uid, string? Gid, string? Mode);
+namespace ControlPlane.Core.Secrets;
 
 /// <summary>
-/// Secret and config families for pages and the API (DESIGN §4): create, adopt, remove (quick changes through
-/// the <see cref="ChangeExecutor"/>) and rotate, inject, detach (operations through the <see cref="OperationRunner"/>).
-/// Each resolves its target from the store so grants on stacks apply, checks all input before anything changes,
-/// and never puts a value in a message, a parameter, a log or an audit record.
+/// The application commands on secret and config families (DESIGN §4), for pages, the API and the scheduler:
+/// create, adopt, remove, schedule (quick changes through the <see cref="ChangeExecutor"/>) and rotate, inject,
+/// detach (operations through the <see cref="OperationRunner"/>). Each resolves its target from the store so
+/// grants on stacks apply, checks all input before anything changes, and never puts a value in a message, a
+/// parameter, a log or an audit record. Not to be confused with <see cref="IFileObjectChanges"/>, the engine port.
 /// </summary>
-public sealed class SecretChanges(
+public sealed class FileFamilyCommands(
     ClusterStateStore store,
-    IGrantSource access,
     ChangeExecutor executor,
     OperationRunner runner,
     IFileObjectChanges engine,
@@ -41,11 +25,10 @@ public sealed class SecretChanges(
 
     public static readonly TimeSpan MaxGrace = TimeSpan.FromDays(1);
 
-    public async Task<(ChangeResult Result, string? Name)> CreateAsync(ClaimsPrincipal user, string? clientAddress, string clusterId, FileObjectKind kind,
+    public async Task<(ChangeResult Result, string? Name)> CreateAsync(ChangeCaller caller, string clusterId, FileObjectKind kind,
         string? family, ValueSource source, int? rotateEveryDays = null, CancellationToken ct = default)
     {
         var name = family?.Trim() ?? "";
-        var caller = await access.CallerAsync(user, clientAddress, ct);
         var intent = new ChangeIntent(Perm(kind).Create, AccessTarget.InCluster(clusterId), $"{Plural(kind)}.create", Subject(kind, name)) { Lock = FamilyLock(clusterId, kind, name) };
         var result = await executor.RunAsync(caller, intent, async token =>
         {
@@ -80,9 +63,8 @@ public sealed class SecretChanges(
     }
 
     /// <summary>Makes an unlabelled secret or config version 1 of a family of its own name (only its labels change).</summary>
-    public async Task<ChangeResult> AdoptAsync(ClaimsPrincipal user, string? clientAddress, string clusterId, FileObjectKind kind, string name, CancellationToken ct = default)
+    public async Task<ChangeResult> AdoptAsync(ChangeCaller caller, string clusterId, FileObjectKind kind, string name, CancellationToken ct = default)
     {
-        var caller = await access.CallerAsync(user, clientAddress, ct);
         var intent = new ChangeIntent(Perm(kind).Create, AccessTarget.InCluster(clusterId), $"{Plural(kind)}.adopt", Subject(kind, name)) { Lock = FamilyLock(clusterId, kind, name) };
         return await executor.RunAsync(caller, intent, token =>
         {
@@ -105,9 +87,8 @@ public sealed class SecretChanges(
     }
 
     /// <summary>Removes one version, or the whole family when <paramref name="version"/> is null; refused while a service uses it.</summary>
-    public async Task<ChangeResult> RemoveAsync(ClaimsPrincipal user, string? clientAddress, string clusterId, FileObjectKind kind, string name, int? version, CancellationToken ct = default)
+    public async Task<ChangeResult> RemoveAsync(ChangeCaller caller, string clusterId, FileObjectKind kind, string name, int? version, CancellationToken ct = default)
     {
-        var caller = await access.CallerAsync(user, clientAddress, ct);
         var intent = new ChangeIntent(Perm(kind).Remove, AccessTarget.InCluster(clusterId), $"{Plural(kind)}.remove", Subject(kind, name)) { Lock = FamilyLock(clusterId, kind, name) };
         return await executor.RunAsync(caller, intent, async token =>
         {
@@ -134,11 +115,11 @@ public sealed class SecretChanges(
     /// Sets (or with <paramref name="everyDays"/> null, removes) a secret family's rotation schedule: labels on its
     /// newest version saying how often and how to generate the next value. Rotations carry it to each new version.
     /// </summary>
-    public async Task<ChangeResult> SetScheduleAsync(ClaimsPrincipal user, string? clientAddress, string clusterId, string name, int? everyDays, GenerateRequest? generate, CancellationToken ct = default)
+    public async Task<ChangeResult> SetScheduleAsync(ChangeCaller caller, string clusterId, string name, int? everyDays, GenerateRequest? generate, CancellationToken ct = default)
     {
         var family = store.GetState(clusterId) is { } state ? FileFamilies.Find(state, FileObjectKind.Secret, name) : null;
         var intent = new ChangeIntent(Permissions.Secrets.Rotate, RotationTarget(clusterId, family), "secrets.schedule", Subject(FileObjectKind.Secret, name)) { Lock = FamilyLock(clusterId, FileObjectKind.Secret, name) };
-        return await executor.RunAsync(await access.CallerAsync(user, clientAddress, ct), intent, token =>
+        return await executor.RunAsync(caller, intent, token =>
         {
             var found = FindFamily(clusterId, FileObjectKind.Secret, name);
             if (found.Adoptable)
@@ -166,9 +147,6 @@ public sealed class SecretChanges(
             return engine.UpdateLabelsAsync(clusterId, FileObjectKind.Secret, found.Newest.Id, labels, token);
         }, ct);
     }
-
-    public async Task<OperationStart> RotateAsync(ClaimsPrincipal user, string? clientAddress, string clusterId, FileObjectKind kind, string name, ValueSource source, int? graceSeconds, CancellationToken ct = default) =>
-        await RotateAsync(await access.CallerAsync(user, clientAddress, ct), clusterId, kind, name, source, graceSeconds, ct);
 
     /// <summary>
     /// Rotates a family across every service that uses it. The target is the stack of those services when they
@@ -198,12 +176,12 @@ public sealed class SecretChanges(
     public static AccessTarget RotationTarget(string clusterId, Family? family) =>
         family?.Users.Select(s => s.Stack).Distinct().ToList() is [{ } only] ? AccessTarget.InCluster(clusterId, only) : AccessTarget.InCluster(clusterId);
 
-    public async Task<OperationStart> InjectAsync(ClaimsPrincipal user, string? clientAddress, string clusterId, FileObjectKind kind, string serviceIdOrName, MountRequest request, CancellationToken ct = default)
+    public async Task<OperationStart> InjectAsync(ChangeCaller caller, string clusterId, FileObjectKind kind, string serviceIdOrName, MountRequest request, CancellationToken ct = default)
     {
         var service = store.GetState(clusterId)?.FindService(serviceIdOrName);
         var familyName = request.Family?.Trim() ?? "";
         var intent = new ChangeIntent(Perm(kind).Inject, AccessTarget.InCluster(clusterId, service?.Stack), $"{Plural(kind)}.inject", service?.Name ?? serviceIdOrName);
-        return await runner.StartAsync(await access.CallerAsync(user, clientAddress, ct), intent, _ =>
+        return await runner.StartAsync(caller, intent, _ =>
         {
             var found = service ?? throw ChangeRejections.NoService(clusterId, serviceIdOrName);
             if (familyName.Length == 0)
@@ -232,11 +210,11 @@ public sealed class SecretChanges(
         }, ct);
     }
 
-    public async Task<OperationStart> DetachAsync(ClaimsPrincipal user, string? clientAddress, string clusterId, FileObjectKind kind, string serviceIdOrName, string familyName, CancellationToken ct = default)
+    public async Task<OperationStart> DetachAsync(ChangeCaller caller, string clusterId, FileObjectKind kind, string serviceIdOrName, string familyName, CancellationToken ct = default)
     {
         var service = store.GetState(clusterId)?.FindService(serviceIdOrName);
         var intent = new ChangeIntent(Perm(kind).Inject, AccessTarget.InCluster(clusterId, service?.Stack), $"{Plural(kind)}.detach", service?.Name ?? serviceIdOrName);
-        return await runner.StartAsync(await access.CallerAsync(user, clientAddress, ct), intent, _ =>
+        return await runner.StartAsync(caller, intent, _ =>
         {
             var found = service ?? throw ChangeRejections.NoService(clusterId, serviceIdOrName);
             var family = FindFamily(clusterId, kind, familyName);
@@ -320,17 +298,4 @@ public sealed class SecretChanges(
 
     /// <summary>One lock per family in the cluster, whichever stack the change is checked against.</summary>
     private static string FamilyLock(string clusterId, FileObjectKind kind, string family) => $"{clusterId}/{Subject(kind, family)}";
-
-    /// <summary>Text of a config's data when it is UTF-8, for showing it and diffing it.</summary>
-    public static string? AsText(byte[] data)
-    {
-        try
-        {
-            return new UTF8Encoding(false, true).GetString(data);
-        }
-        catch (DecoderFallbackException)
-        {
-            return null;
-        }
-    }
 }

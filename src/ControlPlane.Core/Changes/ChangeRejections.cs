@@ -1,9 +1,7 @@
-using ControlPlane.Core.Changes;
-
-namespace ControlPlane.Web.Changes;
+namespace ControlPlane.Core.Changes;
 
 /// <summary>The refusals every change class gives for a target the store does not know, worded alike.</summary>
-internal static class ChangeRejections
+public static class ChangeRejections
 {
     public static ChangeRejectedException NoCluster(string clusterId) =>
         new(ChangeFailure.NotFound, $"No cluster has the id '{clusterId}'.");
