@@ -118,7 +118,7 @@ public sealed class FileFamilyCommands(
     public async Task<ChangeResult> SetScheduleAsync(ChangeCaller caller, string clusterId, string name, int? everyDays, GenerateRequest? generate, CancellationToken ct = default)
     {
         var family = store.GetState(clusterId) is { } state ? FileFamilies.Find(state, FileObjectKind.Secret, name) : null;
-        var intent = new ChangeIntent(Permissions.Secrets.Rotate, RotationTarget(clusterId, family), "secrets.schedule", Subject(FileObjectKind.Secret, name)) { Lock = FamilyLock(clusterId, FileObjectKind.Secret, name) };
+        var intent = new ChangeIntent(Permissions.Secrets.Rotate, FileFamilies.ScopeOf(clusterId, family), "secrets.schedule", Subject(FileObjectKind.Secret, name)) { Lock = FamilyLock(clusterId, FileObjectKind.Secret, name) };
         return await executor.RunAsync(caller, intent, token =>
         {
             var found = FindFamily(clusterId, FileObjectKind.Secret, name);
@@ -149,13 +149,13 @@ public sealed class FileFamilyCommands(
     }
 
     /// <summary>
-    /// Rotates a family across every service that uses it. The target is the stack of those services when they
-    /// share one, else the cluster, so a caller scoped to one stack cannot rotate what another stack uses.
+    /// Rotates a family across every service that uses it. The target is the family's scope (<see cref="FileFamilies.ScopeOf"/>),
+    /// so a caller scoped to one stack cannot rotate what another stack owns or uses.
     /// </summary>
     public Task<OperationStart> RotateAsync(ChangeCaller caller, string clusterId, FileObjectKind kind, string name, ValueSource source, int? graceSeconds, CancellationToken ct = default)
     {
         var family = store.GetState(clusterId) is { } state ? FileFamilies.Find(state, kind, name) : null;
-        var intent = new ChangeIntent(Perm(kind).Rotate, RotationTarget(clusterId, family), $"{Plural(kind)}.rotate", Subject(kind, name)) { Lock = FamilyLock(clusterId, kind, name) };
+        var intent = new ChangeIntent(Perm(kind).Rotate, FileFamilies.ScopeOf(clusterId, family), $"{Plural(kind)}.rotate", Subject(kind, name)) { Lock = FamilyLock(clusterId, kind, name) };
         return runner.StartAsync(caller, intent, _ =>
         {
             var found = FindFamily(clusterId, kind, name);
@@ -172,15 +172,24 @@ public sealed class FileFamilyCommands(
         }, ct);
     }
 
-    /// <summary>What rotating a family touches: the one stack all its services are in, else the whole cluster.</summary>
-    public static AccessTarget RotationTarget(string clusterId, Family? family) =>
-        family?.Users.Select(s => s.Stack).Distinct().ToList() is [{ } only] ? AccessTarget.InCluster(clusterId, only) : AccessTarget.InCluster(clusterId);
-
+    /// <summary>
+    /// Mounts a family in a service. The family's files land in the service's containers, so the caller needs the
+    /// inject permission both on the service's stack and on the family's own scope (<see cref="FileFamilies.ScopeOf"/>):
+    /// a stack's admin must not read another stack's secret through a service of their own.
+    /// </summary>
     public async Task<OperationStart> InjectAsync(ChangeCaller caller, string clusterId, FileObjectKind kind, string serviceIdOrName, MountRequest request, CancellationToken ct = default)
     {
-        var service = store.GetState(clusterId)?.FindService(serviceIdOrName);
+        var state = store.GetState(clusterId);
+        var service = state?.FindService(serviceIdOrName);
         var familyName = request.Family?.Trim() ?? "";
-        var intent = new ChangeIntent(Perm(kind).Inject, AccessTarget.InCluster(clusterId, service?.Stack), $"{Plural(kind)}.inject", service?.Name ?? serviceIdOrName);
+        var family = state is null || familyName.Length == 0 ? null : FileFamilies.Find(state, kind, familyName);
+        var permission = Perm(kind).Inject;
+        // The gate takes one target: it is given the family's scope when the caller lacks the permission there,
+        // so the refusal is the gate's own (403, audited as denied, nothing changed); the service's stack otherwise.
+        var into = AccessTarget.InCluster(clusterId, service?.Stack);
+        var from = FileFamilies.ScopeOf(clusterId, family);
+        var checkedOn = family is not null && !AccessPolicy.IsAllowed(caller.Grants, permission, from) ? from : into;
+        var intent = new ChangeIntent(permission, checkedOn, $"{Plural(kind)}.inject", service?.Name ?? serviceIdOrName);
         return await runner.StartAsync(caller, intent, _ =>
         {
             var found = service ?? throw ChangeRejections.NoService(clusterId, serviceIdOrName);
@@ -188,7 +197,10 @@ public sealed class FileFamilyCommands(
             {
                 throw Invalid("family is required: the secret or config family to mount.");
             }
-            var family = FindFamily(clusterId, kind, familyName);
+            if (family is null)
+            {
+                throw NoFamily(clusterId, kind, familyName);
+            }
             var target = string.IsNullOrWhiteSpace(request.Target) ? family.Name : request.Target.Trim();
             if (FileTargets.Validate(target, kind) is { } badTarget)
             {
@@ -237,8 +249,10 @@ public sealed class FileFamilyCommands(
     }
 
     public Family FindFamily(string clusterId, FileObjectKind kind, string name) =>
-        FileFamilies.Find(State(clusterId), kind, name)
-        ?? throw new ChangeRejectedException(ChangeFailure.NotFound, $"Cluster '{clusterId}' has no {Noun(kind)} family '{name}'.");
+        FileFamilies.Find(State(clusterId), kind, name) ?? throw NoFamily(clusterId, kind, name);
+
+    private static ChangeRejectedException NoFamily(string clusterId, FileObjectKind kind, string name) =>
+        new(ChangeFailure.NotFound, $"Cluster '{clusterId}' has no {Noun(kind)} family '{name}'.");
 
     /// <summary>The value to store: decoded data, or a generated one (from the request, else the family's policy), checked.</summary>
     private static byte[] ValueOf(ValueSource source, RotationPolicy? policy)

@@ -61,5 +61,6 @@ public sealed class ClusterVisibility
         _ => null,
     };
 
-    private const string StackLabel = "com.docker.stack.namespace";
+    /// <summary>The label docker stack deploy puts on what it makes, naming the stack.</summary>
+    public const string StackLabel = "com.docker.stack.namespace";
 }
