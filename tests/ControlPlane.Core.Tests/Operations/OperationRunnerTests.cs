@@ -3,6 +3,7 @@ using ControlPlane.Core.Audit;
 using ControlPlane.Core.Changes;
 using ControlPlane.Core.Operations;
 using ControlPlane.Core.Security;
+using ControlPlane.Core.Tests.Changes;
 
 namespace ControlPlane.Core.Tests.Operations;
 
@@ -185,17 +186,4 @@ public sealed class OperationRunnerTests : IAsyncDisposable
     }
 
     public ValueTask DisposeAsync() => _runner.DisposeAsync();
-
-    private sealed class RecordingAuditLog : IAuditLog
-    {
-        private readonly ConcurrentQueue<AuditEntry> _entries = new();
-
-        public IReadOnlyList<AuditEntry> Entries => [.. _entries];
-
-        public Task<AuditRecord> AppendAsync(AuditEntry entry, CancellationToken cancellationToken = default)
-        {
-            _entries.Enqueue(entry);
-            return Task.FromResult(AuditRecord.Chain(_entries.Count, entry, AuditRecord.Genesis));
-        }
-    }
 }
