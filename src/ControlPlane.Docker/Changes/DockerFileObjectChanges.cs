@@ -26,12 +26,7 @@ public sealed class DockerFileObjectChanges(ClusterRegistry registry, TimeProvid
         var (connection, engine) = await registry.ConnectForChangeAsync(clusterId, cancellationToken);
         try
         {
-            var id = kind == FileObjectKind.Secret
-                ? (await connection.CallAsync(engine.Client, c => c.Secrets.CreateAsync(new SwarmSecretSpec { Name = name, Labels = new Dictionary<string, string>(labels), Data = data }, cancellationToken))).ID
-                : (await connection.CallAsync(engine.Client, c => c.Configs.CreateConfigAsync(new SwarmCreateConfigParameters
-                {
-                    Config = new SwarmConfigSpec { Name = name, Labels = new Dictionary<string, string>(labels), Data = data },
-                }, cancellationToken))).ID;
+            var id = await connection.CallAsync(engine.Client, c => EngineFileKind.Of(kind).CreateAsync(c, name, new Dictionary<string, string>(labels), data, cancellationToken));
             return new FileObjectVersion(id, name, Labels.From(labels), time.GetUtcNow());
         }
         catch (DockerApiException ex) when (ex.StatusCode == HttpStatusCode.Conflict)
@@ -55,9 +50,7 @@ public sealed class DockerFileObjectChanges(ClusterRegistry registry, TimeProvid
         }
         try
         {
-            await connection.CallAsync(engine.Client, c => kind == FileObjectKind.Secret
-                ? c.Secrets.DeleteAsync(id, cancellationToken)
-                : c.Configs.RemoveConfigAsync(id, cancellationToken));
+            await connection.CallAsync(engine.Client, c => EngineFileKind.Of(kind).RemoveAsync(c, id, cancellationToken));
         }
         catch (DockerApiException ex) when (ex.StatusCode == HttpStatusCode.NotFound)
         {
@@ -74,23 +67,9 @@ public sealed class DockerFileObjectChanges(ClusterRegistry registry, TimeProvid
         var (connection, engine) = await registry.ConnectForChangeAsync(clusterId, cancellationToken);
         return await EngineChanges.RetryOutOfSequenceAsync(async () =>
         {
-            string name;
-            ulong version;
-            IDictionary<string, string>? before;
-            object spec;
-            if (kind == FileObjectKind.Secret)
-            {
-                var secret = await EngineChanges.NotFoundAsRejection(() => connection.CallAsync(engine.Client, c => c.Secrets.InspectAsync(id, cancellationToken)), $"The secret '{id}' does not exist.");
-                (name, version, before) = (secret.Spec!.Name!, secret.Version!.Index!.Value, secret.Spec.Labels);
-                // Docker allows the labels to change and nothing else; the value is left out (Docker never returns it).
-                spec = new { secret.Spec.Name, Labels = labels, secret.Spec.Driver, secret.Spec.Templating };
-            }
-            else
-            {
-                var config = await EngineChanges.NotFoundAsRejection(() => connection.CallAsync(engine.Client, c => c.Configs.InspectConfigAsync(id, cancellationToken)), $"The config '{id}' does not exist.");
-                (name, version, before) = (config.Spec!.Name!, config.Version!.Index!.Value, config.Spec.Labels);
-                spec = new { config.Spec.Name, Labels = labels, config.Spec.Data, config.Spec.Templating };
-            }
+            var found = await EngineChanges.NotFoundAsRejection(() => connection.CallAsync(engine.Client, c => EngineFileKind.Of(kind).InspectAsync(c, id, cancellationToken)), $"The {Noun(kind)} '{id}' does not exist.");
+            var (name, version, before) = (found.Name, found.Version, found.Labels);
+            var spec = found.Relabelled(labels);
             using var http = EngineHttp.Create(engine.Endpoint);
             var path = $"v{engine.ApiVersion}/{kind.Facts().Plural}/{id}/update?version={version}";
             using var response = await http.PostAsJsonAsync(path, spec, OmitNulls, cancellationToken);
@@ -124,24 +103,7 @@ public sealed class DockerFileObjectChanges(ClusterRegistry registry, TimeProvid
             {
                 return new ServiceUpdate(service.ID!, spec.Name!, new SpecChange(before, before), false, time.GetUtcNow());
             }
-            if (kind == FileObjectKind.Secret)
-            {
-                container.Secrets = wanted.Select(r => new SecretReference
-                {
-                    SecretID = r.Id,
-                    SecretName = r.Name,
-                    File = new SecretReferenceFileTarget { Name = r.Target, UID = r.Uid, GID = r.Gid, Mode = r.Mode },
-                }).ToList();
-            }
-            else
-            {
-                container.Configs = wanted.Select(r => new SwarmConfigReference
-                {
-                    ConfigID = r.Id,
-                    ConfigName = r.Name,
-                    File = new ConfigReferenceFileTarget { Name = r.Target, UID = r.Uid, GID = r.Gid, Mode = r.Mode },
-                }).ToList();
-            }
+            EngineFileKind.Of(kind).SetReferences(container, wanted);
             // Start-first for this update only: the rotation gives the service its own policy back once it is done.
             string? replacedPolicy = null;
             if (rotation && AllowsStartFirst(spec) && spec.UpdateConfig?.Order != "start-first")
@@ -254,11 +216,7 @@ public sealed class DockerFileObjectChanges(ClusterRegistry registry, TimeProvid
     private static string Mounts(ContainerSpec? container) => container is null ? "" : string.Join('|',
         FileObjectKinds.All.SelectMany(k => References(container, k.Kind).Select(r => $"{k.Noun}:{r.Id}:{r.Target}").Order(StringComparer.Ordinal)));
 
-    // Docker.DotNet gives secret and config references types of their own; this and the create, remove,
-    // inspect and reference-writing calls are the only places that tell them apart.
-    private static List<FileReference> References(ContainerSpec container, FileObjectKind kind) => kind == FileObjectKind.Secret
-        ? (container.Secrets ?? []).Select(DockerModelMapper.ToReference).ToList()
-        : (container.Configs ?? []).Select(DockerModelMapper.ToReference).ToList();
+    private static List<FileReference> References(ContainerSpec container, FileObjectKind kind) => EngineFileKind.Of(kind).ReferencesOf(container);
 
     private static async Task<IReadOnlyList<string>> UsersAsync(ClusterConnection connection, ConnectedEngine engine, FileObjectKind kind, string id, CancellationToken ct)
     {
