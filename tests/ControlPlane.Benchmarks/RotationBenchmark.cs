@@ -133,7 +133,7 @@ internal static class RotationBenchmark
             {
                 return Fail("ControlPlane did not see the CLI's rotation within 60 s.");
             }
-            var changes = app.Services.GetRequiredService<SecretChanges>();
+            var changes = app.Services.GetRequiredService<FileFamilyCommands>();
             var runner = app.Services.GetRequiredService<OperationRunner>();
             var operations = app.Services.GetRequiredService<IOperationStore>();
             var caller = new ChangeCaller("benchmark", [new Grant(0, "benchmark", Role.Admin, AccessScope.Everywhere)], null);

@@ -1,6 +1,6 @@
 namespace ControlPlane.Core.Changes;
 
-/// <summary>The refusals every change gives for a target the store does not know, worded alike.</summary>
+/// <summary>The refusals every change class gives for a target the store does not know, worded alike.</summary>
 public static class ChangeRejections
 {
     public static ChangeRejectedException NoCluster(string clusterId) =>

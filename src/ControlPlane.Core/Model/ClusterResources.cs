@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using ControlPlane.Core.Secrets;
 
 namespace ControlPlane.Core.Model;
 
@@ -106,29 +107,16 @@ public sealed record ClusterContainer(
     [JsonIgnore] public ResourceKind Kind => ResourceKind.Container;
 }
 
-/// <summary>Secret metadata; the value never leaves Docker.</summary>
-public sealed record ClusterSecret(
+/// <summary>A secret's or config's metadata (which of the two: <see cref="FileKind"/>); a secret's value never leaves Docker.</summary>
+public sealed record ClusterFileObject(
+    [property: JsonIgnore] FileObjectKind FileKind,
     string Id,
     string Name,
     Labels Labels,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt) : IVersionedResource
 {
-    [JsonIgnore] public ResourceKind Kind => ResourceKind.Secret;
-
-    /// <summary>The swarm's version index of the object.</summary>
-    [JsonIgnore] public ulong ObjectVersion { get; init; }
-}
-
-/// <summary>Config metadata.</summary>
-public sealed record ClusterConfig(
-    string Id,
-    string Name,
-    Labels Labels,
-    DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt) : IVersionedResource
-{
-    [JsonIgnore] public ResourceKind Kind => ResourceKind.Config;
+    [JsonIgnore] public ResourceKind Kind => FileObjectKinds.Of(FileKind).Resource;
 
     /// <summary>The swarm's version index of the object.</summary>
     [JsonIgnore] public ulong ObjectVersion { get; init; }

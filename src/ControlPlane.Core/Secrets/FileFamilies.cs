@@ -1,5 +1,6 @@
 using System.Globalization;
 using ControlPlane.Core.Model;
+using ControlPlane.Core.Security;
 using ControlPlane.Core.State;
 
 namespace ControlPlane.Core.Secrets;
@@ -35,7 +36,7 @@ public sealed record Family(string Name, FileObjectKind Kind, IReadOnlyList<Fami
 public static class FileFamilies
 {
     public static IReadOnlyList<Family> Of(ClusterState state, FileObjectKind kind) =>
-        (kind == FileObjectKind.Secret ? FileObjectList.Secrets(state) : FileObjectList.Configs(state))
+        FileObjectList.Of(state, kind)
             .GroupBy(r => r.Family ?? r.Name, StringComparer.Ordinal)
             .Select(g => new Family(g.Key, kind, g
                 .Select(r => new FamilyVersion(r.Id, r.Name, VersionOf(r.Version), r.Labels, r.CreatedAt, r.UsedBy))
@@ -45,6 +46,20 @@ public static class FileFamilies
 
     public static Family? Find(ClusterState state, FileObjectKind kind, string name) =>
         Of(state, kind).FirstOrDefault(f => f.Name == name);
+
+    /// <summary>
+    /// The scope a family belongs to (DESIGN §9), where changing or mounting it needs its permission: the one stack
+    /// its namespace label and the services using it share; the whole cluster when they name none or several, or a
+    /// service outside any stack uses it. Never only the service it is put into: a secret belongs to its own stack too.
+    /// </summary>
+    public static AccessTarget ScopeOf(string clusterId, Family? family)
+    {
+        var stacks = family is null ? [] : family.Versions.Select(v => v.Labels.GetValueOrDefault(ClusterVisibility.StackLabel)).OfType<string>()
+            .Concat(family.Users.Select(s => s.Stack))
+            .Distinct()
+            .ToList();
+        return stacks is [{ } only] ? AccessTarget.InCluster(clusterId, only) : AccessTarget.InCluster(clusterId);
+    }
 
     private static int VersionOf(string? label) =>
         int.TryParse(label, NumberStyles.None, CultureInfo.InvariantCulture, out var version) ? version : 1;

@@ -17,8 +17,6 @@ public sealed record FileFamilyTimings(TimeSpan Convergence)
 /// </summary>
 public sealed class FileFamilyOperations(IFileObjectChanges engine, TimeProvider time, FileFamilyTimings timings)
 {
-    public const string RotateKind = "secret-rotation";
-    public const string ConfigRotateKind = "config-rotation";
     public const string InjectKind = "secret-inject";
     public const string DetachKind = "secret-detach";
 
@@ -46,7 +44,7 @@ public sealed class FileFamilyOperations(IFileObjectChanges engine, TimeProvider
         pending.AddRange(services.Select(s => Step(s.Name, OperationStates.Pending, $"uses {Describe(family, s)}")));
         pending.Add(Step(removeStep, OperationStates.Pending, grace > TimeSpan.Zero ? $"after a grace period of {grace.TotalSeconds:0} s" : null));
 
-        return new OperationPlan(kind == FileObjectKind.Secret ? RotateKind : ConfigRotateKind, services.Count + 2, async ctx =>
+        return new OperationPlan(FileObjectKinds.Of(kind).RotationOperation, services.Count + 2, async ctx =>
         {
             var ct = ctx.Cancellation;
             await ctx.StepAsync(createStep, OperationStates.Running);

@@ -3,9 +3,6 @@ namespace ControlPlane.Core.Secrets;
 /// <summary>Where a secret or config lands in a container, checked before a service is changed.</summary>
 public static class FileTargets
 {
-    /// <summary>Docker mounts secrets under this directory; a target must stay inside it.</summary>
-    public const string SecretsDirectory = "/run/secrets";
-
     /// <summary>Read-only for everyone, Docker's own default.</summary>
     public const uint DefaultMode = 0x124; // 0444
 
@@ -22,18 +19,19 @@ public static class FileTargets
         }
         if (target.Split('/').Any(segment => segment is ".." or "."))
         {
-            return $"The target '{target}' may not contain '.' or '..' segments: it must stay inside {SecretsDirectory}.";
+            return $"The target '{target}' may not contain '.' or '..' segments: it must stay inside {FileObjectKinds.Of(kind).MountDirectory}.";
         }
-        if (kind == FileObjectKind.Secret && target.StartsWith('/') && !target.StartsWith(SecretsDirectory + "/", StringComparison.Ordinal))
+        var facts = FileObjectKinds.Of(kind);
+        if (facts.ConfinedToMountDirectory && target.StartsWith('/') && !target.StartsWith(facts.MountDirectory + "/", StringComparison.Ordinal))
         {
-            return $"The target '{target}' is outside {SecretsDirectory}; use a file name, or a path under {SecretsDirectory}/.";
+            return $"The target '{target}' is outside {facts.MountDirectory}; use a file name, or a path under {facts.MountDirectory}/.";
         }
         return null;
     }
 
     /// <summary>Where the file will be inside the container.</summary>
     public static string PathOf(string target, FileObjectKind kind) =>
-        target.StartsWith('/') ? target : kind == FileObjectKind.Secret ? $"{SecretsDirectory}/{target}" : $"/{target}";
+        target.StartsWith('/') ? target : $"{FileObjectKinds.Of(kind).MountDirectory.TrimEnd('/')}/{target}";
 
     /// <summary>Reads a file mode: a string is octal ("0444", "440"), a number is the mode's value.</summary>
     public static uint? ParseMode(string? octal)

@@ -6,6 +6,19 @@ public sealed record DiffLine(char Kind, string Text);
 /// <summary>A line diff of two texts (longest common subsequence), for comparing config versions.</summary>
 public static class TextDiff
 {
+    /// <summary>Text of a config's data when it is UTF-8, for showing it and diffing it; null for binary data.</summary>
+    public static string? TextOf(byte[] data)
+    {
+        try
+        {
+            return new System.Text.UTF8Encoding(false, true).GetString(data);
+        }
+        catch (System.Text.DecoderFallbackException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Beyond this many lines on a side the table would be too big to build; such texts are shown whole instead.</summary>
     public const int MaxLines = 5000;
 

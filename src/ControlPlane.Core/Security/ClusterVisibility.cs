@@ -55,12 +55,12 @@ public sealed class ClusterVisibility
         ClusterTask task => state.Get<ClusterService>(ResourceKind.Service, task.ServiceId)?.Stack,
         ClusterContainer container => container.Labels.GetValueOrDefault(StackLabel)
             ?? (container.ServiceId is { } id ? state.Get<ClusterService>(ResourceKind.Service, id)?.Stack : null),
-        ClusterSecret secret => secret.Labels.GetValueOrDefault(StackLabel),
-        ClusterConfig config => config.Labels.GetValueOrDefault(StackLabel),
+        ClusterFileObject file => file.Labels.GetValueOrDefault(StackLabel),
         ClusterNetwork network => network.Labels.GetValueOrDefault(StackLabel),
         ClusterEvent e => e.Attributes.GetValueOrDefault(StackLabel),
         _ => null,
     };
 
-    private const string StackLabel = "com.docker.stack.namespace";
+    /// <summary>The label docker stack deploy puts on what it makes, naming the stack.</summary>
+    public const string StackLabel = "com.docker.stack.namespace";
 }

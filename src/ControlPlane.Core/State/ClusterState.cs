@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using ControlPlane.Core.Model;
+using ControlPlane.Core.Secrets;
 
 namespace ControlPlane.Core.State;
 
@@ -34,11 +35,13 @@ public sealed class ClusterState
     public IEnumerable<ClusterService> Services => Of<ClusterService>(ResourceKind.Service);
     public IEnumerable<ClusterTask> Tasks => Of<ClusterTask>(ResourceKind.Task);
     public IEnumerable<ClusterContainer> Containers => Of<ClusterContainer>(ResourceKind.Container);
-    public IEnumerable<ClusterSecret> Secrets => Of<ClusterSecret>(ResourceKind.Secret);
-    public IEnumerable<ClusterConfig> Configs => Of<ClusterConfig>(ResourceKind.Config);
+    public IEnumerable<ClusterFileObject> Secrets => FileObjects(FileObjectKind.Secret);
+    public IEnumerable<ClusterFileObject> Configs => FileObjects(FileObjectKind.Config);
     public IEnumerable<ClusterNetwork> Networks => Of<ClusterNetwork>(ResourceKind.Network);
     public IEnumerable<ClusterImage> Images => Of<ClusterImage>(ResourceKind.Image);
     public IEnumerable<ClusterEvent> Events => Of<ClusterEvent>(ResourceKind.Event);
+
+    public IEnumerable<ClusterFileObject> FileObjects(FileObjectKind kind) => Of<ClusterFileObject>(FileObjectKinds.Of(kind).Resource);
 
     public int Count(ResourceKind kind) => _byKind[(int)kind].Count;
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using ControlPlane.Core.Model;
+using ControlPlane.Core.Secrets;
 
 namespace ControlPlane.Core.State;
 
@@ -29,23 +30,15 @@ public static class FileObjectList
     /// <summary>The label numbering a version within its family.</summary>
     public const string VersionLabel = "controlplane.version";
 
-    public static IReadOnlyList<FileObjectRow> Secrets(ClusterState state, string? text = null) =>
-        Of(state.Secrets.Select(s => (s.Id, s.Name, s.Labels, s.CreatedAt, s.UpdatedAt)), state.Services, s => s.Details.Secrets, text);
-
-    public static IReadOnlyList<FileObjectRow> Configs(ClusterState state, string? text = null) =>
-        Of(state.Configs.Select(c => (c.Id, c.Name, c.Labels, c.CreatedAt, c.UpdatedAt)), state.Services, s => s.Details.Configs, text);
-
-    private static List<FileObjectRow> Of(
-        IEnumerable<(string Id, string Name, Labels Labels, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)> objects,
-        IEnumerable<ClusterService> services,
-        Func<ClusterService, IEnumerable<FileReference>> references,
-        string? text)
+    /// <summary>A cluster's secrets or configs, with the services that mount each, matching <paramref name="text"/> when given.</summary>
+    public static IReadOnlyList<FileObjectRow> Of(ClusterState state, FileObjectKind kind, string? text = null)
     {
-        var uses = services
+        var mountsOf = FileObjectKinds.Of(kind).MountsOf;
+        var uses = state.Services
             .OrderBy(s => s.Name, StringComparer.Ordinal)
-            .SelectMany(s => references(s).Select(r => new FileUse(s, r)))
+            .SelectMany(s => mountsOf(s.Details).Select(r => new FileUse(s, r)))
             .ToList();
-        return objects
+        return state.FileObjects(kind)
             .Select(o => new FileObjectRow(
                 o.Id,
                 o.Name,

@@ -26,12 +26,7 @@ public sealed class DockerFileObjectChanges(ClusterRegistry registry, TimeProvid
         var (connection, engine) = await registry.ConnectForChangeAsync(clusterId, cancellationToken);
         try
         {
-            var id = kind == FileObjectKind.Secret
-                ? (await connection.CallAsync(engine.Client, c => c.Secrets.CreateAsync(new SwarmSecretSpec { Name = name, Labels = new Dictionary<string, string>(labels), Data = data }, cancellationToken))).ID
-                : (await connection.CallAsync(engine.Client, c => c.Configs.CreateConfigAsync(new SwarmCreateConfigParameters
-                {
-                    Config = new SwarmConfigSpec { Name = name, Labels = new Dictionary<string, string>(labels), Data = data },
-                }, cancellationToken))).ID;
+            var id = await connection.CallAsync(engine.Client, c => EngineFileKind.Of(kind).CreateAsync(c, name, new Dictionary<string, string>(labels), data, cancellationToken));
             return new FileObjectVersion(id, name, Labels.From(labels), time.GetUtcNow());
         }
         catch (DockerApiException ex) when (ex.StatusCode == HttpStatusCode.Conflict)
@@ -55,9 +50,7 @@ public sealed class DockerFileObjectChanges(ClusterRegistry registry, TimeProvid
         }
         try
         {
-            await connection.CallAsync(engine.Client, c => kind == FileObjectKind.Secret
-                ? c.Secrets.DeleteAsync(id, cancellationToken)
-                : c.Configs.RemoveConfigAsync(id, cancellationToken));
+            await connection.CallAsync(engine.Client, c => EngineFileKind.Of(kind).RemoveAsync(c, id, cancellationToken));
         }
         catch (DockerApiException ex) when (ex.StatusCode == HttpStatusCode.NotFound)
         {
@@ -74,25 +67,11 @@ public sealed class DockerFileObjectChanges(ClusterRegistry registry, TimeProvid
         var (connection, engine) = await registry.ConnectForChangeAsync(clusterId, cancellationToken);
         return await EngineChanges.RetryOutOfSequenceAsync(async () =>
         {
-            string name;
-            ulong version;
-            IDictionary<string, string>? before;
-            object spec;
-            if (kind == FileObjectKind.Secret)
-            {
-                var secret = await EngineChanges.NotFoundAsRejection(() => connection.CallAsync(engine.Client, c => c.Secrets.InspectAsync(id, cancellationToken)), $"The secret '{id}' does not exist.");
-                (name, version, before) = (secret.Spec!.Name!, secret.Version!.Index!.Value, secret.Spec.Labels);
-                // Docker allows the labels to change and nothing else; the value is left out (Docker never returns it).
-                spec = new { secret.Spec.Name, Labels = labels, secret.Spec.Driver, secret.Spec.Templating };
-            }
-            else
-            {
-                var config = await EngineChanges.NotFoundAsRejection(() => connection.CallAsync(engine.Client, c => c.Configs.InspectConfigAsync(id, cancellationToken)), $"The config '{id}' does not exist.");
-                (name, version, before) = (config.Spec!.Name!, config.Version!.Index!.Value, config.Spec.Labels);
-                spec = new { config.Spec.Name, Labels = labels, config.Spec.Data, config.Spec.Templating };
-            }
+            var found = await EngineChanges.NotFoundAsRejection(() => connection.CallAsync(engine.Client, c => EngineFileKind.Of(kind).InspectAsync(c, id, cancellationToken)), $"The {Noun(kind)} '{id}' does not exist.");
+            var (name, version, before) = (found.Name, found.Version, found.Labels);
+            var spec = found.Relabelled(labels);
             using var http = EngineHttp.Create(engine.Endpoint);
-            var path = $"v{engine.ApiVersion}/{(kind == FileObjectKind.Secret ? "secrets" : "configs")}/{id}/update?version={version}";
+            var path = $"v{engine.ApiVersion}/{kind.Facts().Plural}/{id}/update?version={version}";
             using var response = await http.PostAsJsonAsync(path, spec, OmitNulls, cancellationToken);
             if (!response.IsSuccessStatusCode)
             {
@@ -124,24 +103,7 @@ public sealed class DockerFileObjectChanges(ClusterRegistry registry, TimeProvid
             {
                 return new ServiceUpdate(service.ID!, spec.Name!, new SpecChange(before, before), false, time.GetUtcNow());
             }
-            if (kind == FileObjectKind.Secret)
-            {
-                container.Secrets = wanted.Select(r => new SecretReference
-                {
-                    SecretID = r.Id,
-                    SecretName = r.Name,
-                    File = new SecretReferenceFileTarget { Name = r.Target, UID = r.Uid, GID = r.Gid, Mode = r.Mode },
-                }).ToList();
-            }
-            else
-            {
-                container.Configs = wanted.Select(r => new SwarmConfigReference
-                {
-                    ConfigID = r.Id,
-                    ConfigName = r.Name,
-                    File = new ConfigReferenceFileTarget { Name = r.Target, UID = r.Uid, GID = r.Gid, Mode = r.Mode },
-                }).ToList();
-            }
+            EngineFileKind.Of(kind).SetReferences(container, wanted);
             // Start-first for this update only: the rotation gives the service its own policy back once it is done.
             string? replacedPolicy = null;
             if (rotation && AllowsStartFirst(spec) && spec.UpdateConfig?.Order != "start-first")
@@ -252,26 +214,21 @@ public sealed class DockerFileObjectChanges(ClusterRegistry registry, TimeProvid
 
     /// <summary>The secrets and configs a container spec mounts, as one comparable string of ids and targets.</summary>
     private static string Mounts(ContainerSpec? container) => container is null ? "" : string.Join('|',
-        (container.Secrets ?? []).Select(s => $"s:{s.SecretID}:{s.File?.Name}").Order(StringComparer.Ordinal)
-            .Concat((container.Configs ?? []).Select(c => $"c:{c.ConfigID}:{c.File?.Name}").Order(StringComparer.Ordinal)));
+        FileObjectKinds.All.SelectMany(k => References(container, k.Kind).Select(r => $"{k.Noun}:{r.Id}:{r.Target}").Order(StringComparer.Ordinal)));
 
-    private static List<FileReference> References(ContainerSpec container, FileObjectKind kind) => kind == FileObjectKind.Secret
-        ? (container.Secrets ?? []).Select(DockerModelMapper.ToReference).ToList()
-        : (container.Configs ?? []).Select(DockerModelMapper.ToReference).ToList();
+    private static List<FileReference> References(ContainerSpec container, FileObjectKind kind) => EngineFileKind.Of(kind).ReferencesOf(container);
 
     private static async Task<IReadOnlyList<string>> UsersAsync(ClusterConnection connection, ConnectedEngine engine, FileObjectKind kind, string id, CancellationToken ct)
     {
         var services = await connection.CallAsync(engine.Client, c => c.Swarm.ListServicesAsync(cancellationToken: ct));
-        return services.Where(s => s.Spec?.TaskTemplate?.ContainerSpec is { } container && (kind == FileObjectKind.Secret
-                ? (container.Secrets ?? []).Any(r => r.SecretID == id)
-                : (container.Configs ?? []).Any(r => r.ConfigID == id)))
+        return services.Where(s => s.Spec?.TaskTemplate?.ContainerSpec is { } container && References(container, kind).Any(r => r.Id == id))
             .Select(s => s.Spec!.Name!).Order(StringComparer.Ordinal).ToList();
     }
 
     private static ChangeRejectedException InUse(FileObjectKind kind, string id, IReadOnlyList<string> users) =>
         new(ChangeFailure.Conflict, $"The {Noun(kind)} '{id}' is in use by {(users.Count == 0 ? "a service" : string.Join(", ", users))}; detach it first.");
 
-    private static string Noun(FileObjectKind kind) => kind == FileObjectKind.Secret ? "secret" : "config";
+    private static string Noun(FileObjectKind kind) => kind.Facts().Noun;
 
     private static bool Is(object? state, string name) => string.Equals(state?.ToString(), name, StringComparison.OrdinalIgnoreCase);
 

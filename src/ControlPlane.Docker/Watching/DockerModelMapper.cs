@@ -1,4 +1,5 @@
 using ControlPlane.Core.Model;
+using ControlPlane.Core.Secrets;
 using Docker.DotNet.Models;
 
 namespace ControlPlane.Docker.Watching;
@@ -133,19 +134,20 @@ public static class DockerModelMapper
         Labels: Labels.From(container.Config?.Labels),
         CreatedAt: Utc(container.Created));
 
-    public static ClusterSecret ToSecret(Secret secret) => new(
-        Id: secret.ID,
-        Name: secret.Spec?.Name ?? secret.ID,
-        Labels: Labels.From(secret.Spec?.Labels),
-        CreatedAt: Utc(secret.CreatedAt),
-        UpdatedAt: Utc(secret.UpdatedAt)) { ObjectVersion = secret.Version?.Index ?? 0 };
+    public static ClusterFileObject ToSecret(Secret secret) =>
+        ToFileObject(FileObjectKind.Secret, secret.ID, secret.Spec?.Name, secret.Spec?.Labels, secret.CreatedAt, secret.UpdatedAt, secret.Version);
 
-    public static ClusterConfig ToConfig(SwarmConfig config) => new(
-        Id: config.ID,
-        Name: config.Spec?.Name ?? config.ID,
-        Labels: Labels.From(config.Spec?.Labels),
-        CreatedAt: Utc(config.CreatedAt),
-        UpdatedAt: Utc(config.UpdatedAt)) { ObjectVersion = config.Version?.Index ?? 0 };
+    public static ClusterFileObject ToConfig(SwarmConfig config) =>
+        ToFileObject(FileObjectKind.Config, config.ID, config.Spec?.Name, config.Spec?.Labels, config.CreatedAt, config.UpdatedAt, config.Version);
+
+    /// <summary>Secrets and configs map alike; Docker.DotNet only gives them types of their own.</summary>
+    private static ClusterFileObject ToFileObject(FileObjectKind kind, string id, string? name, IDictionary<string, string>? labels, DateTime? created, DateTime? updated, global::Docker.DotNet.Models.Version? version) => new(
+        FileKind: kind,
+        Id: id,
+        Name: name ?? id,
+        Labels: Labels.From(labels),
+        CreatedAt: Utc(created),
+        UpdatedAt: Utc(updated)) { ObjectVersion = version?.Index ?? 0 };
 
     public static ClusterNetwork ToNetwork(NetworkResponse network) => new(
         Id: network.ID,

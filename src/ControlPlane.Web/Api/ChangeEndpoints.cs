@@ -1,6 +1,5 @@
 using ControlPlane.Core.Changes;
 using ControlPlane.Web.Authorization;
-using ControlPlane.Web.Changes;
 
 namespace ControlPlane.Web.Api;
 
@@ -15,11 +14,11 @@ public static class ChangeEndpoints
     {
         var clusters = api.MapGroup("/clusters").WithTags("Changes");
 
-        clusters.MapPost("/{cluster}/services/{idOrName}/scale", async (string cluster, string idOrName, ScaleRequest request, HttpContext http, ClusterChanges changes) =>
-            Answer(await changes.ScaleAsync(http.User, http.ClientAddress(), cluster, idOrName, request.Replicas, http.RequestAborted)));
+        clusters.MapPost("/{cluster}/services/{idOrName}/scale", async (string cluster, string idOrName, ScaleRequest request, HttpContext http, ServiceCommands services) =>
+            Answer(await services.ScaleAsync(await http.ChangeCallerAsync(), cluster, idOrName, request.Replicas, http.RequestAborted)));
 
-        clusters.MapPost("/{cluster}/nodes/{idOrHostname}/availability", async (string cluster, string idOrHostname, AvailabilityRequest request, HttpContext http, ClusterChanges changes) =>
-            Answer(await changes.SetNodeAvailabilityAsync(http.User, http.ClientAddress(), cluster, idOrHostname, request.Availability, http.RequestAborted)));
+        clusters.MapPost("/{cluster}/nodes/{idOrHostname}/availability", async (string cluster, string idOrHostname, AvailabilityRequest request, HttpContext http, NodeCommands nodes) =>
+            Answer(await nodes.SetAvailabilityAsync(await http.ChangeCallerAsync(), cluster, idOrHostname, request.Availability, http.RequestAborted)));
 
         return api;
     }

@@ -1,4 +1,5 @@
 using ControlPlane.Core.Model;
+using ControlPlane.Core.Secrets;
 using ControlPlane.Core.Security;
 using ControlPlane.Core.State;
 using ControlPlane.Web.Authorization;
@@ -65,11 +66,11 @@ public static class ClusterEndpoints
         clusters.MapGet("/{cluster}/networks", (string cluster, HttpContext http) =>
             WithVisibleState(http, cluster, s => Results.Ok(s.Networks.OrderBy(n => n.Name))));
 
-        clusters.MapGet("/{cluster}/secrets", (string cluster, HttpContext http) =>
-            WithVisibleState(http, cluster, s => Results.Ok(s.Secrets.OrderBy(x => x.Name).Select(x => FileObjectView.Of(x.Id, x.Name, x.Labels, x.CreatedAt, s, secrets: true)))));
-
-        clusters.MapGet("/{cluster}/configs", (string cluster, HttpContext http) =>
-            WithVisibleState(http, cluster, s => Results.Ok(s.Configs.OrderBy(x => x.Name).Select(x => FileObjectView.Of(x.Id, x.Name, x.Labels, x.CreatedAt, s, secrets: false)))));
+        foreach (var kind in FileObjectKinds.All)
+        {
+            clusters.MapGet($"/{{cluster}}/{kind.Plural}", (string cluster, HttpContext http) =>
+                WithVisibleState(http, cluster, s => Results.Ok(s.FileObjects(kind.Kind).OrderBy(x => x.Name).Select(x => FileObjectView.Of(x, s)))));
+        }
 
         return api;
     }
@@ -80,13 +81,13 @@ public static class ClusterEndpoints
     /// </summary>
     public sealed record FileObjectView(string Id, string Name, string Family, int Version, DateTimeOffset CreatedAt, IReadOnlyList<string> UsedBy)
     {
-        public static FileObjectView Of(string id, string name, Labels labels, DateTimeOffset createdAt, ClusterState state, bool secrets) => new(
-            id,
-            name,
-            labels.GetValueOrDefault(FileObjectList.FamilyLabel) ?? name,
-            int.TryParse(labels.GetValueOrDefault(FileObjectList.VersionLabel), out var version) ? version : 1,
-            createdAt,
-            state.Services.Where(service => (secrets ? service.Details.Secrets : service.Details.Configs).Any(f => f.Id == id)).Select(service => service.Name).Order().ToList());
+        public static FileObjectView Of(ClusterFileObject file, ClusterState state) => new(
+            file.Id,
+            file.Name,
+            file.Labels.GetValueOrDefault(FileObjectList.FamilyLabel) ?? file.Name,
+            int.TryParse(file.Labels.GetValueOrDefault(FileObjectList.VersionLabel), out var version) ? version : 1,
+            file.CreatedAt,
+            state.Services.Where(service => file.FileKind.Facts().MountsOf(service.Details).Any(f => f.Id == file.Id)).Select(service => service.Name).Order().ToList());
     }
 
     private static IResult WithState(ClusterStateStore store, string clusterId, Func<ClusterState, IResult> answer) =>

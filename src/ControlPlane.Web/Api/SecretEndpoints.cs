@@ -29,55 +29,55 @@ public static class SecretEndpoints
     public static RouteGroupBuilder MapSecretEndpoints(this RouteGroupBuilder api)
     {
         var clusters = api.MapGroup("/clusters").WithTags("Secrets and configs");
-        foreach (var kind in new[] { FileObjectKind.Secret, FileObjectKind.Config })
+        foreach (var facts in FileObjectKinds.All)
         {
-            var plural = SecretChanges.Plural(kind);
+            var (kind, plural) = (facts.Kind, facts.Plural);
 
-            clusters.MapPost($"/{{cluster}}/{plural}", async (string cluster, CreateFamilyRequest request, HttpContext http, SecretChanges changes) =>
+            clusters.MapPost($"/{{cluster}}/{plural}", async (string cluster, CreateFamilyRequest request, HttpContext http, FileFamilyCommands changes) =>
             {
-                var (result, name) = await changes.CreateAsync(http.User, http.ClientAddress(), cluster, kind, request.Family,
+                var (result, name) = await changes.CreateAsync(await http.ChangeCallerAsync(), cluster, kind, request.Family,
                     new ValueSource(request.Data, request.Generate), request.RotateEveryDays, http.RequestAborted);
                 return result.Succeeded
                     ? Results.Created($"/api/clusters/{cluster}/{plural}", new { family = request.Family?.Trim(), name, version = 1 })
                     : ChangeEndpoints.Answer(result);
             });
 
-            clusters.MapPost($"/{{cluster}}/{plural}/{{family}}/rotate", async (string cluster, string family, RotateRequest? request, HttpContext http, SecretChanges changes) =>
-                OperationEndpoints.Started(await changes.RotateAsync(http.User, http.ClientAddress(), cluster, kind, family,
+            clusters.MapPost($"/{{cluster}}/{plural}/{{family}}/rotate", async (string cluster, string family, RotateRequest? request, HttpContext http, FileFamilyCommands changes) =>
+                OperationEndpoints.Started(await changes.RotateAsync(await http.ChangeCallerAsync(), cluster, kind, family,
                     new ValueSource(request?.Data, request?.Generate), request?.GraceSeconds, http.RequestAborted)));
 
-            clusters.MapPost($"/{{cluster}}/{plural}/{{name}}/adopt", async (string cluster, string name, HttpContext http, SecretChanges changes) =>
-                ChangeEndpoints.Answer(await changes.AdoptAsync(http.User, http.ClientAddress(), cluster, kind, name, http.RequestAborted)));
+            clusters.MapPost($"/{{cluster}}/{plural}/{{name}}/adopt", async (string cluster, string name, HttpContext http, FileFamilyCommands changes) =>
+                ChangeEndpoints.Answer(await changes.AdoptAsync(await http.ChangeCallerAsync(), cluster, kind, name, http.RequestAborted)));
 
-            clusters.MapDelete($"/{{cluster}}/{plural}/{{family}}", async (string cluster, string family, HttpContext http, SecretChanges changes) =>
-                ChangeEndpoints.Answer(await changes.RemoveAsync(http.User, http.ClientAddress(), cluster, kind, family, null, http.RequestAborted)));
+            clusters.MapDelete($"/{{cluster}}/{plural}/{{family}}", async (string cluster, string family, HttpContext http, FileFamilyCommands changes) =>
+                ChangeEndpoints.Answer(await changes.RemoveAsync(await http.ChangeCallerAsync(), cluster, kind, family, null, http.RequestAborted)));
 
-            clusters.MapDelete($"/{{cluster}}/{plural}/{{family}}/versions/{{version:int}}", async (string cluster, string family, int version, HttpContext http, SecretChanges changes) =>
-                ChangeEndpoints.Answer(await changes.RemoveAsync(http.User, http.ClientAddress(), cluster, kind, family, version, http.RequestAborted)));
+            clusters.MapDelete($"/{{cluster}}/{plural}/{{family}}/versions/{{version:int}}", async (string cluster, string family, int version, HttpContext http, FileFamilyCommands changes) =>
+                ChangeEndpoints.Answer(await changes.RemoveAsync(await http.ChangeCallerAsync(), cluster, kind, family, version, http.RequestAborted)));
 
-            clusters.MapPost($"/{{cluster}}/services/{{idOrName}}/{plural}", async (string cluster, string idOrName, InjectRequest request, HttpContext http, SecretChanges changes) =>
+            clusters.MapPost($"/{{cluster}}/services/{{idOrName}}/{plural}", async (string cluster, string idOrName, InjectRequest request, HttpContext http, FileFamilyCommands changes) =>
             {
                 if (Text(request.Uid, "uid", out var uid) is not null || Text(request.Gid, "gid", out var gid) is not null || ModeText(request.Mode, out var mode) is not null)
                 {
                     return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid change", detail: "uid, gid and mode must be numbers or text.");
                 }
-                return OperationEndpoints.Started(await changes.InjectAsync(http.User, http.ClientAddress(), cluster, kind, idOrName,
+                return OperationEndpoints.Started(await changes.InjectAsync(await http.ChangeCallerAsync(), cluster, kind, idOrName,
                     new MountRequest(request.Family, request.Target, uid, gid, mode), http.RequestAborted));
             });
 
-            clusters.MapDelete($"/{{cluster}}/services/{{idOrName}}/{plural}/{{family}}", async (string cluster, string idOrName, string family, HttpContext http, SecretChanges changes) =>
-                OperationEndpoints.Started(await changes.DetachAsync(http.User, http.ClientAddress(), cluster, kind, idOrName, family, http.RequestAborted)));
+            clusters.MapDelete($"/{{cluster}}/services/{{idOrName}}/{plural}/{{family}}", async (string cluster, string idOrName, string family, HttpContext http, FileFamilyCommands changes) =>
+                OperationEndpoints.Started(await changes.DetachAsync(await http.ChangeCallerAsync(), cluster, kind, idOrName, family, http.RequestAborted)));
         }
 
-        clusters.MapPut("/{cluster}/secrets/{family}/schedule", async (string cluster, string family, ScheduleRequest request, HttpContext http, SecretChanges changes) =>
-            ChangeEndpoints.Answer(await changes.SetScheduleAsync(http.User, http.ClientAddress(), cluster, family, request.RotateEveryDays, request.Generate, http.RequestAborted)));
+        clusters.MapPut("/{cluster}/secrets/{family}/schedule", async (string cluster, string family, ScheduleRequest request, HttpContext http, FileFamilyCommands changes) =>
+            ChangeEndpoints.Answer(await changes.SetScheduleAsync(await http.ChangeCallerAsync(), cluster, family, request.RotateEveryDays, request.Generate, http.RequestAborted)));
 
-        clusters.MapGet("/{cluster}/configs/{family}/versions/{version:int}", async (string cluster, string family, int version, HttpContext http, SecretChanges changes) =>
+        clusters.MapGet("/{cluster}/configs/{family}/versions/{version:int}", async (string cluster, string family, int version, HttpContext http, FileFamilyCommands changes) =>
             {
                 try
                 {
                     var (found, data) = await changes.ReadConfigAsync(cluster, family, version, http.RequestAborted);
-                    return Results.Ok(new { family, version, name = found.Name, id = found.Id, createdAt = found.CreatedAt, data = Convert.ToBase64String(data), text = SecretChanges.AsText(data) });
+                    return Results.Ok(new { family, version, name = found.Name, id = found.Id, createdAt = found.CreatedAt, data = Convert.ToBase64String(data), text = TextDiff.TextOf(data) });
                 }
                 catch (ChangeRejectedException rejected)
                 {
@@ -86,13 +86,13 @@ public static class SecretEndpoints
             })
             .RequirePermission(Permissions.Clusters.Read, RouteTargets.Cluster);
 
-        clusters.MapGet("/{cluster}/configs/{family}/diff", async (string cluster, string family, int from, int to, HttpContext http, SecretChanges changes) =>
+        clusters.MapGet("/{cluster}/configs/{family}/diff", async (string cluster, string family, int from, int to, HttpContext http, FileFamilyCommands changes) =>
             {
                 try
                 {
                     var (_, before) = await changes.ReadConfigAsync(cluster, family, from, http.RequestAborted);
                     var (_, after) = await changes.ReadConfigAsync(cluster, family, to, http.RequestAborted);
-                    var lines = TextDiff.Lines(SecretChanges.AsText(before) ?? "(binary data)", SecretChanges.AsText(after) ?? "(binary data)");
+                    var lines = TextDiff.Lines(TextDiff.TextOf(before) ?? "(binary data)", TextDiff.TextOf(after) ?? "(binary data)");
                     return Results.Ok(new { family, from, to, lines = lines.Select(l => new { kind = l.Kind.ToString(), text = l.Text }) });
                 }
                 catch (ChangeRejectedException rejected)

@@ -78,7 +78,8 @@ public static class AuthenticationSetup
         services.AddSingleton<AccessControl>();
         services.AddSingleton<IGrantSource>(sp => sp.GetRequiredService<AccessControl>());
         services.AddSingleton<IdentityAdministration>();
-        services.AddSingleton<Changes.ClusterChanges>();
+        services.AddSingleton<Core.Changes.ServiceCommands>();
+        services.AddSingleton<Core.Changes.NodeCommands>();
         Changes.SecretFamiliesSetup.AddSecretFamilies(services);
         services.AddSingleton<Core.Images.RolloutPlans>();
         services.AddSingleton<Core.Images.ImageDistribution>();

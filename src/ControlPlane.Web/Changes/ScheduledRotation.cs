@@ -12,9 +12,9 @@ namespace ControlPlane.Web.Changes;
 /// Rotates secret families whose schedule is due (families with generated values and a
 /// <see cref="RotationPolicy"/>). Every minute the holder of the <see cref="LeaseName"/> database lease looks;
 /// with several replicas on one database only that one rotates. Each rotation is an ordinary operation (audited,
-/// locked, rolled back on failure) by <see cref="SecretChanges.ScheduledActor"/>.
+/// locked, rolled back on failure) by <see cref="FileFamilyCommands.ScheduledActor"/>.
 /// </summary>
-public sealed class ScheduledRotation(ClusterStateStore store, SecretChanges changes, IServiceProvider services, TimeProvider time, ILogger<ScheduledRotation> logger) : BackgroundService
+public sealed class ScheduledRotation(ClusterStateStore store, FileFamilyCommands changes, IServiceProvider services, TimeProvider time, ILogger<ScheduledRotation> logger) : BackgroundService
 {
     public const string LeaseName = "secret-rotation";
     public static readonly TimeSpan Interval = TimeSpan.FromMinutes(1);
@@ -23,8 +23,8 @@ public sealed class ScheduledRotation(ClusterStateStore store, SecretChanges cha
     public static readonly TimeSpan RetryAfter = TimeSpan.FromHours(1);
 
     /// <summary>The scheduler acts on every cluster, like an admin would; the audit log names it.</summary>
-    private static readonly ChangeCaller Scheduler = new(SecretChanges.ScheduledActor,
-        [new Grant(0, SecretChanges.ScheduledActor, Role.Admin, AccessScope.Everywhere)], null);
+    private static readonly ChangeCaller Scheduler = new(FileFamilyCommands.ScheduledActor,
+        [new Grant(0, FileFamilyCommands.ScheduledActor, Role.Admin, AccessScope.Everywhere)], null);
 
     private readonly ConcurrentDictionary<string, DateTimeOffset> _attempted = new(StringComparer.Ordinal);
 

@@ -10,7 +10,7 @@ public static class SecretFamiliesSetup
     {
         services.TryAddSingleton(FileFamilyTimings.Default);
         services.AddSingleton<FileFamilyOperations>();
-        services.AddSingleton<SecretChanges>();
+        services.AddSingleton<FileFamilyCommands>();
         services.AddOptions<SecretsOptions>().BindConfiguration(SecretsOptions.SectionName);
         services.AddHostedService<ScheduledRotation>();
         return services;

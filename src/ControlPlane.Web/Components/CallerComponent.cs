@@ -1,4 +1,6 @@
 using System.Security.Claims;
+using ControlPlane.Core.Changes;
+using ControlPlane.Web.Authorization;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
 
@@ -18,4 +20,11 @@ public abstract class CallerComponent : ComponentBase
     /// <summary>The signed-in user (anonymous where no authentication runs, as in some component tests).</summary>
     protected async Task<ClaimsPrincipal> UserAsync() =>
         AuthenticationState is null ? new ClaimsPrincipal(new ClaimsIdentity()) : (await AuthenticationState).User;
+
+    // Resolved when asked for, so components that never change anything need no grant source.
+    [Inject] private IServiceProvider Services { get; set; } = default!;
+
+    /// <summary>The signed-in user as the application commands take them: name, grants and address.</summary>
+    protected async Task<ChangeCaller> ChangeCallerAsync() =>
+        await Services.GetRequiredService<IGrantSource>().CallerAsync(await UserAsync(), ClientAddress);
 }

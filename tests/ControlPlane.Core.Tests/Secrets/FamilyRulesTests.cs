@@ -117,7 +117,7 @@ public class FamilyRulesTests
     private static ClusterState Synced(params IClusterResource[] resources) =>
         ClusterState.Empty(Cluster()).Apply(resources.Select(ResourceChange.Upsert), Cluster() with { Status = ClusterStatus.Synced }).State;
 
-    private static ClusterSecret Secret(string name, string? family, int? version, DateTimeOffset created, RotationPolicy? policy = null)
+    private static ClusterFileObject Secret(string name, string? family, int? version, DateTimeOffset created, RotationPolicy? policy = null)
     {
         var labels = new Dictionary<string, string>();
         if (family is not null)
@@ -129,6 +129,6 @@ public class FamilyRulesTests
         {
             labels[key] = value;
         }
-        return new ClusterSecret($"id-{name}", name, Labels.From(labels), created, created);
+        return new ClusterFileObject(FileObjectKind.Secret, $"id-{name}", name, Labels.From(labels), created, created);
     }
 }

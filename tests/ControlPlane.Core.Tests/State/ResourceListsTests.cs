@@ -1,4 +1,5 @@
 using ControlPlane.Core.Model;
+using ControlPlane.Core.Secrets;
 using ControlPlane.Core.State;
 using static ControlPlane.Core.Tests.State.Resources;
 
@@ -29,17 +30,17 @@ public class ResourceListsTests
     public void A_secret_lists_its_users_with_target_and_mode_matching_by_id_and_by_name_only_without_an_id()
     {
         var state = StateWith(
-            new ClusterSecret("sec1", "db.v1", Labels.Empty, Created, Created),
+            new ClusterFileObject(FileObjectKind.Secret, "sec1", "db.v1", Labels.Empty, Created, Created),
             WithDetails(Service("s1", name: "api"), d => d with { Secrets = ValueList<FileReference>.From([new("sec1", "db.v1", "db", "0", "0", 256)]) }),
             WithDetails(Service("s2", name: "jobs"), d => d with { Secrets = ValueList<FileReference>.From([new("", "db.v1", "db_pw", "0", "0", 256)]) }),
             // Same name, another id: a secret removed and created again is another secret.
             WithDetails(Service("s3", name: "stale"), d => d with { Secrets = ValueList<FileReference>.From([new("old", "db.v1", "db", "0", "0", 256)]) }));
 
-        var row = Assert.Single(FileObjectList.Secrets(state));
+        var row = Assert.Single(FileObjectList.Of(state, FileObjectKind.Secret));
 
         Assert.Equal(["api", "jobs"], row.UsedBy.Select(u => u.Service.Name));
         Assert.Equal("db_pw", row.UsedBy[1].Reference.Target);
-        Assert.Empty(FileObjectList.Configs(state));
+        Assert.Empty(FileObjectList.Of(state, FileObjectKind.Config));
     }
 
     [Fact]
@@ -49,14 +50,14 @@ public class ResourceListsTests
             Secret("a", "db.v9", "db", "9"),
             Secret("b", "db.v10", "db", "10"),
             Secret("c", "api-key.v1", "api-key", "1"),
-            new ClusterSecret("d", "plain", Labels.Empty, Created, Created));
+            new ClusterFileObject(FileObjectKind.Secret, "d", "plain", Labels.Empty, Created, Created));
 
-        var rows = FileObjectList.Secrets(state);
+        var rows = FileObjectList.Of(state, FileObjectKind.Secret);
 
         Assert.Equal(["api-key.v1", "db.v10", "db.v9", "plain"], rows.Select(r => r.Name));
         Assert.Equal(("db", "10"), (rows[1].Family, rows[1].Version));
         Assert.Null(rows[3].Family);
-        Assert.Equal(["db.v10", "db.v9"], FileObjectList.Secrets(state, "DB").Select(r => r.Name));
+        Assert.Equal(["db.v10", "db.v9"], FileObjectList.Of(state, FileObjectKind.Secret, "DB").Select(r => r.Name));
     }
 
     [Fact]
@@ -93,8 +94,8 @@ public class ResourceListsTests
         Assert.Equal(["img1"], ImageList.Of(state, "web").Select(r => r.Image.Id));
     }
 
-    private static ClusterSecret Secret(string id, string name, string family, string version) =>
-        new(id, name, Labels.From([new(FileObjectList.FamilyLabel, family), new(FileObjectList.VersionLabel, version)]), Created, Created);
+    private static ClusterFileObject Secret(string id, string name, string family, string version) =>
+        new(FileObjectKind.Secret, id, name, Labels.From([new(FileObjectList.FamilyLabel, family), new(FileObjectList.VersionLabel, version)]), Created, Created);
 
     private static ClusterContainer Container(string id, string name, string node, string state = "running", string? serviceId = null) =>
         new(id, name, "demo/app:1", state, state, node, serviceId, null, Labels.Empty, Created);

@@ -42,7 +42,7 @@ public sealed class ScheduledRotationLeaseTests : LiveComponentTestContext
         Upsert(Secret("api.v1", labels) with { CreatedAt = time.GetUtcNow().AddDays(-2) }, Secret("other.v1", Labels.From([new("controlplane.family", "other"), new("controlplane.version", "1")])));
         SetStatus(ClusterStatus.Synced);
         Assert.Same(leases, Services.GetService<ILeaseStore>());
-        var scheduler = new ScheduledRotation(Services.GetRequiredService<ClusterStateStore>(), Services.GetRequiredService<SecretChanges>(), Services, time, NullLogger<ScheduledRotation>.Instance);
+        var scheduler = new ScheduledRotation(Services.GetRequiredService<ClusterStateStore>(), Services.GetRequiredService<FileFamilyCommands>(), Services, time, NullLogger<ScheduledRotation>.Instance);
         using var stop = new CancellationTokenSource();
         await scheduler.StartAsync(stop.Token);
 
@@ -53,7 +53,7 @@ public sealed class ScheduledRotationLeaseTests : LiveComponentTestContext
         leases.Granted = true;
         await TicksUntilAsync(time, () => FileObjects.Calls.Contains("create Secret api.v2"));
         Assert.All(leases.Asked.ToList(), name => Assert.Equal(ScheduledRotation.LeaseName, name));
-        Assert.Contains(Audit.Entries, e => e.Actor == SecretChanges.ScheduledActor && e.Action == "secrets.rotate");
+        Assert.Contains(Audit.Entries, e => e.Actor == FileFamilyCommands.ScheduledActor && e.Action == "secrets.rotate");
         Assert.DoesNotContain(FileObjects.Calls, c => c.Contains("other.v2"));
 
         await stop.CancelAsync();

@@ -93,14 +93,16 @@ internal static class TestResources
         Labels: Labels.Empty,
         CreatedAt: Created);
 
-    public static ClusterSecret Secret(string name, Labels? labels = null) => new(
+    public static ClusterFileObject Secret(string name, Labels? labels = null) => new(
+        FileKind: Core.Secrets.FileObjectKind.Secret,
         Id: $"secret-{name}",
         Name: name,
         Labels: labels ?? Labels.Empty,
         CreatedAt: Created,
         UpdatedAt: Created);
 
-    public static ClusterConfig Config(string name, Labels? labels = null) => new(
+    public static ClusterFileObject Config(string name, Labels? labels = null) => new(
+        FileKind: Core.Secrets.FileObjectKind.Config,
         Id: $"config-{name}",
         Name: name,
         Labels: labels ?? Labels.Empty,

@@ -2,7 +2,7 @@ using Bunit;
 using ControlPlane.Core.Images;
 using ControlPlane.Core.Model;
 using ControlPlane.Core.Operations;
-using ControlPlane.Web.Changes;
+using ControlPlane.Web.Authorization;
 using Microsoft.Extensions.DependencyInjection;
 using ControlPlane.Web.Components.Pages;
 using static ControlPlane.Web.Tests.Components.TestResources;

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using ControlPlane.Core.Operations;
+using ControlPlane.Core.Secrets;
 using ControlPlane.Core.State;
 using ControlPlane.Web.Changes;
 using Microsoft.Extensions.DependencyInjection;
@@ -33,23 +34,23 @@ public sealed class ScheduledRotationTests(SecretsSwarm swarm) : IClassFixture<S
 
         // Two days on, the 1-day family is due and the 30-day one is not.
         var later = new FakeTimeProvider(DateTimeOffset.UtcNow.AddDays(2));
-        var scheduler = new ScheduledRotation(swarm.App.Services.GetRequiredService<ClusterStateStore>(), swarm.App.Services.GetRequiredService<SecretChanges>(),
+        var scheduler = new ScheduledRotation(swarm.App.Services.GetRequiredService<ClusterStateStore>(), swarm.App.Services.GetRequiredService<FileFamilyCommands>(),
             swarm.App.Services, later, NullLogger<ScheduledRotation>.Instance);
         var started = await scheduler.RotateDueAsync(CancellationToken.None);
 
         var operation = await swarm.FinishedAsync(Assert.Single(started));
         Assert.True(operation.State == OperationStates.Succeeded, $"{operation.State}: {operation.Error}");
         Assert.Equal(due, operation.Target);
-        Assert.Equal(SecretChanges.ScheduledActor, operation.Actor);
+        Assert.Equal(FileFamilyCommands.ScheduledActor, operation.Actor);
         var v2 = (await swarm.Manager.Secrets.ListAsync()).Single(s => s.Spec!.Name == $"{due}.v2");
-        Assert.Equal((SecretChanges.ScheduledActor, "1", "20"), (v2.Spec!.Labels!["controlplane.created-by"], v2.Spec.Labels["controlplane.rotate-every-days"], v2.Spec.Labels["controlplane.generate-length"]));
+        Assert.Equal((FileFamilyCommands.ScheduledActor, "1", "20"), (v2.Spec!.Labels!["controlplane.created-by"], v2.Spec.Labels["controlplane.rotate-every-days"], v2.Spec.Labels["controlplane.generate-length"]));
         Assert.Equal([$"{due}.v2"], await swarm.SecretNamesAsync(due));
         Assert.Equal([$"{fresh}.v1"], await swarm.SecretNamesAsync(fresh));
         var after = Assert.Single(await swarm.ReadInContainersAsync(service, "/run/secrets/token"));
         Assert.Matches("^[0-9a-f]{20}$", after);
         Assert.NotEqual(before, after);
         var audit = await swarm.Admin.GetStringAsync("/api/audit?action=secrets.rotate&limit=50");
-        Assert.Contains(SecretChanges.ScheduledActor, audit);
+        Assert.Contains(FileFamilyCommands.ScheduledActor, audit);
     }
 
     [Fact]

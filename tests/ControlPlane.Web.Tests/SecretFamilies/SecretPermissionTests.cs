@@ -1,6 +1,9 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text;
 using ControlPlane.Core.Operations;
+using ControlPlane.Web.Tests.Infrastructure;
+using Docker.DotNet.Models;
 
 namespace ControlPlane.Web.Tests.SecretFamilies;
 
@@ -50,6 +53,53 @@ public sealed class SecretPermissionTests(SecretsSwarm swarm) : IClassFixture<Se
         {
             Assert.Equal(HttpStatusCode.Forbidden, inject.StatusCode);
         }
+    }
+
+    [Fact]
+    public async Task A_SecretsAdmin_of_one_stack_cannot_mount_another_stacks_secret_or_config_into_its_own_service_but_can_mount_its_own()
+    {
+        var shop = swarm.Name("mshop");
+        var billing = swarm.Name("mbill");
+        var stackLabel = "com.docker.stack.namespace";
+        // As docker stack deploy makes them: <stack>_<name>, labelled with the stack's namespace.
+        var billingSecret = $"{billing}_dbpass";
+        var billingConfig = $"{billing}_conf";
+        var shopSecret = $"{shop}_key";
+        await swarm.Manager.Secrets.CreateAsync(new SwarmSecretSpec { Name = billingSecret, Labels = new Dictionary<string, string> { [stackLabel] = billing }, Data = Encoding.UTF8.GetBytes("billing-db-password") });
+        await swarm.Manager.Configs.CreateConfigAsync(new SwarmCreateConfigParameters
+        {
+            Config = new SwarmConfigSpec { Name = billingConfig, Labels = new Dictionary<string, string> { [stackLabel] = billing }, Data = Encoding.UTF8.GetBytes("billing=1\n") },
+        });
+        await swarm.Manager.Secrets.CreateAsync(new SwarmSecretSpec { Name = shopSecret, Labels = new Dictionary<string, string> { [stackLabel] = shop }, Data = Encoding.UTF8.GetBytes("shop-key") });
+        var app = swarm.Name("mshop-app");
+        var id = await swarm.CreateServiceAsync(app, 1, [], stack: shop);
+        await swarm.Admin.GetUntilAsync($"/api/clusters/{Cluster}/services/{app}", (status, _) => status == HttpStatusCode.OK, TimeSpan.FromSeconds(30));
+        await swarm.WaitUntilSeenAsync(billingSecret);
+        await swarm.WaitUntilSeenAsync(shopSecret);
+        await swarm.Admin.GetUntilAsync($"/api/clusters/{Cluster}/configs", (status, json) => status == HttpStatusCode.OK
+            && json.EnumerateArray().Any(c => c.GetProperty("family").GetString() == billingConfig), TimeSpan.FromSeconds(60));
+        using var shopAdmin = await UserAsync("mshopadmin", "SecretsAdmin", shop);
+
+        using (var secret = await shopAdmin.PostAsJsonAsync($"/api/clusters/{Cluster}/services/{app}/secrets", new { family = billingSecret }))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, secret.StatusCode);
+        }
+        using (var config = await shopAdmin.PostAsJsonAsync($"/api/clusters/{Cluster}/services/{app}/configs", new { family = billingConfig, target = "/etc/billing.conf" }))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, config.StatusCode);
+        }
+        var unchanged = (await swarm.ServiceAsync(id)).Spec!.TaskTemplate!.ContainerSpec!;
+        Assert.Empty(unchanged.Secrets ?? []);
+        Assert.Empty(unchanged.Configs ?? []);
+        var audit = await swarm.Admin.GetStringAsync($"/api/audit?actor={swarm.Name("mshopadmin")}");
+        Assert.Contains("denied", audit);
+
+        using (var own = await shopAdmin.PostAsJsonAsync($"/api/clusters/{Cluster}/services/{app}/secrets", new { family = shopSecret }))
+        {
+            var operation = await swarm.FinishedAsync(await SecretsSwarm.OperationIdOf(own));
+            Assert.True(operation.State == OperationStates.Succeeded, $"{operation.State}: {operation.Error}");
+        }
+        Assert.Equal(shopSecret, Assert.Single((await swarm.ServiceAsync(id)).Spec!.TaskTemplate!.ContainerSpec!.Secrets!).SecretName);
     }
 
     [Theory]

@@ -1,37 +1,21 @@
-using System.Security.Claims;
-using System.Text;
 using ControlPlane.Core.Changes;
 using ControlPlane.Core.Model;
 using ControlPlane.Core.Operations;
-using ControlPlane.Core.Secrets;
 using ControlPlane.Core.Security;
 using ControlPlane.Core.State;
-using ControlPlane.Web.Authorization;
 
-namespace ControlPlane.Web.Changes;
-
-/// <summary>Where a new value comes from: typed or uploaded data (base64), or generated at random.</summary>
-public sealed record ValueSource(string? Base64Data, GenerateRequest? Generate)
-{
-    public static readonly ValueSource None = new(null, null);
-}
-
-/// <summary>A generated value's length and alphabet (see <see cref="SecretGenerator.Alphabets"/>).</summary>
-public sealed record GenerateRequest(int? Length, string? Alphabet);
-
-/// <summary>A mount of a family in a service: target file, owner and mode (octal text), each with Docker's default when left out.</summary>
-public sealed record MountRequest(string? Family, string? Target, string? Uid, string? Gid, string? Mode);
+namespace ControlPlane.Core.Secrets;
 
 /// <summary>
-/// Secret and config families for pages and the API (DESIGN §4): create, adopt, remove (quick changes through
-/// the <see cref="ChangeGate"/>) and rotate, inject, detach (operations through the <see cref="OperationRunner"/>).
-/// Each resolves its target from the store so grants on stacks apply, checks all input before anything changes,
-/// and never puts a value in a message, a parameter, a log or an audit record.
+/// The application commands on secret and config families (DESIGN §4), for pages, the API and the scheduler:
+/// create, adopt, remove, schedule (quick changes through the <see cref="ChangeGate"/>) and rotate, inject,
+/// detach (operations through the <see cref="OperationRunner"/>). Each resolves its target from the store so
+/// grants on stacks apply, checks all input before anything changes, and never puts a value in a message, a
+/// parameter, a log or an audit record. Not to be confused with <see cref="IFileObjectChanges"/>, the engine port.
 /// </summary>
-public sealed class SecretChanges(
+public sealed class FileFamilyCommands(
     ClusterStateStore store,
-    IGrantSource access,
-    ChangeGate executor,
+    ChangeGate gate,
     OperationRunner runner,
     IFileObjectChanges engine,
     FileFamilyOperations operations)
@@ -41,13 +25,12 @@ public sealed class SecretChanges(
 
     public static readonly TimeSpan MaxGrace = TimeSpan.FromDays(1);
 
-    public async Task<(ChangeResult Result, string? Name)> CreateAsync(ClaimsPrincipal user, string? clientAddress, string clusterId, FileObjectKind kind,
+    public async Task<(ChangeResult Result, string? Name)> CreateAsync(ChangeCaller caller, string clusterId, FileObjectKind kind,
         string? family, ValueSource source, int? rotateEveryDays = null, CancellationToken ct = default)
     {
         var name = family?.Trim() ?? "";
-        var caller = await access.CallerAsync(user, clientAddress, ct);
         var intent = new ChangeIntent(Perm(kind).Create, AccessTarget.InCluster(clusterId), $"{Plural(kind)}.create", Subject(kind, name)) { Lock = FamilyLock(clusterId, kind, name) };
-        var result = await executor.RunAsync(caller, intent, async token =>
+        var result = await gate.RunAsync(caller, intent, async token =>
         {
             var state = State(clusterId);
             if (SecretFamily.ValidateName(name) is { } badName)
@@ -64,7 +47,7 @@ public sealed class SecretChanges(
                 }
                 policy = new RotationPolicy(days, generate.Length!.Value, generate.Alphabet ?? SecretGenerator.DefaultAlphabet);
             }
-            if (Objects(state, kind).Any(o => o.Labels.GetValueOrDefault(FileObjectList.FamilyLabel) == name || o.Name == name || o.Name == SecretFamily.VersionName(name, 1)))
+            if (state.FileObjects(kind).Any(o => o.Labels.GetValueOrDefault(FileObjectList.FamilyLabel) == name || o.Name == name || o.Name == SecretFamily.VersionName(name, 1)))
             {
                 throw new ChangeRejectedException(ChangeFailure.Conflict, $"A {Noun(kind)} family named '{name}' exists already.");
             }
@@ -80,11 +63,10 @@ public sealed class SecretChanges(
     }
 
     /// <summary>Makes an unlabelled secret or config version 1 of a family of its own name (only its labels change).</summary>
-    public async Task<ChangeResult> AdoptAsync(ClaimsPrincipal user, string? clientAddress, string clusterId, FileObjectKind kind, string name, CancellationToken ct = default)
+    public async Task<ChangeResult> AdoptAsync(ChangeCaller caller, string clusterId, FileObjectKind kind, string name, CancellationToken ct = default)
     {
-        var caller = await access.CallerAsync(user, clientAddress, ct);
         var intent = new ChangeIntent(Perm(kind).Create, AccessTarget.InCluster(clusterId), $"{Plural(kind)}.adopt", Subject(kind, name)) { Lock = FamilyLock(clusterId, kind, name) };
-        return await executor.RunAsync(caller, intent, token =>
+        return await gate.RunAsync(caller, intent, token =>
         {
             var family = FindFamily(clusterId, kind, name);
             if (!family.Adoptable)
@@ -105,11 +87,10 @@ public sealed class SecretChanges(
     }
 
     /// <summary>Removes one version, or the whole family when <paramref name="version"/> is null; refused while a service uses it.</summary>
-    public async Task<ChangeResult> RemoveAsync(ClaimsPrincipal user, string? clientAddress, string clusterId, FileObjectKind kind, string name, int? version, CancellationToken ct = default)
+    public async Task<ChangeResult> RemoveAsync(ChangeCaller caller, string clusterId, FileObjectKind kind, string name, int? version, CancellationToken ct = default)
     {
-        var caller = await access.CallerAsync(user, clientAddress, ct);
         var intent = new ChangeIntent(Perm(kind).Remove, AccessTarget.InCluster(clusterId), $"{Plural(kind)}.remove", Subject(kind, name)) { Lock = FamilyLock(clusterId, kind, name) };
-        return await executor.RunAsync(caller, intent, async token =>
+        return await gate.RunAsync(caller, intent, async token =>
         {
             var family = FindFamily(clusterId, kind, name);
             var doomed = version is { } n
@@ -134,11 +115,11 @@ public sealed class SecretChanges(
     /// Sets (or with <paramref name="everyDays"/> null, removes) a secret family's rotation schedule: labels on its
     /// newest version saying how often and how to generate the next value. Rotations carry it to each new version.
     /// </summary>
-    public async Task<ChangeResult> SetScheduleAsync(ClaimsPrincipal user, string? clientAddress, string clusterId, string name, int? everyDays, GenerateRequest? generate, CancellationToken ct = default)
+    public async Task<ChangeResult> SetScheduleAsync(ChangeCaller caller, string clusterId, string name, int? everyDays, GenerateRequest? generate, CancellationToken ct = default)
     {
         var family = store.GetState(clusterId) is { } state ? FileFamilies.Find(state, FileObjectKind.Secret, name) : null;
-        var intent = new ChangeIntent(Permissions.Secrets.Rotate, RotationTarget(clusterId, family), "secrets.schedule", Subject(FileObjectKind.Secret, name)) { Lock = FamilyLock(clusterId, FileObjectKind.Secret, name) };
-        return await executor.RunAsync(await access.CallerAsync(user, clientAddress, ct), intent, token =>
+        var intent = new ChangeIntent(Permissions.Secrets.Rotate, FileFamilies.ScopeOf(clusterId, family), "secrets.schedule", Subject(FileObjectKind.Secret, name)) { Lock = FamilyLock(clusterId, FileObjectKind.Secret, name) };
+        return await gate.RunAsync(caller, intent, token =>
         {
             var found = FindFamily(clusterId, FileObjectKind.Secret, name);
             if (found.Adoptable)
@@ -167,17 +148,14 @@ public sealed class SecretChanges(
         }, ct);
     }
 
-    public async Task<OperationStart> RotateAsync(ClaimsPrincipal user, string? clientAddress, string clusterId, FileObjectKind kind, string name, ValueSource source, int? graceSeconds, CancellationToken ct = default) =>
-        await RotateAsync(await access.CallerAsync(user, clientAddress, ct), clusterId, kind, name, source, graceSeconds, ct);
-
     /// <summary>
-    /// Rotates a family across every service that uses it. The target is the stack of those services when they
-    /// share one, else the cluster, so a caller scoped to one stack cannot rotate what another stack uses.
+    /// Rotates a family across every service that uses it. The target is the family's scope (<see cref="FileFamilies.ScopeOf"/>),
+    /// so a caller scoped to one stack cannot rotate what another stack owns or uses.
     /// </summary>
     public Task<OperationStart> RotateAsync(ChangeCaller caller, string clusterId, FileObjectKind kind, string name, ValueSource source, int? graceSeconds, CancellationToken ct = default)
     {
         var family = store.GetState(clusterId) is { } state ? FileFamilies.Find(state, kind, name) : null;
-        var intent = new ChangeIntent(Perm(kind).Rotate, RotationTarget(clusterId, family), $"{Plural(kind)}.rotate", Subject(kind, name)) { Lock = FamilyLock(clusterId, kind, name) };
+        var intent = new ChangeIntent(Perm(kind).Rotate, FileFamilies.ScopeOf(clusterId, family), $"{Plural(kind)}.rotate", Subject(kind, name)) { Lock = FamilyLock(clusterId, kind, name) };
         return runner.StartAsync(caller, intent, _ =>
         {
             var found = FindFamily(clusterId, kind, name);
@@ -194,31 +172,35 @@ public sealed class SecretChanges(
         }, ct);
     }
 
-    /// <summary>What rotating a family touches: the one stack all its services are in, else the whole cluster.</summary>
-    public static AccessTarget RotationTarget(string clusterId, Family? family) =>
-        family?.Users.Select(s => s.Stack).Distinct().ToList() is [{ } only] ? AccessTarget.InCluster(clusterId, only) : AccessTarget.InCluster(clusterId);
-
-    public static string RotatePermission(FileObjectKind kind) => Perm(kind).Rotate;
-
-    public static string CreatePermission(FileObjectKind kind) => Perm(kind).Create;
-
-    public static string RemovePermission(FileObjectKind kind) => Perm(kind).Remove;
-
-    public static string InjectPermission(FileObjectKind kind) => Perm(kind).Inject;
-
-    public async Task<OperationStart> InjectAsync(ClaimsPrincipal user, string? clientAddress, string clusterId, FileObjectKind kind, string serviceIdOrName, MountRequest request, CancellationToken ct = default)
+    /// <summary>
+    /// Mounts a family in a service. The family's files land in the service's containers, so the caller needs the
+    /// inject permission both on the service's stack and on the family's own scope (<see cref="FileFamilies.ScopeOf"/>):
+    /// a stack's admin must not read another stack's secret through a service of their own.
+    /// </summary>
+    public async Task<OperationStart> InjectAsync(ChangeCaller caller, string clusterId, FileObjectKind kind, string serviceIdOrName, MountRequest request, CancellationToken ct = default)
     {
-        var service = store.GetState(clusterId)?.FindService(serviceIdOrName);
+        var state = store.GetState(clusterId);
+        var service = state?.FindService(serviceIdOrName);
         var familyName = request.Family?.Trim() ?? "";
-        var intent = new ChangeIntent(Perm(kind).Inject, AccessTarget.InCluster(clusterId, service?.Stack), $"{Plural(kind)}.inject", service?.Name ?? serviceIdOrName);
-        return await runner.StartAsync(await access.CallerAsync(user, clientAddress, ct), intent, _ =>
+        var family = state is null || familyName.Length == 0 ? null : FileFamilies.Find(state, kind, familyName);
+        var permission = Perm(kind).Inject;
+        // The gate takes one target: it is given the family's scope when the caller lacks the permission there,
+        // so the refusal is the gate's own (403, audited as denied, nothing changed); the service's stack otherwise.
+        var into = AccessTarget.InCluster(clusterId, service?.Stack);
+        var from = FileFamilies.ScopeOf(clusterId, family);
+        var checkedOn = family is not null && !AccessPolicy.IsAllowed(caller.Grants, permission, from) ? from : into;
+        var intent = new ChangeIntent(permission, checkedOn, $"{Plural(kind)}.inject", service?.Name ?? serviceIdOrName);
+        return await runner.StartAsync(caller, intent, _ =>
         {
             var found = service ?? throw ChangeRejections.NoService(clusterId, serviceIdOrName);
             if (familyName.Length == 0)
             {
                 throw Invalid("family is required: the secret or config family to mount.");
             }
-            var family = FindFamily(clusterId, kind, familyName);
+            if (family is null)
+            {
+                throw NoFamily(clusterId, kind, familyName);
+            }
             var target = string.IsNullOrWhiteSpace(request.Target) ? family.Name : request.Target.Trim();
             if (FileTargets.Validate(target, kind) is { } badTarget)
             {
@@ -227,7 +209,7 @@ public sealed class SecretChanges(
             var uid = Id(request.Uid, "uid");
             var gid = Id(request.Gid, "gid");
             var mode = FileTargets.ParseMode(request.Mode) ?? throw Invalid($"mode '{request.Mode}' is not a file mode; use octal such as 0444 or 0400.");
-            var mounts = kind == FileObjectKind.Secret ? found.Details.Secrets : found.Details.Configs;
+            var mounts = kind.Facts().MountsOf(found.Details);
             if (mounts.Any(m => family.Contains(m.Id)))
             {
                 throw new ChangeRejectedException(ChangeFailure.Conflict, $"{found.Name} mounts {family.Name} already; rotate it to change the value.");
@@ -240,15 +222,15 @@ public sealed class SecretChanges(
         }, ct);
     }
 
-    public async Task<OperationStart> DetachAsync(ClaimsPrincipal user, string? clientAddress, string clusterId, FileObjectKind kind, string serviceIdOrName, string familyName, CancellationToken ct = default)
+    public async Task<OperationStart> DetachAsync(ChangeCaller caller, string clusterId, FileObjectKind kind, string serviceIdOrName, string familyName, CancellationToken ct = default)
     {
         var service = store.GetState(clusterId)?.FindService(serviceIdOrName);
         var intent = new ChangeIntent(Perm(kind).Inject, AccessTarget.InCluster(clusterId, service?.Stack), $"{Plural(kind)}.detach", service?.Name ?? serviceIdOrName);
-        return await runner.StartAsync(await access.CallerAsync(user, clientAddress, ct), intent, _ =>
+        return await runner.StartAsync(caller, intent, _ =>
         {
             var found = service ?? throw ChangeRejections.NoService(clusterId, serviceIdOrName);
             var family = FindFamily(clusterId, kind, familyName);
-            var mounts = kind == FileObjectKind.Secret ? found.Details.Secrets : found.Details.Configs;
+            var mounts = kind.Facts().MountsOf(found.Details);
             if (!mounts.Any(m => family.Contains(m.Id)))
             {
                 throw new ChangeRejectedException(ChangeFailure.NotFound, $"{found.Name} does not mount {Noun(kind)} family {family.Name}.");
@@ -267,8 +249,10 @@ public sealed class SecretChanges(
     }
 
     public Family FindFamily(string clusterId, FileObjectKind kind, string name) =>
-        FileFamilies.Find(State(clusterId), kind, name)
-        ?? throw new ChangeRejectedException(ChangeFailure.NotFound, $"Cluster '{clusterId}' has no {Noun(kind)} family '{name}'.");
+        FileFamilies.Find(State(clusterId), kind, name) ?? throw NoFamily(clusterId, kind, name);
+
+    private static ChangeRejectedException NoFamily(string clusterId, FileObjectKind kind, string name) =>
+        new(ChangeFailure.NotFound, $"Cluster '{clusterId}' has no {Noun(kind)} family '{name}'.");
 
     /// <summary>The value to store: decoded data, or a generated one (from the request, else the family's policy), checked.</summary>
     private static byte[] ValueOf(ValueSource source, RotationPolicy? policy)
@@ -315,36 +299,17 @@ public sealed class SecretChanges(
     private ClusterState State(string clusterId) =>
         store.GetState(clusterId) ?? throw ChangeRejections.NoCluster(clusterId);
 
-    private static IEnumerable<(string Name, Labels Labels)> Objects(ClusterState state, FileObjectKind kind) => kind == FileObjectKind.Secret
-        ? state.Secrets.Select(s => (s.Name, s.Labels))
-        : state.Configs.Select(c => (c.Name, c.Labels));
-
     private static ChangeRejectedException Invalid(string message) => new(ChangeFailure.Invalid, message);
 
-    private static (string Create, string Inject, string Rotate, string Remove) Perm(FileObjectKind kind) => kind == FileObjectKind.Secret
-        ? (Permissions.Secrets.Create, Permissions.Secrets.Inject, Permissions.Secrets.Rotate, Permissions.Secrets.Remove)
-        : (Permissions.Configs.Create, Permissions.Configs.Inject, Permissions.Configs.Rotate, Permissions.Configs.Remove);
+    private static FileObjectPermissions Perm(FileObjectKind kind) => kind.Facts().Permissions;
 
-    public static string Plural(FileObjectKind kind) => kind == FileObjectKind.Secret ? "secrets" : "configs";
+    private static string Plural(FileObjectKind kind) => kind.Facts().Plural;
 
-    public static string Noun(FileObjectKind kind) => kind == FileObjectKind.Secret ? "secret" : "config";
+    private static string Noun(FileObjectKind kind) => kind.Facts().Noun;
 
     // The family's lock key: creating, rotating and removing one family never overlap.
     private static string Subject(FileObjectKind kind, string family) => $"{Noun(kind)} {family}";
 
     /// <summary>One lock per family in the cluster, whichever stack the change is checked against.</summary>
     private static string FamilyLock(string clusterId, FileObjectKind kind, string family) => $"{clusterId}/{Subject(kind, family)}";
-
-    /// <summary>Text of a config's data when it is UTF-8, for showing it and diffing it.</summary>
-    public static string? AsText(byte[] data)
-    {
-        try
-        {
-            return new UTF8Encoding(false, true).GetString(data);
-        }
-        catch (DecoderFallbackException)
-        {
-            return null;
-        }
-    }
 }
