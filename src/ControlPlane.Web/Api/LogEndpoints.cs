@@ -1,8 +1,8 @@
 using System.Text;
 using System.Text.RegularExpressions;
+using ControlPlane.Core.Changes;
 using ControlPlane.Core.Logs;
 using ControlPlane.Core.State;
-using ControlPlane.Docker.Connection;
 using ControlPlane.Web.Authorization;
 using ControlPlane.Web.Changes;
 
