@@ -1,6 +1,6 @@
 using System.Security.Claims;
 using ControlPlane.Core.Audit;
-using ControlPlane.Data.Identity;
+using ControlPlane.Core.Identity;
 using ControlPlane.Web.Authorization;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Antiforgery;
@@ -59,7 +59,7 @@ public static class AccountEndpoints
     /// <summary>Checks the password, signs in with a cookie, audits the attempt; returns what went wrong, or null.</summary>
     private static async Task<string?> SignInAsync(HttpContext http, string? username, string? password)
     {
-        var accounts = http.RequestServices.GetRequiredService<Accounts>();
+        var accounts = http.RequestServices.GetRequiredService<IAccountStore>();
         var audit = http.RequestServices.GetRequiredService<IAuditLog>();
         var time = http.RequestServices.GetRequiredService<TimeProvider>();
         var name = (username ?? "").Trim();
@@ -85,7 +85,7 @@ public static class AccountEndpoints
         }
 
         var identity = new ClaimsIdentity(
-            [new Claim(ClaimTypes.Name, result.User!.UserName), new Claim(ClaimTypes.NameIdentifier, result.User.Id.ToString())],
+            [new Claim(ClaimTypes.Name, result.Account!.UserName), new Claim(ClaimTypes.NameIdentifier, result.Account.Id.ToString())],
             CookieAuthenticationDefaults.AuthenticationScheme);
         await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, new ClaimsPrincipal(identity));
         return null;

@@ -76,8 +76,7 @@ public static class AuthenticationSetup
         });
         services.AddCascadingAuthenticationState();
         services.AddSingleton<AccessControl>();
-        services.AddSingleton<IGrantSource>(sp => sp.GetRequiredService<AccessControl>());
-        services.AddSingleton<IdentityAdministration>();
+        services.AddSingleton<Core.Identity.IdentityCommands>();
         services.AddSingleton<Changes.ClusterChanges>();
         Changes.SecretFamiliesSetup.AddSecretFamilies(services);
         services.AddSingleton<Core.Images.ImageOperations>();

@@ -11,7 +11,7 @@ namespace ControlPlane.Web.Changes;
 /// The changes pages and the API offer, each resolved against the store (to find its target and stack)
 /// and run through the <see cref="ChangeGate"/>, so both entry points check, audit and lock alike.
 /// </summary>
-public sealed class ClusterChanges(ClusterStateStore store, IGrantSource access, ChangeGate executor, ISwarmChanges swarm)
+public sealed class ClusterChanges(ClusterStateStore store, AccessControl access, ChangeGate executor, ISwarmChanges swarm)
 {
     public async Task<ChangeResult> ScaleAsync(ClaimsPrincipal user, string? clientAddress, string clusterId, string idOrName, long? replicas, CancellationToken ct = default)
     {
@@ -31,11 +31,4 @@ public sealed class ClusterChanges(ClusterStateStore store, IGrantSource access,
             node is null ? throw new ChangeRejectedException(ChangeFailure.NotFound, $"Cluster '{clusterId}' has no node '{idOrHostname}'.")
             : swarm.SetNodeAvailabilityAsync(clusterId, node.Id, availability?.Trim().ToLowerInvariant() ?? "", token), ct);
     }
-}
-
-/// <summary>Who is asking for a change, as the executor and the operation runner need it.</summary>
-public static class ChangeCallers
-{
-    public static async Task<ChangeCaller> CallerAsync(this IGrantSource access, ClaimsPrincipal user, string? clientAddress, CancellationToken ct = default) =>
-        new(user.Actor(), await access.GrantsOfAsync(user, ct), clientAddress);
 }

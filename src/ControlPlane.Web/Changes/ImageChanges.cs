@@ -14,7 +14,7 @@ namespace ControlPlane.Web.Changes;
 /// store (a service's stack decides who may act on it), then the <see cref="OperationRunner"/> checks, locks, audits
 /// and runs the plan <see cref="ImageOperations"/> makes.
 /// </summary>
-public sealed class ImageChanges(ClusterStateStore store, IGrantSource access, OperationRunner runner, ImageOperations operations, IOperationStore history)
+public sealed class ImageChanges(ClusterStateStore store, AccessControl access, OperationRunner runner, ImageOperations operations, IOperationStore history)
 {
     public async Task<OperationStart> RolloutAsync(ClaimsPrincipal user, string? clientAddress, string clusterId, string idOrName, string? image, UpdateSettings? update, CancellationToken ct = default)
     {

@@ -30,7 +30,7 @@ public sealed record MountRequest(string? Family, string? Target, string? Uid, s
 /// </summary>
 public sealed class SecretChanges(
     ClusterStateStore store,
-    IGrantSource access,
+    AccessControl access,
     ChangeGate executor,
     OperationRunner runner,
     IFileObjectChanges engine,
