@@ -77,6 +77,7 @@ public static class AuthenticationSetup
         services.AddCascadingAuthenticationState();
         services.AddSingleton<AccessControl>();
         services.AddSingleton<Core.Identity.IdentityCommands>();
+        services.AddSingleton<Core.Identity.PasswordSignIn>();
         services.AddSingleton<Changes.ClusterChanges>();
         Changes.SecretFamiliesSetup.AddSecretFamilies(services);
         services.AddSingleton<Core.Images.ImageOperations>();
