@@ -1,4 +1,5 @@
 using ControlPlane.Core.Audit;
+using ControlPlane.Core.Identity;
 using ControlPlane.Core.Leases;
 using ControlPlane.Core.Metrics;
 using ControlPlane.Core.Operations;
@@ -34,12 +35,17 @@ public static class DataServiceCollectionExtensions
         }
         services.AddOptions<BootstrapOptions>().Bind(configuration.GetSection(BootstrapOptions.SectionName));
         services.TryAddSingleton(TimeProvider.System);
-        services.AddScoped<Accounts>();
-        services.AddScoped<Grants>();
-        services.AddScoped<Tokens>();
+        // The identity stores open a database scope per call, so singletons (the gate, the pages' services) can hold them.
+        services.AddSingleton<Accounts>();
+        services.AddSingleton<IAccountStore>(sp => sp.GetRequiredService<Accounts>());
+        services.AddSingleton<Grants>();
+        services.AddSingleton<IGrantStore>(sp => sp.GetRequiredService<Grants>());
+        services.AddSingleton<IGrantSource>(sp => sp.GetRequiredService<Grants>());
+        services.AddSingleton<ITokenStore, Tokens>();
         services.AddScoped<BootstrapAdmin>();
         services.AddSingleton<AuditLog>();
         services.AddSingleton<IAuditLog>(sp => sp.GetRequiredService<AuditLog>());
+        services.AddSingleton<IAuditReader>(sp => sp.GetRequiredService<AuditLog>());
         services.AddSingleton<OperationStore>();
         services.AddSingleton<IOperationStore>(sp => sp.GetRequiredService<OperationStore>());
         services.AddSingleton<ILeaseStore, LeaseStore>();

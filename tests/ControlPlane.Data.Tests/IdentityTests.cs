@@ -1,4 +1,5 @@
 using ControlPlane.Core.Audit;
+using ControlPlane.Core.Identity;
 using ControlPlane.Core.Security;
 using ControlPlane.Data.Audit;
 using ControlPlane.Data.Identity;
@@ -12,13 +13,14 @@ public abstract class IdentityTests<TDatabase>(TDatabase database) : IClassFixtu
 {
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 28, 10, 0, 0, TimeSpan.Zero));
 
+    private IServiceScopeFactory Scopes => database.Services.GetRequiredService<IServiceScopeFactory>();
+
     private static string Unique(string prefix) => $"{prefix}{Guid.NewGuid():N}"[..20];
 
     [Fact]
     public async Task Five_wrong_passwords_lock_the_account_even_against_the_right_one_until_the_lockout_ends()
     {
-        await using var db = database.CreateContext();
-        var accounts = new Accounts(db, _time);
+        var accounts = new Accounts(Scopes, _time);
         var name = Unique("u");
         await accounts.CreateAsync(name, "correct horse battery");
 
@@ -33,37 +35,32 @@ public abstract class IdentityTests<TDatabase>(TDatabase database) : IClassFixtu
 
         var result = await accounts.SignInAsync(name, "correct horse battery");
         Assert.Equal(SignInOutcome.Succeeded, result.Outcome);
-        Assert.Equal(name, result.User!.UserName);
+        Assert.Equal(name, result.Account!.UserName);
     }
 
     [Fact]
     public async Task Guesses_sent_in_parallel_get_no_more_password_checks_than_guesses_sent_one_after_another()
     {
+        var accounts = new Accounts(Scopes, _time);
         var name = Unique("p");
-        await using (var setup = database.CreateContext())
-        {
-            await new Accounts(setup, _time).CreateAsync(name, "correct horse battery");
-        }
+        await accounts.CreateAsync(name, "correct horse battery");
 
         // Twenty guesses at once, each on its own connection as twenty requests would be.
-        var outcomes = await Task.WhenAll(Enumerable.Range(0, 20).Select(async _ =>
-        {
-            await using var db = database.CreateContext();
-            return (await new Accounts(db, _time).SignInAsync(name, "wrong password!!")).Outcome;
-        }));
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 20).Select(async _ => (await accounts.SignInAsync(name, "wrong password!!")).Outcome));
 
         // One after another, the first four are told "wrong" and the fifth locks the account; in parallel no more may be checked.
         Assert.True(outcomes.Count(o => o == SignInOutcome.WrongCredentials) <= Accounts.MaxFailedSignIns - 1,
             $"{outcomes.Count(o => o == SignInOutcome.WrongCredentials)} of 20 parallel guesses were checked against the password");
-        await using var after = database.CreateContext();
-        Assert.Equal(SignInOutcome.LockedOut, (await new Accounts(after, _time).SignInAsync(name, "correct horse battery")).Outcome);
+        Assert.Equal(SignInOutcome.LockedOut, (await accounts.SignInAsync(name, "correct horse battery")).Outcome);
+        Assert.True(await accounts.UnlockAsync(name), "the console's way back in");
+        Assert.Equal(SignInOutcome.Succeeded, (await accounts.SignInAsync(name, "correct horse battery")).Outcome);
     }
 
     [Fact]
     public async Task Passwords_are_stored_only_as_hashes_and_bad_input_is_refused_with_a_reason()
     {
         await using var db = database.CreateContext();
-        var accounts = new Accounts(db, _time);
+        var accounts = new Accounts(Scopes, _time);
         var name = Unique("h");
         await accounts.CreateAsync(name, "a very secret passphrase");
 
@@ -79,24 +76,24 @@ public abstract class IdentityTests<TDatabase>(TDatabase database) : IClassFixtu
     public async Task A_token_works_until_it_expires_or_is_revoked_and_only_its_hash_is_stored()
     {
         await using var db = database.CreateContext();
-        var user = await new Accounts(db, _time).CreateAsync(Unique("t"), "token owner password");
-        var tokens = new Tokens(db, _time);
+        var user = await new Accounts(Scopes, _time).CreateAsync(Unique("t"), "token owner password");
+        var tokens = new Tokens(Scopes, _time);
 
         var created = await tokens.CreateAsync(user.Id, "ci", expiresInDays: 1);
         var other = await tokens.CreateAsync(user.Id, "backup", expiresInDays: 30);
 
-        Assert.StartsWith(Tokens.Prefix, created.Token);
-        Assert.Equal(user.Id, (await tokens.ValidateAsync(created.Token))?.User.Id);
+        Assert.StartsWith(IdentityRules.TokenPrefix, created.Token);
+        Assert.Equal(user.Id, (await tokens.AuthenticateAsync(created.Token))?.Account.Id);
         Assert.DoesNotContain(await db.ApiTokens.AsNoTracking().ToListAsync(), t => t.TokenHash.Contains(created.Token[4..]));
-        Assert.Null(await tokens.ValidateAsync(created.Token + "x"));
-        Assert.Null(await tokens.ValidateAsync("not-a-token"));
+        Assert.Null(await tokens.AuthenticateAsync(created.Token + "x"));
+        Assert.Null(await tokens.AuthenticateAsync("not-a-token"));
 
         _time.Advance(TimeSpan.FromDays(1));
-        Assert.Null(await tokens.ValidateAsync(created.Token));
+        Assert.Null(await tokens.AuthenticateAsync(created.Token));
 
-        Assert.NotNull(await tokens.ValidateAsync(other.Token));
+        Assert.NotNull(await tokens.AuthenticateAsync(other.Token));
         Assert.True(await tokens.RevokeAsync(user.Id, other.Id));
-        Assert.Null(await tokens.ValidateAsync(other.Token));
+        Assert.Null(await tokens.AuthenticateAsync(other.Token));
         Assert.False(await tokens.RevokeAsync(user.Id + 1000, other.Id));
         await Assert.ThrowsAsync<ArgumentException>(() => tokens.CreateAsync(user.Id, "too long", expiresInDays: 1000));
     }
@@ -104,8 +101,7 @@ public abstract class IdentityTests<TDatabase>(TDatabase database) : IClassFixtu
     [Fact]
     public async Task Grants_are_listed_by_subject_and_removed_by_id()
     {
-        await using var db = database.CreateContext();
-        var grants = new Grants(db, _time);
+        var grants = new Grants(Scopes, _time);
         var alice = Unique("alice");
 
         var onStack = await grants.AddAsync(alice, Role.Operator, AccessScope.OfStack("prod", "shop"), "admin");

@@ -4,7 +4,11 @@ using ControlPlane.Core.Security;
 namespace ControlPlane.Core.Changes;
 
 /// <summary>Who asks for a change: their name for the audit log, their grants, and where they call from.</summary>
-public sealed record ChangeCaller(string Actor, IReadOnlyList<Grant> Grants, string? ClientAddress);
+public sealed record ChangeCaller(string Actor, IReadOnlyList<Grant> Grants, string? ClientAddress)
+{
+    /// <summary>The caller's local account, when they signed in with one; null for Entra users and for automation without one.</summary>
+    public long? AccountId { get; init; }
+}
 
 /// <summary>What a change is: the permission it needs on which target, the audit action, and the object it changes.</summary>
 public sealed record ChangeIntent(string Permission, AccessTarget Target, string Action, string Subject)

@@ -9,7 +9,7 @@ namespace ControlPlane.Data.Audit;
 /// The audit log in the database. Appends are serialized (in this process by a lock, across replicas
 /// by the database) so every record links to exactly the one before it.
 /// </summary>
-public sealed class AuditLog(IServiceScopeFactory scopes) : IAuditLog
+public sealed class AuditLog(IServiceScopeFactory scopes) : IAuditLog, IAuditReader
 {
     private readonly SemaphoreSlim _appendLock = new(1, 1);
 

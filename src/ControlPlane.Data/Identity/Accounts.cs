@@ -1,60 +1,47 @@
+using ControlPlane.Core.Identity;
 using ControlPlane.Data.Entities;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using SignInResult = ControlPlane.Core.Identity.SignInResult;
 
 namespace ControlPlane.Data.Identity;
 
-/// <summary>How a sign-in attempt ended.</summary>
-public enum SignInOutcome
-{
-    Succeeded,
-    WrongCredentials,
-    LockedOut,
-}
-
-/// <summary>The answer to a sign-in: the account when it succeeded, and until when it is locked otherwise.</summary>
-public sealed record SignInResult(SignInOutcome Outcome, UserAccount? User, DateTimeOffset? LockedUntil = null);
-
-/// <summary>Local accounts: creation with password rules, sign-in with lockout, password changes.</summary>
-public sealed class Accounts(ControlPlaneDbContext db, TimeProvider time)
+/// <summary>Local accounts in the database: creation with password rules, sign-in with lockout, password changes.</summary>
+public sealed class Accounts(IServiceScopeFactory scopes, TimeProvider time) : IAccountStore
 {
     public const int MaxFailedSignIns = 5;
     public static readonly TimeSpan LockoutDuration = TimeSpan.FromMinutes(15);
-    public const int MinPasswordLength = 12;
 
     private static readonly PasswordHasher<UserAccount> Hasher = new();
 
-    /// <summary>What is wrong with a user name, or null when it is fine.</summary>
-    public static string? ValidateUserName(string? userName) => userName switch
+    public async Task<IReadOnlyList<AccountSummary>> ListAsync(CancellationToken ct = default)
     {
-        null or "" => "A user name is required.",
-        { Length: > 100 } => "A user name has at most 100 characters.",
-        _ when userName.Any(c => !(char.IsLetterOrDigit(c) || c is '.' or '-' or '_' or '@')) => "A user name may hold letters, digits and . - _ @ only.",
-        _ => null,
-    };
+        await using var scope = scopes.CreateAsyncScope();
+        var users = await Db(scope).Users.AsNoTracking().OrderBy(u => u.UserName).ToListAsync(ct);
+        return users.Select(Summary).ToList();
+    }
 
-    /// <summary>What is wrong with a password, or null when it is fine.</summary>
-    public static string? ValidatePassword(string? password) => password switch
+    public async Task<AccountSummary?> FindAsync(string userName, CancellationToken ct = default)
     {
-        null or "" => "A password is required.",
-        { Length: < MinPasswordLength } => $"A password has at least {MinPasswordLength} characters.",
-        { Length: > 256 } => "A password has at most 256 characters.",
-        _ => null,
-    };
+        await using var scope = scopes.CreateAsyncScope();
+        return await Db(scope).Users.AsNoTracking().FirstOrDefaultAsync(u => u.UserName == userName, ct) is { } user ? Summary(user) : null;
+    }
 
-    public Task<List<UserAccount>> ListAsync(CancellationToken ct = default) => db.Users.AsNoTracking().OrderBy(u => u.UserName).ToListAsync(ct);
-
-    public Task<UserAccount?> FindAsync(string userName, CancellationToken ct = default) => db.Users.FirstOrDefaultAsync(u => u.UserName == userName, ct);
-
-    public Task<bool> AnyAsync(CancellationToken ct = default) => db.Users.AnyAsync(ct);
-
-    /// <summary>Creates an account; throws <see cref="ArgumentException"/> with a user-readable message for bad input.</summary>
-    public async Task<UserAccount> CreateAsync(string userName, string password, CancellationToken ct = default)
+    public async Task<bool> AnyAsync(CancellationToken ct = default)
     {
-        if ((ValidateUserName(userName) ?? ValidatePassword(password)) is { } problem)
+        await using var scope = scopes.CreateAsyncScope();
+        return await Db(scope).Users.AnyAsync(ct);
+    }
+
+    public async Task<AccountSummary> CreateAsync(string userName, string password, CancellationToken ct = default)
+    {
+        if ((IdentityRules.ValidateUserName(userName) ?? IdentityRules.ValidatePassword(password)) is { } problem)
         {
             throw new ArgumentException(problem);
         }
+        await using var scope = scopes.CreateAsyncScope();
+        var db = Db(scope);
         if (await db.Users.AnyAsync(u => u.UserName == userName, ct))
         {
             throw new ArgumentException($"A user named '{userName}' already exists.");
@@ -63,32 +50,58 @@ public sealed class Accounts(ControlPlaneDbContext db, TimeProvider time)
         user.PasswordHash = Hasher.HashPassword(user, password);
         db.Users.Add(user);
         await db.SaveChangesAsync(ct);
-        return user;
+        return Summary(user);
     }
 
-    /// <summary>
-    /// Checks a password; repeated failures lock the account for a while, and a locked account refuses even the right
-    /// password. Each check first takes one of the account's attempts in the database, atomically, so guesses sent in
-    /// parallel get no more checks between them than one guess after another: at most <see cref="MaxFailedSignIns"/>
-    /// per <see cref="LockoutDuration"/>.
-    /// </summary>
     public async Task<SignInResult> SignInAsync(string userName, string password, CancellationToken ct = default)
     {
-        var user = await FindAsync(userName, ct);
+        await using var scope = scopes.CreateAsyncScope();
+        var db = Db(scope);
+        var (result, _) = await CheckAsync(db, await db.Users.FirstOrDefaultAsync(u => u.UserName == userName, ct), userName, password, ct);
+        return result;
+    }
+
+    public async Task<string?> ChangePasswordAsync(long accountId, string currentPassword, string newPassword, CancellationToken ct = default)
+    {
+        if (IdentityRules.ValidatePassword(newPassword) is { } problem)
+        {
+            return problem;
+        }
+        await using var scope = scopes.CreateAsyncScope();
+        var db = Db(scope);
+        var (check, user) = await CheckAsync(db, await db.Users.FirstOrDefaultAsync(u => u.Id == accountId, ct), $"#{accountId}", currentPassword, ct);
+        if (check.Outcome != SignInOutcome.Succeeded)
+        {
+            return check.Outcome == SignInOutcome.LockedOut ? "The account is locked after too many failed attempts; try again later." : "The current password is wrong.";
+        }
+        user!.PasswordHash = Hasher.HashPassword(user, newPassword);
+        user.PasswordChangedAt = time.GetUtcNow();
+        await db.SaveChangesAsync(ct);
+        return null;
+    }
+
+    /// <summary>Checks a password against a tracked account; repeated failures lock it for a while, and a locked account refuses even the right password.</summary>
+    /// <summary>
+    /// Checks a password against a tracked account; repeated failures lock it for a while, and a locked account refuses
+    /// even the right password. Each check first takes one of the account's attempts in the database, atomically, so
+    /// guesses sent in parallel get no more checks between them than one guess after another: at most
+    /// <see cref="MaxFailedSignIns"/> per <see cref="LockoutDuration"/>.
+    /// </summary>
+    private async Task<(SignInResult Result, UserAccount? User)> CheckAsync(ControlPlaneDbContext db, UserAccount? user, string userName, string password, CancellationToken ct)
+    {
         var now = time.GetUtcNow();
         if (user?.PasswordHash is null)
         {
             // Same work as a real check, so timing does not tell which user names exist.
             Hasher.VerifyHashedPassword(new UserAccount { UserName = userName }, DummyHash, password ?? "");
-            return new SignInResult(SignInOutcome.WrongCredentials, null);
+            return (new SignInResult(SignInOutcome.WrongCredentials, null), null);
         }
         var account = db.Users.Where(u => u.Id == user.Id);
-        // Read from the database, not the tracked entity: other attempts change the count and the lock beside it.
-        if (await account.Select(u => u.LockedUntil).SingleAsync(ct) is { } until)
+        if (user.LockedUntil is { } until)
         {
             if (until > now)
             {
-                return new SignInResult(SignInOutcome.LockedOut, null, until);
+                return (new SignInResult(SignInOutcome.LockedOut, null, until), null);
             }
             // The lock has run out: a new count starts, once, whichever attempt sees it first.
             await account.Where(u => u.LockedUntil == until).ExecuteUpdateAsync(set => set.SetProperty(u => u.FailedSignIns, 0).SetProperty(u => u.LockedUntil, (DateTimeOffset?)null), ct);
@@ -97,15 +110,14 @@ public sealed class Accounts(ControlPlaneDbContext db, TimeProvider time)
             .ExecuteUpdateAsync(set => set.SetProperty(u => u.FailedSignIns, u => u.FailedSignIns + 1), ct);
         if (taken == 0)
         {
-            return new SignInResult(SignInOutcome.LockedOut, null, await LockAsync(user.Id, now, ct));
+            return (new SignInResult(SignInOutcome.LockedOut, null, await LockAsync(account, now, ct)), null);
         }
         var verdict = Hasher.VerifyHashedPassword(user, user.PasswordHash, password ?? "");
         if (verdict == PasswordVerificationResult.Failed)
         {
-            var attempts = await account.Select(u => u.FailedSignIns).SingleAsync(ct);
-            return attempts >= MaxFailedSignIns
-                ? new SignInResult(SignInOutcome.LockedOut, null, await LockAsync(user.Id, now, ct))
-                : new SignInResult(SignInOutcome.WrongCredentials, null);
+            return await account.Select(u => u.FailedSignIns).SingleAsync(ct) >= MaxFailedSignIns
+                ? (new SignInResult(SignInOutcome.LockedOut, null, await LockAsync(account, now, ct)), null)
+                : (new SignInResult(SignInOutcome.WrongCredentials, null), null);
         }
         if (verdict == PasswordVerificationResult.SuccessRehashNeeded)
         {
@@ -115,41 +127,28 @@ public sealed class Accounts(ControlPlaneDbContext db, TimeProvider time)
         // The attempt taken above is given back, with any earlier failures.
         await account.ExecuteUpdateAsync(set => set.SetProperty(u => u.FailedSignIns, 0), ct);
         user.FailedSignIns = 0;
-        return new SignInResult(SignInOutcome.Succeeded, user);
+        return (new SignInResult(SignInOutcome.Succeeded, Summary(user)), user);
     }
 
     /// <summary>Locks an account that has used its attempts (unless another attempt did so already) and says until when.</summary>
-    private async Task<DateTimeOffset?> LockAsync(long userId, DateTimeOffset now, CancellationToken ct)
+    private async Task<DateTimeOffset?> LockAsync(IQueryable<UserAccount> account, DateTimeOffset now, CancellationToken ct)
     {
-        var account = db.Users.Where(u => u.Id == userId);
         await account.Where(u => u.LockedUntil == null && u.FailedSignIns >= MaxFailedSignIns)
             .ExecuteUpdateAsync(set => set.SetProperty(u => u.LockedUntil, now + LockoutDuration), ct);
         return await account.Select(u => u.LockedUntil).SingleAsync(ct);
     }
 
     /// <summary>Ends a lockout at once (the console's <c>unlock-account</c>); false when there is no such account.</summary>
-    public async Task<bool> UnlockAsync(string userName, CancellationToken ct = default) =>
-        await db.Users.Where(u => u.UserName == userName)
-            .ExecuteUpdateAsync(set => set.SetProperty(u => u.FailedSignIns, 0).SetProperty(u => u.LockedUntil, (DateTimeOffset?)null), ct) > 0;
-
-    /// <summary>Changes a password after checking the current one.</summary>
-    public async Task<string?> ChangePasswordAsync(string userName, string currentPassword, string newPassword, CancellationToken ct = default)
+    public async Task<bool> UnlockAsync(string userName, CancellationToken ct = default)
     {
-        if (ValidatePassword(newPassword) is { } problem)
-        {
-            return problem;
-        }
-        var check = await SignInAsync(userName, currentPassword, ct);
-        if (check.Outcome != SignInOutcome.Succeeded)
-        {
-            return check.Outcome == SignInOutcome.LockedOut ? "The account is locked after too many failed attempts; try again later." : "The current password is wrong.";
-        }
-        var user = check.User!;
-        user.PasswordHash = Hasher.HashPassword(user, newPassword);
-        user.PasswordChangedAt = time.GetUtcNow();
-        await db.SaveChangesAsync(ct);
-        return null;
+        await using var scope = scopes.CreateAsyncScope();
+        return await Db(scope).Users.Where(u => u.UserName == userName)
+            .ExecuteUpdateAsync(set => set.SetProperty(u => u.FailedSignIns, 0).SetProperty(u => u.LockedUntil, (DateTimeOffset?)null), ct) > 0;
     }
+
+    internal static AccountSummary Summary(UserAccount user) => new(user.Id, user.UserName, user.CreatedAt, user.LockedUntil);
+
+    private static ControlPlaneDbContext Db(AsyncServiceScope scope) => scope.ServiceProvider.GetRequiredService<ControlPlaneDbContext>();
 
     private static readonly string DummyHash = Hasher.HashPassword(new UserAccount { UserName = "dummy" }, Guid.NewGuid().ToString());
 }

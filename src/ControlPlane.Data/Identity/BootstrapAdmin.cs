@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using ControlPlane.Core.Audit;
+using ControlPlane.Core.Identity;
 using ControlPlane.Core.Security;
 using Microsoft.Extensions.Logging;
 
@@ -16,7 +17,7 @@ public sealed class BootstrapAdmin(Accounts accounts, Grants grants, IAuditLog a
         }
         var generated = string.IsNullOrEmpty(options.AdminPassword);
         var password = generated ? Convert.ToBase64String(RandomNumberGenerator.GetBytes(18)).Replace('+', 'x').Replace('/', 'y') : options.AdminPassword!;
-        if (Accounts.ValidatePassword(password) is { } problem)
+        if (IdentityRules.ValidatePassword(password) is { } problem)
         {
             throw new InvalidOperationException($"{BootstrapOptions.SectionName}:AdminPassword is not usable: {problem}");
         }

@@ -1,18 +1,27 @@
+using ControlPlane.Core.Identity;
 using ControlPlane.Core.Security;
 using ControlPlane.Data.Entities;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ControlPlane.Data.Identity;
 
-/// <summary>Stored grants: who holds which role where.</summary>
-public sealed class Grants(ControlPlaneDbContext db, TimeProvider time)
+/// <summary>Stored grants in the database: who holds which role where.</summary>
+public sealed class Grants(IServiceScopeFactory scopes, TimeProvider time) : IGrantStore
 {
-    public async Task<IReadOnlyList<Grant>> ListAsync(CancellationToken ct = default) =>
-        (await db.Grants.AsNoTracking().OrderBy(g => g.Subject).ThenBy(g => g.Id).ToListAsync(ct)).Select(g => g.ToGrant()).ToList();
+    public async Task<IReadOnlyList<Grant>> ListAsync(CancellationToken ct = default)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var rows = await Db(scope).Grants.AsNoTracking().OrderBy(g => g.Subject).ThenBy(g => g.Id).ToListAsync(ct);
+        return rows.Select(g => g.ToGrant()).ToList();
+    }
 
-    /// <summary>The grants of a user and of the groups they belong to.</summary>
-    public async Task<IReadOnlyList<Grant>> ForSubjectsAsync(IReadOnlyCollection<string> subjects, CancellationToken ct = default) =>
-        (await db.Grants.AsNoTracking().Where(g => subjects.Contains(g.Subject)).ToListAsync(ct)).Select(g => g.ToGrant()).ToList();
+    public async Task<IReadOnlyList<Grant>> ForSubjectsAsync(IReadOnlyCollection<string> subjects, CancellationToken ct = default)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var rows = await Db(scope).Grants.AsNoTracking().Where(g => subjects.Contains(g.Subject)).ToListAsync(ct);
+        return rows.Select(g => g.ToGrant()).ToList();
+    }
 
     public async Task<Grant> AddAsync(string subject, Role role, AccessScope scope, string createdBy, CancellationToken ct = default)
     {
@@ -28,14 +37,17 @@ public sealed class Grants(ControlPlaneDbContext db, TimeProvider time)
         {
             Subject = subject.Trim(), Role = role, Cluster = scope.Cluster, Stack = scope.Stack, CreatedAt = time.GetUtcNow(), CreatedBy = createdBy,
         };
+        await using var services = scopes.CreateAsyncScope();
+        var db = Db(services);
         db.Grants.Add(record);
         await db.SaveChangesAsync(ct);
         return record.ToGrant();
     }
 
-    /// <summary>Removes a grant and returns it; null when there was none with that id.</summary>
     public async Task<Grant?> RemoveAsync(long id, CancellationToken ct = default)
     {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = Db(scope);
         var record = await db.Grants.FirstOrDefaultAsync(g => g.Id == id, ct);
         if (record is null)
         {
@@ -45,4 +57,6 @@ public sealed class Grants(ControlPlaneDbContext db, TimeProvider time)
         await db.SaveChangesAsync(ct);
         return record.ToGrant();
     }
+
+    private static ControlPlaneDbContext Db(AsyncServiceScope scope) => scope.ServiceProvider.GetRequiredService<ControlPlaneDbContext>();
 }

@@ -1,49 +1,47 @@
 using System.Security.Cryptography;
 using System.Text;
+using ControlPlane.Core.Identity;
 using ControlPlane.Data.Entities;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ControlPlane.Data.Identity;
 
-/// <summary>A token just created: the only time its value exists outside the caller's hands.</summary>
-public sealed record CreatedToken(long Id, string Token, DateTimeOffset ExpiresAt);
-
-/// <summary>API tokens for automation: created by a user for themselves, stored hashed, revocable, expiring.</summary>
-public sealed class Tokens(ControlPlaneDbContext db, TimeProvider time)
+/// <summary>API tokens in the database: only their SHA-256 and first characters are kept.</summary>
+public sealed class Tokens(IServiceScopeFactory scopes, TimeProvider time) : ITokenStore
 {
-    /// <summary>Every ControlPlane token starts so; it tells our tokens from Entra's JWTs and makes leaked ones easy to scan for.</summary>
-    public const string Prefix = "cpt_";
-    public const int MaxDays = 365;
-
-    public async Task<CreatedToken> CreateAsync(long userId, string name, int expiresInDays, CancellationToken ct = default)
+    public async Task<CreatedToken> CreateAsync(long accountId, string name, int expiresInDays, CancellationToken ct = default)
     {
         if (string.IsNullOrWhiteSpace(name) || name.Length > 100)
         {
             throw new ArgumentException("A token needs a name of 1 to 100 characters, e.g. 'ci-deploy'.");
         }
-        if (expiresInDays is < 1 or > MaxDays)
+        if (expiresInDays is < 1 or > IdentityRules.MaxTokenDays)
         {
-            throw new ArgumentException($"expiresInDays must be between 1 and {MaxDays}.");
+            throw new ArgumentException($"expiresInDays must be between 1 and {IdentityRules.MaxTokenDays}.");
         }
-        var token = Prefix + Base64Url(RandomNumberGenerator.GetBytes(32));
+        var token = IdentityRules.TokenPrefix + Base64Url(RandomNumberGenerator.GetBytes(32));
         var now = time.GetUtcNow();
         var record = new ApiToken
         {
-            UserId = userId, Name = name.Trim(), TokenHash = Hash(token), Prefix = token[..10], CreatedAt = now, ExpiresAt = now.AddDays(expiresInDays),
+            UserId = accountId, Name = name.Trim(), TokenHash = Hash(token), Prefix = token[..10], CreatedAt = now, ExpiresAt = now.AddDays(expiresInDays),
         };
+        await using var scope = scopes.CreateAsyncScope();
+        var db = Db(scope);
         db.ApiTokens.Add(record);
         await db.SaveChangesAsync(ct);
         return new CreatedToken(record.Id, token, record.ExpiresAt);
     }
 
-    /// <summary>The user a live token belongs to, or null for an unknown, expired or revoked token.</summary>
-    public async Task<(UserAccount User, ApiToken Token)?> ValidateAsync(string token, CancellationToken ct = default)
+    public async Task<TokenHolder?> AuthenticateAsync(string token, CancellationToken ct = default)
     {
-        if (!token.StartsWith(Prefix, StringComparison.Ordinal))
+        if (!token.StartsWith(IdentityRules.TokenPrefix, StringComparison.Ordinal))
         {
             return null;
         }
         var hash = Hash(token);
+        await using var scope = scopes.CreateAsyncScope();
+        var db = Db(scope);
         var record = await db.ApiTokens.FirstOrDefaultAsync(t => t.TokenHash == hash, ct);
         var now = time.GetUtcNow();
         if (record is null || record.RevokedAt is not null || record.ExpiresAt <= now)
@@ -60,16 +58,21 @@ public sealed class Tokens(ControlPlaneDbContext db, TimeProvider time)
             record.LastUsedAt = now;
             await db.SaveChangesAsync(ct);
         }
-        return (user, record);
+        return new TokenHolder(Accounts.Summary(user), Summary(record));
     }
 
-    public Task<List<ApiToken>> ListAsync(long userId, CancellationToken ct = default) =>
-        db.ApiTokens.AsNoTracking().Where(t => t.UserId == userId).OrderByDescending(t => t.Id).ToListAsync(ct);
-
-    /// <summary>Revokes one of the user's own tokens; false when the user has no such token.</summary>
-    public async Task<bool> RevokeAsync(long userId, long tokenId, CancellationToken ct = default)
+    public async Task<IReadOnlyList<ApiTokenSummary>> ListAsync(long accountId, CancellationToken ct = default)
     {
-        var record = await db.ApiTokens.FirstOrDefaultAsync(t => t.Id == tokenId && t.UserId == userId, ct);
+        await using var scope = scopes.CreateAsyncScope();
+        var rows = await Db(scope).ApiTokens.AsNoTracking().Where(t => t.UserId == accountId).OrderByDescending(t => t.Id).ToListAsync(ct);
+        return rows.Select(Summary).ToList();
+    }
+
+    public async Task<bool> RevokeAsync(long accountId, long tokenId, CancellationToken ct = default)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = Db(scope);
+        var record = await db.ApiTokens.FirstOrDefaultAsync(t => t.Id == tokenId && t.UserId == accountId, ct);
         if (record is null)
         {
             return false;
@@ -80,6 +83,10 @@ public sealed class Tokens(ControlPlaneDbContext db, TimeProvider time)
     }
 
     public static string Hash(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
+
+    private static ApiTokenSummary Summary(ApiToken t) => new(t.Id, t.Name, t.Prefix, t.CreatedAt, t.ExpiresAt, t.RevokedAt, t.LastUsedAt);
+
+    private static ControlPlaneDbContext Db(AsyncServiceScope scope) => scope.ServiceProvider.GetRequiredService<ControlPlaneDbContext>();
 
     private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }

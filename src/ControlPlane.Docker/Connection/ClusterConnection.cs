@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using ControlPlane.Core.Changes;
 using ControlPlane.Docker.Configuration;
 using Docker.DotNet;
 using Microsoft.Extensions.Logging;
@@ -118,6 +119,3 @@ public sealed class ClusterConnection : IDisposable
 
 /// <summary>A manager that answered: its client and what it said about itself.</summary>
 public sealed record ConnectedEngine(DockerClient Client, ClusterEndpoint Endpoint, string EngineVersion, string ApiVersion, string NodeId, string SystemTime);
-
-/// <summary>No configured manager of a cluster answers.</summary>
-public sealed class ClusterUnreachableException(string message) : Exception(message);

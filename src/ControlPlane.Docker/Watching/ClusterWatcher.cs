@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using System.Threading.Channels;
+using ControlPlane.Core.Changes;
 using ControlPlane.Core.Model;
 using ControlPlane.Core.State;
 using ControlPlane.Docker.Connection;

@@ -1,12 +1,12 @@
 using System.Text;
 using ControlPlane.Core.Audit;
-using ControlPlane.Web.Authorization;
+using ControlPlane.Core.Identity;
 
 namespace ControlPlane.Web.Api;
 
 /// <summary>
 /// <c>GET /api/audit/export.csv</c>: the audit log as a CSV download, narrowed by the same filters as
-/// <c>GET /api/audit</c> and the Audit page. The check and its audit record are <see cref="IdentityAdministration"/>'s.
+/// <c>GET /api/audit</c> and the Audit page. The check and its audit record are <see cref="IdentityCommands"/>'s.
 /// </summary>
 public static class AuditExportEndpoints
 {
@@ -15,10 +15,10 @@ public static class AuditExportEndpoints
 
     public static RouteGroupBuilder MapAuditExport(this RouteGroupBuilder api)
     {
-        api.MapGet("/audit/export.csv", async (DateTimeOffset? since, string? actor, string? action, string? cluster, HttpContext http, IdentityAdministration admin, TimeProvider time) =>
+        api.MapGet("/audit/export.csv", async (DateTimeOffset? since, string? actor, string? action, string? cluster, HttpContext http, IdentityCommands commands, TimeProvider time) =>
             {
-                var caller = IdentityEndpoints.Caller(http);
-                var outcome = await admin.QueryAuditAsync(caller, new AuditQuery(since, actor, action, cluster, Limit: 10_000), http.RequestAborted);
+                var caller = await IdentityEndpoints.CallerAsync(http);
+                var outcome = await commands.QueryAuditAsync(caller, new AuditQuery(since, actor, action, cluster, Limit: 10_000), http.RequestAborted);
                 if (outcome.Forbidden)
                 {
                     return Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: outcome.Message);

@@ -1,5 +1,6 @@
 using ControlPlane.Core.Audit;
 using ControlPlane.Core.Changes;
+using ControlPlane.Core.Identity;
 using ControlPlane.Core.Security;
 using ControlPlane.Web.Authorization;
 
@@ -7,7 +8,7 @@ namespace ControlPlane.Web.Api;
 
 /// <summary>
 /// Users, grants, API tokens and the audit log over HTTP (issue 4's additions to DESIGN §6). The work,
-/// checks and audit records are <see cref="IdentityAdministration"/>'s; this maps them to HTTP.
+/// checks and audit records are <see cref="IdentityCommands"/>'s; this maps them to HTTP.
 /// </summary>
 public static class IdentityEndpoints
 {
@@ -32,46 +33,48 @@ public static class IdentityEndpoints
 
     public static RouteGroupBuilder MapIdentityEndpoints(this RouteGroupBuilder api)
     {
-        api.MapGet("/users", async (HttpContext http, IdentityAdministration admin) =>
-            Answer(await admin.ListUsersAsync(Caller(http), http.RequestAborted), users => Results.Ok(users.Select(ToResponse)))).WithTags("Users");
-        api.MapPost("/users", async (CreateUserRequest request, HttpContext http, IdentityAdministration admin) =>
-            Answer(await admin.CreateUserAsync(Caller(http), request.Username, request.Password, request.Role, http.RequestAborted),
+        api.MapGet("/users", async (HttpContext http, IdentityCommands commands) =>
+            Answer(await commands.ListUsersAsync(await CallerAsync(http), http.RequestAborted), users => Results.Ok(users.Select(ToResponse)))).WithTags("Users");
+        api.MapPost("/users", async (CreateUserRequest request, HttpContext http, IdentityCommands commands) =>
+            Answer(await commands.CreateUserAsync(await CallerAsync(http), request.Username, request.Password, request.Role, http.RequestAborted),
                 user => Results.Created($"/api/users/{user.Id}", ToResponse(user)), "The user was not created")).WithTags("Users");
 
-        api.MapGet("/grants", async (HttpContext http, IdentityAdministration admin) =>
-            Answer(await admin.ListGrantsAsync(Caller(http), http.RequestAborted), grants => Results.Ok(grants.Select(ToResponse)))).WithTags("Grants");
-        api.MapPost("/grants", async (CreateGrantRequest request, HttpContext http, IdentityAdministration admin) =>
-            Answer(await admin.AddGrantAsync(Caller(http), request.Subject, request.Role, request.Scope?.Cluster, request.Scope?.Stack, http.RequestAborted),
+        api.MapGet("/grants", async (HttpContext http, IdentityCommands commands) =>
+            Answer(await commands.ListGrantsAsync(await CallerAsync(http), http.RequestAborted), grants => Results.Ok(grants.Select(ToResponse)))).WithTags("Grants");
+        api.MapPost("/grants", async (CreateGrantRequest request, HttpContext http, IdentityCommands commands) =>
+            Answer(await commands.AddGrantAsync(await CallerAsync(http), request.Subject, request.Role, request.Scope?.Cluster, request.Scope?.Stack, http.RequestAborted),
                 grant => Results.Created($"/api/grants/{grant.Id}", ToResponse(grant)), "The grant was not created")).WithTags("Grants");
-        api.MapDelete("/grants/{id:long}", async (long id, HttpContext http, IdentityAdministration admin) =>
-            Answer(await admin.RemoveGrantAsync(Caller(http), id, http.RequestAborted), _ => Results.NoContent())).WithTags("Grants");
+        api.MapDelete("/grants/{id:long}", async (long id, HttpContext http, IdentityCommands commands) =>
+            Answer(await commands.RemoveGrantAsync(await CallerAsync(http), id, http.RequestAborted), _ => Results.NoContent())).WithTags("Grants");
 
         // Tokens and passwords belong to the caller: any signed-in local user manages their own.
-        api.MapGet("/tokens", async (HttpContext http, IdentityAdministration admin) =>
-            Answer(await admin.ListTokensAsync(Caller(http), http.RequestAborted), tokens => Results.Ok(tokens.Select(t =>
+        api.MapGet("/tokens", async (HttpContext http, IdentityCommands commands) =>
+            Answer(await commands.ListTokensAsync(await CallerAsync(http), http.RequestAborted), tokens => Results.Ok(tokens.Select(t =>
                 new TokenResponse(t.Id, t.Name, t.Prefix, t.CreatedAt, t.ExpiresAt, t.RevokedAt, t.LastUsedAt))))).WithTags("Tokens");
-        api.MapPost("/tokens", async (CreateTokenRequest request, HttpContext http, IdentityAdministration admin) =>
-            Answer(await admin.CreateTokenAsync(Caller(http), request.Name, request.ExpiresInDays, http.RequestAborted),
+        api.MapPost("/tokens", async (CreateTokenRequest request, HttpContext http, IdentityCommands commands) =>
+            Answer(await commands.CreateTokenAsync(await CallerAsync(http), request.Name, request.ExpiresInDays, http.RequestAborted),
                 // The only answer that ever holds the token.
                 created => Results.Created($"/api/tokens/{created.Id}", new { id = created.Id, token = created.Token, expiresAt = created.ExpiresAt }),
                 "The token was not created")).WithTags("Tokens");
-        api.MapDelete("/tokens/{id:long}", async (long id, HttpContext http, IdentityAdministration admin) =>
-            Answer(await admin.RevokeTokenAsync(Caller(http), id, http.RequestAborted), _ => Results.NoContent())).WithTags("Tokens");
+        api.MapDelete("/tokens/{id:long}", async (long id, HttpContext http, IdentityCommands commands) =>
+            Answer(await commands.RevokeTokenAsync(await CallerAsync(http), id, http.RequestAborted), _ => Results.NoContent())).WithTags("Tokens");
 
-        api.MapPost("/account/password", async (ChangePasswordRequest request, HttpContext http, IdentityAdministration admin) =>
-            Answer(await admin.ChangePasswordAsync(Caller(http), request.CurrentPassword, request.NewPassword, http.RequestAborted),
+        api.MapPost("/account/password", async (ChangePasswordRequest request, HttpContext http, IdentityCommands commands) =>
+            Answer(await commands.ChangePasswordAsync(await CallerAsync(http), request.CurrentPassword, request.NewPassword, http.RequestAborted),
                 _ => Results.NoContent(), "The password was not changed")).WithTags("Account");
 
-        api.MapGet("/audit", async (DateTimeOffset? since, string? actor, string? action, string? cluster, int? limit, HttpContext http, IdentityAdministration admin) =>
-            Answer(await admin.QueryAuditAsync(Caller(http), new AuditQuery(since, actor, action, cluster, limit ?? 1000), http.RequestAborted),
+        api.MapGet("/audit", async (DateTimeOffset? since, string? actor, string? action, string? cluster, int? limit, HttpContext http, IdentityCommands commands) =>
+            Answer(await commands.QueryAuditAsync(await CallerAsync(http), new AuditQuery(since, actor, action, cluster, limit ?? 1000), http.RequestAborted),
                 records => Results.Ok(records.Select(ToResponse)))).WithTags("Audit");
-        api.MapGet("/audit/verify", async (HttpContext http, IdentityAdministration admin) =>
-            Answer(await admin.VerifyAuditAsync(Caller(http), http.RequestAborted), broken => Results.Ok(new { ok = broken is null, firstBadId = broken }))).WithTags("Audit");
+        api.MapGet("/audit/verify", async (HttpContext http, IdentityCommands commands) =>
+            Answer(await commands.VerifyAuditAsync(await CallerAsync(http), http.RequestAborted), broken => Results.Ok(new { ok = broken is null, firstBadId = broken }))).WithTags("Audit");
 
         return api;
     }
 
-    internal static IdentityAdministration.Caller Caller(HttpContext http) => new(http.User, http.ClientAddress());
+    /// <summary>The request's user as the commands' caller, with the client's address for the audit log.</summary>
+    internal static Task<ChangeCaller> CallerAsync(HttpContext http) =>
+        http.RequestServices.GetRequiredService<AccessControl>().CallerAsync(http.User, http.ClientAddress(), http.RequestAborted);
 
     private static IResult Answer<T>(ChangeResult<T> result, Func<T, IResult> success, string failureTitle = "Request refused") =>
         result.Failure switch

@@ -29,19 +29,19 @@ public static class ImageEndpoints
     {
         var clusters = api.MapGroup("/clusters").WithTags("Images");
 
-        clusters.MapPost("/{cluster}/services/{idOrName}/rollout", async (string cluster, string idOrName, RolloutRequest request, HttpContext http, IGrantSource access, ImageCommands images) =>
+        clusters.MapPost("/{cluster}/services/{idOrName}/rollout", async (string cluster, string idOrName, RolloutRequest request, HttpContext http, AccessControl access, ImageCommands images) =>
             OperationEndpoints.Started(await images.RolloutAsync(await CallerAsync(access, http), cluster, idOrName, request.Image, request.Update, http.RequestAborted)));
 
-        clusters.MapPost("/{cluster}/services/{idOrName}/rollout/resume", async (string cluster, string idOrName, HttpContext http, IGrantSource access, ImageCommands images) =>
+        clusters.MapPost("/{cluster}/services/{idOrName}/rollout/resume", async (string cluster, string idOrName, HttpContext http, AccessControl access, ImageCommands images) =>
             OperationEndpoints.Started(await images.ResumeAsync(await CallerAsync(access, http), cluster, idOrName, http.RequestAborted)));
 
-        clusters.MapPost("/{cluster}/services/{idOrName}/rollback", async (string cluster, string idOrName, HttpContext http, IGrantSource access, ImageCommands images) =>
+        clusters.MapPost("/{cluster}/services/{idOrName}/rollback", async (string cluster, string idOrName, HttpContext http, AccessControl access, ImageCommands images) =>
             OperationEndpoints.Started(await images.RollbackAsync(await CallerAsync(access, http), cluster, idOrName, http.RequestAborted)));
 
-        clusters.MapPost("/{cluster}/rollouts/waves", async (string cluster, WavesRequest request, HttpContext http, IGrantSource access, ImageCommands images) =>
+        clusters.MapPost("/{cluster}/rollouts/waves", async (string cluster, WavesRequest request, HttpContext http, AccessControl access, ImageCommands images) =>
             OperationEndpoints.Started(await images.WavesAsync(await CallerAsync(access, http), cluster, request.Stack, request.Repository, request.Image, request.WaveSize, request.Update, http.RequestAborted)));
 
-        clusters.MapPost("/{cluster}/images/distribute", async (string cluster, DistributeRequest request, HttpContext http, IGrantSource access, ImageCommands images) =>
+        clusters.MapPost("/{cluster}/images/distribute", async (string cluster, DistributeRequest request, HttpContext http, AccessControl access, ImageCommands images) =>
             OperationEndpoints.Started(await images.DistributeAsync(await CallerAsync(access, http), cluster, request.Image, request.Nodes, request.Service, http.RequestAborted)));
 
         clusters.MapGet("/{cluster}/services/{idOrName}/rollouts", async (string cluster, string idOrName, ClusterStateStore store, RolloutHistory history, CancellationToken ct) =>
@@ -65,5 +65,5 @@ public static class ImageEndpoints
         return api;
     }
 
-    private static Task<ChangeCaller> CallerAsync(IGrantSource access, HttpContext http) => access.CallerAsync(http.User, http.ClientAddress(), http.RequestAborted);
+    private static Task<ChangeCaller> CallerAsync(AccessControl access, HttpContext http) => access.CallerAsync(http.User, http.ClientAddress(), http.RequestAborted);
 }

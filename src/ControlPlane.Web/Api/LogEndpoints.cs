@@ -1,8 +1,8 @@
 using System.Text;
 using System.Text.RegularExpressions;
+using ControlPlane.Core.Changes;
 using ControlPlane.Core.Logs;
 using ControlPlane.Core.State;
-using ControlPlane.Docker.Connection;
 using ControlPlane.Web.Authorization;
 using ControlPlane.Web.Changes;
 
@@ -21,14 +21,14 @@ public static partial class LogEndpoints
 
         // No endpoint filter: the LogReader checks services.logs on the object's own stack and audits a refusal.
         clusters.MapGet("/{cluster}/services/{idOrName}/logs",
-            (string cluster, string idOrName, int? tail, bool? timestamps, HttpContext http, ClusterStateStore store, LogReader reader, IGrantSource access, TimeProvider time) =>
+            (string cluster, string idOrName, int? tail, bool? timestamps, HttpContext http, ClusterStateStore store, LogReader reader, AccessControl access, TimeProvider time) =>
                 DownloadAsync(http, store, reader, access, time, cluster, LogTarget.Service(idOrName), tail, timestamps))
             .WithName("DownloadServiceLogs")
             .Produces(StatusCodes.Status200OK, contentType: "text/plain")
             .ProducesProblem(StatusCodes.Status403Forbidden);
 
         clusters.MapGet("/{cluster}/containers/{id}/logs",
-            (string cluster, string id, int? tail, bool? timestamps, HttpContext http, ClusterStateStore store, LogReader reader, IGrantSource access, TimeProvider time) =>
+            (string cluster, string id, int? tail, bool? timestamps, HttpContext http, ClusterStateStore store, LogReader reader, AccessControl access, TimeProvider time) =>
                 DownloadAsync(http, store, reader, access, time, cluster, LogTarget.Container(id), tail, timestamps))
             .WithName("DownloadContainerLogs")
             .Produces(StatusCodes.Status200OK, contentType: "text/plain")
@@ -37,7 +37,7 @@ public static partial class LogEndpoints
         return api;
     }
 
-    private static async Task<IResult> DownloadAsync(HttpContext http, ClusterStateStore store, LogReader reader, IGrantSource access, TimeProvider time,
+    private static async Task<IResult> DownloadAsync(HttpContext http, ClusterStateStore store, LogReader reader, AccessControl access, TimeProvider time,
         string cluster, LogTarget requested, int? tail, bool? timestamps)
     {
         var ct = http.RequestAborted;

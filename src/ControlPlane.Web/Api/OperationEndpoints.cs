@@ -37,9 +37,9 @@ public static class OperationEndpoints
             return Results.Ok(found.Where(o => AccessPolicy.IsAllowed(grants, Permissions.Clusters.Read, ScopeOf(o))));
         }).WithName("ListOperations");
 
-        operations.MapPost("/{id}/cancel", async (string id, HttpContext http, OperationRunner runner, IGrantSource grants) =>
+        operations.MapPost("/{id}/cancel", async (string id, HttpContext http, OperationRunner runner, AccessControl access) =>
         {
-            var caller = await grants.CallerAsync(http.User, http.ClientAddress(), http.RequestAborted);
+            var caller = await access.CallerAsync(http.User, http.ClientAddress(), http.RequestAborted);
             var result = await runner.CancelAsync(caller, id, http.RequestAborted);
             return result.Succeeded ? Results.Accepted($"/api/operations/{id}", new { operationId = id, message = result.Message }) : ChangeEndpoints.Answer(result);
         }).WithName("CancelOperation");

@@ -1,6 +1,5 @@
 using System.Security.Claims;
-using ControlPlane.Core.Audit;
-using ControlPlane.Data.Identity;
+using ControlPlane.Core.Identity;
 using ControlPlane.Web.Authorization;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Antiforgery;
@@ -56,36 +55,17 @@ public static class AccountEndpoints
         return app;
     }
 
-    /// <summary>Checks the password, signs in with a cookie, audits the attempt; returns what went wrong, or null.</summary>
+    /// <summary>Checks the password (the check audits the attempt), then signs in with a cookie; returns what went wrong, or null.</summary>
     private static async Task<string?> SignInAsync(HttpContext http, string? username, string? password)
     {
-        var accounts = http.RequestServices.GetRequiredService<Accounts>();
-        var audit = http.RequestServices.GetRequiredService<IAuditLog>();
-        var time = http.RequestServices.GetRequiredService<TimeProvider>();
-        var name = (username ?? "").Trim();
-        var client = http.ClientAddress();
-        if (name.Length == 0 || string.IsNullOrEmpty(password))
+        var signIn = http.RequestServices.GetRequiredService<PasswordSignIn>();
+        var result = await signIn.SignInAsync(username, password, http.ClientAddress(), http.RequestAborted);
+        if (result.Value is not { } account)
         {
-            return "Enter a user name and a password.";
+            return result.Message;
         }
-
-        var result = await accounts.SignInAsync(name, password, http.RequestAborted);
-        var (outcome, problem) = result.Outcome switch
-        {
-            SignInOutcome.Succeeded => (AuditResult.Succeeded, (string?)null),
-            SignInOutcome.LockedOut => (AuditResult.Denied, $"The account is locked after too many failed attempts; try again after {result.LockedUntil:HH:mm} UTC."),
-            _ => (AuditResult.Failed, "The user name or the password is wrong."),
-        };
-        // The password never reaches the audit log; the user name does, even when it does not exist.
-        await audit.AppendAsync(new AuditEntry(time.GetUtcNow(), name, "signin", "ControlPlane", outcome, client,
-            result.Outcome == SignInOutcome.Succeeded ? "local account" : result.Outcome.ToString()), http.RequestAborted);
-        if (problem is not null)
-        {
-            return problem;
-        }
-
         var identity = new ClaimsIdentity(
-            [new Claim(ClaimTypes.Name, result.User!.UserName), new Claim(ClaimTypes.NameIdentifier, result.User.Id.ToString())],
+            [new Claim(ClaimTypes.Name, account.UserName), new Claim(ClaimTypes.NameIdentifier, account.Id.ToString())],
             CookieAuthenticationDefaults.AuthenticationScheme);
         await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, new ClaimsPrincipal(identity));
         return null;

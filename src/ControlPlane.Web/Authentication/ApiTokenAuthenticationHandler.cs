@@ -1,6 +1,6 @@
 using System.Security.Claims;
 using System.Text.Encodings.Web;
-using ControlPlane.Data.Identity;
+using ControlPlane.Core.Identity;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 
@@ -8,7 +8,7 @@ namespace ControlPlane.Web.Authentication;
 
 /// <summary>Signs in automation that sends <c>Authorization: Bearer cpt_…</c> (or, for the hub's WebSocket, <c>?access_token=cpt_…</c>).</summary>
 public sealed class ApiTokenAuthenticationHandler(
-    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, Tokens tokens)
+    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, ITokenStore tokens)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiToken";
@@ -17,12 +17,12 @@ public sealed class ApiTokenAuthenticationHandler(
     public static string? TokenOf(HttpRequest request)
     {
         var header = request.Headers.Authorization.ToString();
-        if (header.StartsWith("Bearer " + Tokens.Prefix, StringComparison.Ordinal))
+        if (header.StartsWith("Bearer " + IdentityRules.TokenPrefix, StringComparison.Ordinal))
         {
             return header["Bearer ".Length..].Trim();
         }
         // Browsers' WebSocket API cannot send headers; SignalR clients put the token in the query instead.
-        return request.Path.StartsWithSegments("/hubs") && request.Query["access_token"].ToString() is { } query && query.StartsWith(Tokens.Prefix, StringComparison.Ordinal)
+        return request.Path.StartsWithSegments("/hubs") && request.Query["access_token"].ToString() is { } query && query.StartsWith(IdentityRules.TokenPrefix, StringComparison.Ordinal)
             ? query
             : null;
     }
@@ -33,7 +33,7 @@ public sealed class ApiTokenAuthenticationHandler(
         {
             return AuthenticateResult.NoResult();
         }
-        if (await tokens.ValidateAsync(token, Context.RequestAborted) is not var (user, record))
+        if (await tokens.AuthenticateAsync(token, Context.RequestAborted) is not var (user, record))
         {
             return AuthenticateResult.Fail("The API token is unknown, expired or revoked.");
         }

@@ -76,8 +76,8 @@ public static class AuthenticationSetup
         });
         services.AddCascadingAuthenticationState();
         services.AddSingleton<AccessControl>();
-        services.AddSingleton<IGrantSource>(sp => sp.GetRequiredService<AccessControl>());
-        services.AddSingleton<IdentityAdministration>();
+        services.AddSingleton<Core.Identity.IdentityCommands>();
+        services.AddSingleton<Core.Identity.PasswordSignIn>();
         services.AddSingleton<Core.Changes.ServiceCommands>();
         services.AddSingleton<Core.Changes.NodeCommands>();
         Changes.SecretFamiliesSetup.AddSecretFamilies(services);

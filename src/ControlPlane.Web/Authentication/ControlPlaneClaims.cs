@@ -23,6 +23,10 @@ public static class ControlPlaneClaims
         : principal.FindFirstValue(TokenName) is { } token ? $"{principal.UserName()} (token {token})"
         : principal.UserName();
 
+    /// <summary>The local account id of a principal signed in with a password or an API token; Entra users have none.</summary>
+    public static long? LocalAccountId(this ClaimsPrincipal principal) =>
+        principal.FindFirstValue("tid") is null && long.TryParse(principal.FindFirstValue(ClaimTypes.NameIdentifier), out var id) ? id : null;
+
     public static IEnumerable<string> Groups(this ClaimsPrincipal principal) =>
         principal.FindAll(Group).Select(c => c.Value);
 

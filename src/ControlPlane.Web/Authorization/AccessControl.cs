@@ -1,16 +1,17 @@
 using System.Security.Claims;
 using ControlPlane.Core.Changes;
 using ControlPlane.Core.Security;
-using ControlPlane.Data.Identity;
+using ControlPlane.Core.Identity;
 using ControlPlane.Web.Authentication;
 
 namespace ControlPlane.Web.Authorization;
 
 /// <summary>
-/// The server's one guard: what grants a caller holds, whether they may do something to a target, and
-/// an audit record for every refusal. Pages, API endpoints and the hub all ask here.
+/// Who a signed-in principal is for the gate: their grants (read from the stored grants by user name and Entra
+/// groups, plus those their Entra app roles imply), whether they may do something to a target, and an audit record
+/// for every refusal. Pages, API endpoints and the hub all ask here; the rules themselves are Core's.
 /// </summary>
-public sealed class AccessControl(IServiceScopeFactory scopes, ChangeGate gate) : IGrantSource
+public sealed class AccessControl(IGrantSource grants, ChangeGate gate)
 {
     /// <summary>The caller's grants: their user's, their Entra groups', and those their Entra app roles imply.</summary>
     public async Task<IReadOnlyList<Grant>> GrantsOfAsync(ClaimsPrincipal user, CancellationToken ct = default)
@@ -20,14 +21,17 @@ public sealed class AccessControl(IServiceScopeFactory scopes, ChangeGate gate) 
             return [];
         }
         string[] subjects = [user.UserName(), .. user.Groups().Select(g => $"group:{g}")];
-        await using var scope = scopes.CreateAsyncScope();
-        var stored = await scope.ServiceProvider.GetRequiredService<Grants>().ForSubjectsAsync(subjects, ct);
+        var stored = await grants.ForSubjectsAsync(subjects, ct);
         var fromAppRoles = user.AppRoles()
             .Select(value => Enum.TryParse<Role>(value.Replace("ControlPlane.", "", StringComparison.OrdinalIgnoreCase), ignoreCase: true, out var role) ? (Role?)role : null)
             .OfType<Role>()
             .Select(role => new Grant(0, $"approle:{role}", role, AccessScope.Everywhere));
         return [.. stored, .. fromAppRoles];
     }
+
+    /// <summary>The principal as the gate's caller: name for the audit log, grants, address, and local account when they have one.</summary>
+    public async Task<ChangeCaller> CallerAsync(ClaimsPrincipal user, string? clientAddress, CancellationToken ct = default) =>
+        new(user.Actor(), await GrantsOfAsync(user, ct), clientAddress) { AccountId = user.LocalAccountId() };
 
     public async Task<bool> IsAllowedAsync(ClaimsPrincipal user, string permission, AccessTarget target, CancellationToken ct = default) =>
         AccessPolicy.IsAllowed(await GrantsOfAsync(user, ct), permission, target);
@@ -46,17 +50,10 @@ public sealed class AccessControl(IServiceScopeFactory scopes, ChangeGate gate) 
             await gate.AuditRefusalAsync(user.Actor(), permission, target.ToString(), clientAddress, "not signed in");
             return false;
         }
-        var caller = new ChangeCaller(user.Actor(), await GrantsOfAsync(user, ct), clientAddress);
-        return await gate.RefuseAsync(caller, new ChangeIntent(permission, target, permission, "")) is null;
+        return await gate.RefuseAsync(await CallerAsync(user, clientAddress, ct), new ChangeIntent(permission, target, permission, "")) is null;
     }
 
     /// <summary>Records a refused attempt that names no change yet (not signed in, a cluster the caller may not see).</summary>
     public Task AuditRefusalAsync(string actor, string action, string target, string? clientAddress, string detail) =>
         gate.AuditRefusalAsync(actor, action, target, clientAddress, detail);
-}
-
-/// <summary>Where a caller's grants come from (the database and Entra claims, in the app).</summary>
-public interface IGrantSource
-{
-    Task<IReadOnlyList<Grant>> GrantsOfAsync(ClaimsPrincipal user, CancellationToken ct = default);
 }

@@ -26,5 +26,5 @@ public abstract class CallerComponent : ComponentBase
 
     /// <summary>The signed-in user as the application commands take them: name, grants and address.</summary>
     protected async Task<ChangeCaller> ChangeCallerAsync() =>
-        await Services.GetRequiredService<IGrantSource>().CallerAsync(await UserAsync(), ClientAddress);
+        await Services.GetRequiredService<Authorization.AccessControl>().CallerAsync(await UserAsync(), ClientAddress);
 }

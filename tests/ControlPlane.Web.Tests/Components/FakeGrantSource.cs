@@ -1,6 +1,5 @@
-using System.Security.Claims;
+using ControlPlane.Core.Identity;
 using ControlPlane.Core.Security;
-using ControlPlane.Web.Authorization;
 
 namespace ControlPlane.Web.Tests.Components;
 
@@ -9,6 +8,7 @@ public sealed class FakeGrantSource : IGrantSource
 {
     public List<Grant> Grants { get; } = [new Grant(1, "tester", Role.Admin, AccessScope.Everywhere)];
 
-    public Task<IReadOnlyList<Grant>> GrantsOfAsync(ClaimsPrincipal user, CancellationToken ct = default) =>
+    /// <summary>Every grant held here, whoever asks: page tests have one signed-in user.</summary>
+    public Task<IReadOnlyList<Grant>> ForSubjectsAsync(IReadOnlyCollection<string> subjects, CancellationToken ct = default) =>
         Task.FromResult<IReadOnlyList<Grant>>(Grants.ToList());
 }

@@ -33,7 +33,8 @@ public abstract partial class LiveComponentTestContext : BunitContext, IAsyncLif
         JSInterop.Mode = JSRuntimeMode.Loose;
         Services.AddMudServices();
         Services.AddSingleton(Store);
-        Services.AddSingleton<IGrantSource>(Grants);
+        Services.AddSingleton<Core.Identity.IGrantSource>(Grants);
+        Services.AddSingleton<AccessControl>();
         Services.AddSingleton<ClusterSelection>();
         Services.AddSingleton<ISwarmChanges>(SwarmChanges);
         Services.AddSingleton<IAuditLog>(Audit);

@@ -29,7 +29,7 @@ public sealed class WaveSelectionTests : LiveComponentTestContext
             ImageChanges.Swarm[service.Id] = new RolloutStatus(service, [TaskOf(service, 1)]);
         }
         var images = Services.GetRequiredService<ImageCommands>();
-        var caller = await Grants.CallerAsync(new(new System.Security.Claims.ClaimsIdentity("test")), null);
+        var caller = await Services.GetRequiredService<ControlPlane.Web.Authorization.AccessControl>().CallerAsync(new(new System.Security.Claims.ClaimsIdentity("test")), null);
 
         var start = await images.WavesAsync(caller, ClusterId, null, "registry/demo/app", "2", 1, null);
 

@@ -1,7 +1,7 @@
 using Bunit;
+using ControlPlane.Core.Changes;
 using ControlPlane.Core.Logs;
 using ControlPlane.Core.Model;
-using ControlPlane.Docker.Connection;
 using LogsPage = ControlPlane.Web.Components.Pages.Logs;
 using ControlPlane.Web.Tests.Components;
 using Microsoft.AspNetCore.Components;

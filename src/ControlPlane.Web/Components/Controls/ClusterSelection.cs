@@ -9,7 +9,7 @@ namespace ControlPlane.Web.Components.Controls;
 /// The cluster this browser is looking at, among those the signed-in user may see, and what of it they
 /// may see. The app bar's switcher changes it; live pages follow. Grants are read once per circuit.
 /// </summary>
-public sealed class ClusterSelection(ClusterStateStore store, IGrantSource access)
+public sealed class ClusterSelection(ClusterStateStore store, AccessControl access)
 {
     private string? _clusterId;
     private Task<IReadOnlyList<Grant>>? _grants;

@@ -1,7 +1,7 @@
 using System.Security.Claims;
 using Bunit;
 using ControlPlane.Core.Audit;
-using ControlPlane.Data.Identity;
+using ControlPlane.Core.Identity;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
 using AccountPage = ControlPlane.Web.Components.Pages.Account;
@@ -21,9 +21,9 @@ public sealed class AccountPageTests : IdentityTestContext
         cut.Find("[data-testid=create-token]").Click();
 
         var token = dialogs.WaitForElement("[data-testid=token-value]").TextContent.Trim();
-        Assert.StartsWith(Tokens.Prefix, token);
+        Assert.StartsWith(IdentityRules.TokenPrefix, token);
         Assert.Contains("will not be shown again", dialogs.Markup);
-        Assert.NotNull(await WithScopeAsync(sp => sp.GetRequiredService<Tokens>().ValidateAsync(token)));
+        Assert.NotNull(await WithScopeAsync(sp => sp.GetRequiredService<ITokenStore>().AuthenticateAsync(token)));
 
         ClickDialogButton(dialogs, "I have copied it");
 
@@ -38,7 +38,7 @@ public sealed class AccountPageTests : IdentityTestContext
     [Fact]
     public async Task A_token_is_revoked_after_confirmation_and_no_longer_signs_anyone_in()
     {
-        var created = await WithScopeAsync(sp => sp.GetRequiredService<Tokens>().CreateAsync(Admin.Id, "old-job", 30));
+        var created = await WithScopeAsync(sp => sp.GetRequiredService<ITokenStore>().CreateAsync(Admin.Id, "old-job", 30));
         var dialogs = Render<MudDialogProvider>();
         var cut = Render<AccountPage>();
 
@@ -48,7 +48,7 @@ public sealed class AccountPageTests : IdentityTestContext
 
         cut.WaitForAssertion(() => Assert.StartsWith("revoked", RowWith(cut, "tokens-table", "old-job")?.QuerySelector("[data-testid=token-status]")?.TextContent.Trim()));
         Assert.Empty(cut.FindAll($"[data-testid=revoke-token-{created.Id}]"));
-        Assert.Null(await WithScopeAsync(sp => sp.GetRequiredService<Tokens>().ValidateAsync(created.Token)));
+        Assert.Null(await WithScopeAsync(sp => sp.GetRequiredService<ITokenStore>().AuthenticateAsync(created.Token)));
         Assert.Single(await AuditAsync(new AuditQuery(Action: "tokens.revoke")), r => r.Entry.Result == AuditResult.Succeeded);
     }
 
@@ -79,7 +79,7 @@ public sealed class AccountPageTests : IdentityTestContext
 
         Assert.DoesNotContain(next, cut.Markup);
         Assert.DoesNotContain(AdminPassword, cut.Markup);
-        var signIn = await WithScopeAsync(sp => sp.GetRequiredService<Accounts>().SignInAsync(AdminName, next));
+        var signIn = await WithScopeAsync(sp => sp.GetRequiredService<IAccountStore>().SignInAsync(AdminName, next));
         Assert.Equal(SignInOutcome.Succeeded, signIn.Outcome);
         Assert.Equal([AuditResult.Succeeded, AuditResult.Failed],
             (await AuditAsync(new AuditQuery(Action: "account.password"))).Where(r => r.Entry.Result != AuditResult.Started).Select(r => r.Entry.Result));

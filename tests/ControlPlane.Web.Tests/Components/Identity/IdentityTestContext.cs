@@ -7,10 +7,8 @@ using ControlPlane.Core.Audit;
 using ControlPlane.Core.Model;
 using ControlPlane.Core.Security;
 using ControlPlane.Core.State;
+using ControlPlane.Core.Identity;
 using ControlPlane.Data;
-using ControlPlane.Data.Audit;
-using ControlPlane.Data.Entities;
-using ControlPlane.Data.Identity;
 using ControlPlane.Web.Authorization;
 using ControlPlane.Web.Components.Controls;
 using Microsoft.AspNetCore.Components;
@@ -25,7 +23,7 @@ namespace ControlPlane.Web.Tests.Components.Identity;
 
 /// <summary>
 /// A bUnit context for the account and administration pages, wired as the app wires them: a real SQLite
-/// database (migrated), the real <see cref="AccessControl"/> and <see cref="IdentityAdministration"/>, and a
+/// database (migrated), the real <see cref="AccessControl"/> and <see cref="IdentityCommands"/>, and a
 /// signed-in admin (Admin on all clusters) that a test may swap for another user.
 /// </summary>
 public abstract class IdentityTestContext : BunitContext, IAsyncLifetime
@@ -51,8 +49,7 @@ public abstract class IdentityTestContext : BunitContext, IAsyncLifetime
         Services.AddSingleton<ChangeLocks>();
         Services.AddSingleton<ChangeGate>();
         Services.AddSingleton<AccessControl>();
-        Services.AddSingleton<IGrantSource>(sp => sp.GetRequiredService<AccessControl>());
-        Services.AddSingleton<IdentityAdministration>();
+        Services.AddSingleton<IdentityCommands>();
         Services.AddSingleton<ClusterSelection>();
         _auth = AddAuthorization();
         Store.Register(ClusterInfo.Initial(ClusterId, ClusterId));
@@ -60,22 +57,21 @@ public abstract class IdentityTestContext : BunitContext, IAsyncLifetime
 
     protected ClusterStateStore Store { get; } = new();
 
-    protected UserAccount Admin { get; private set; } = default!;
+    protected AccountSummary Admin { get; private set; } = default!;
 
     /// <summary>Creates a local account, with a grant when one is given, straight in the database.</summary>
-    protected async Task<UserAccount> CreateUserAsync(string name, string password, Role? role = null, AccessScope? scope = null)
+    protected async Task<AccountSummary> CreateUserAsync(string name, string password, Role? role = null, AccessScope? scope = null)
     {
-        await using var services = Services.CreateAsyncScope();
-        var user = await services.ServiceProvider.GetRequiredService<Accounts>().CreateAsync(name, password);
+        var user = await Services.GetRequiredService<IAccountStore>().CreateAsync(name, password);
         if (role is { } r)
         {
-            await services.ServiceProvider.GetRequiredService<Data.Identity.Grants>().AddAsync(name, r, scope ?? AccessScope.Everywhere, "test");
+            await Services.GetRequiredService<IGrantStore>().AddAsync(name, r, scope ?? AccessScope.Everywhere, "test");
         }
         return user;
     }
 
     /// <summary>Makes <paramref name="user"/> the signed-in user, as the cookie sign-in would: name and local account id.</summary>
-    protected void SignInAs(UserAccount user) => SignInAs(user.UserName, new Claim(ClaimTypes.NameIdentifier, user.Id.ToString()));
+    protected void SignInAs(AccountSummary user) => SignInAs(user.UserName, new Claim(ClaimTypes.NameIdentifier, user.Id.ToString()));
 
     protected void SignInAs(string name, params Claim[] claims)
     {
@@ -90,10 +86,10 @@ public abstract class IdentityTestContext : BunitContext, IAsyncLifetime
     }
 
     protected Task<IReadOnlyList<AuditRecord>> AuditAsync(AuditQuery? query = null) =>
-        Services.GetRequiredService<AuditLog>().QueryAsync(query ?? new AuditQuery());
+        Services.GetRequiredService<IAuditReader>().QueryAsync(query ?? new AuditQuery());
 
     protected Task<IReadOnlyList<Grant>> StoredGrantsAsync() =>
-        WithScopeAsync(sp => sp.GetRequiredService<Data.Identity.Grants>().ListAsync());
+        Services.GetRequiredService<IGrantStore>().ListAsync();
 
     /// <summary>Types into a MudBlazor text field as a user would (the value lands on change).</summary>
     protected static void Type(IRenderedComponent<IComponent> cut, string testId, string value) =>

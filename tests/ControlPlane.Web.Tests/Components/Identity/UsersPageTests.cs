@@ -1,7 +1,7 @@
 using Bunit;
 using ControlPlane.Core.Audit;
 using ControlPlane.Core.Security;
-using ControlPlane.Data.Identity;
+using ControlPlane.Core.Identity;
 using Microsoft.Extensions.DependencyInjection;
 using UsersPage = ControlPlane.Web.Components.Pages.Admin.Users;
 
@@ -39,10 +39,10 @@ public sealed class UsersPageTests : IdentityTestContext
         Type(cut, "new-user-password", "short");
         cut.Find("[data-testid=create-user]").Click();
 
-        cut.WaitForAssertion(() => Assert.Equal($"A password has at least {Accounts.MinPasswordLength} characters.",
+        cut.WaitForAssertion(() => Assert.Equal($"A password has at least {IdentityRules.MinPasswordLength} characters.",
             cut.Find("[data-testid=create-problem]").TextContent.Trim()));
         Assert.Null(RowWith(cut, "users-table", "bob"));
-        Assert.Null(await WithScopeAsync(sp => sp.GetRequiredService<Accounts>().FindAsync("bob")));
+        Assert.Null(await WithScopeAsync(sp => sp.GetRequiredService<IAccountStore>().FindAsync("bob")));
         Assert.DoesNotContain(await StoredGrantsAsync(), g => g.Subject == "bob");
         var failed = Assert.Single(await AuditAsync(new AuditQuery(Action: "users.create")), r => r.Entry.Result != AuditResult.Started);
         Assert.Equal(AuditResult.Failed, failed.Entry.Result);

@@ -1,0 +1,19 @@
+namespace ControlPlane.Core.Identity;
+
+/// <summary>Local accounts: creation with password rules, sign-in with lockout, password changes.</summary>
+public interface IAccountStore
+{
+    /// <summary>Every account, by user name.</summary>
+    Task<IReadOnlyList<AccountSummary>> ListAsync(CancellationToken ct = default);
+
+    Task<AccountSummary?> FindAsync(string userName, CancellationToken ct = default);
+
+    /// <summary>Creates an account; throws <see cref="ArgumentException"/> with a user-readable message for bad input.</summary>
+    Task<AccountSummary> CreateAsync(string userName, string password, CancellationToken ct = default);
+
+    /// <summary>Checks a password; repeated failures lock the account for a while, and a locked account refuses even the right password.</summary>
+    Task<SignInResult> SignInAsync(string userName, string password, CancellationToken ct = default);
+
+    /// <summary>Changes an account's password after checking the current one; returns what is wrong, or null when it is changed.</summary>
+    Task<string?> ChangePasswordAsync(long accountId, string currentPassword, string newPassword, CancellationToken ct = default);
+}

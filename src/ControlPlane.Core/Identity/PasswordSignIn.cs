@@ -1,0 +1,38 @@
+using ControlPlane.Core.Audit;
+using ControlPlane.Core.Changes;
+
+namespace ControlPlane.Core.Identity;
+
+/// <summary>
+/// Signing in with a local account's password: the check, what the user is told, and the audit record of every
+/// attempt. The password never reaches the audit log; the user name does, even one that does not exist.
+/// </summary>
+public sealed class PasswordSignIn(IAccountStore accounts, IAuditLog audit, TimeProvider time)
+{
+    public const string MissingInput = "Enter a user name and a password.";
+
+    public const string WrongCredentials = "The user name or the password is wrong.";
+
+    /// <summary>The account when the password is right; a refusal with the message for the user otherwise.</summary>
+    public async Task<ChangeResult<AccountSummary>> SignInAsync(string? userName, string? password, string? clientAddress, CancellationToken ct = default)
+    {
+        var name = (userName ?? "").Trim();
+        if (name.Length == 0 || string.IsNullOrEmpty(password))
+        {
+            return ChangeResult<AccountSummary>.Refused(ChangeFailure.Invalid, MissingInput);
+        }
+        var result = await accounts.SignInAsync(name, password, ct);
+        var (outcome, problem) = result.Outcome switch
+        {
+            SignInOutcome.Succeeded => (AuditResult.Succeeded, (string?)null),
+            SignInOutcome.LockedOut => (AuditResult.Denied, $"The account is locked after too many failed attempts; try again after {result.LockedUntil:HH:mm} UTC."),
+            _ => (AuditResult.Failed, WrongCredentials),
+        };
+        // Written whatever happens to the caller's connection, as the gate writes its records.
+        await audit.AppendAsync(new AuditEntry(time.GetUtcNow(), name, "signin", "ControlPlane", outcome, clientAddress,
+            result.Outcome == SignInOutcome.Succeeded ? "local account" : result.Outcome.ToString()), CancellationToken.None);
+        return problem is null
+            ? new ChangeResult<AccountSummary>(null, "Signed in.", result.Account)
+            : ChangeResult<AccountSummary>.Refused(ChangeFailure.Forbidden, problem);
+    }
+}
