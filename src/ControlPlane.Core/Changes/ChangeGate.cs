@@ -8,6 +8,9 @@ public sealed record ChangeCaller(string Actor, IReadOnlyList<Grant> Grants, str
 {
     /// <summary>The caller's local account, when they signed in with one; null for Entra users and for automation without one.</summary>
     public long? AccountId { get; init; }
+
+    /// <summary>The caller authenticated with an API token rather than in person (a password or Entra sign-in).</summary>
+    public bool ByApiToken { get; init; }
 }
 
 /// <summary>What a change is: the permission it needs on which target, the audit action, and the object it changes.</summary>

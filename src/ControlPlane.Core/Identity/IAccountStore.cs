@@ -16,4 +16,7 @@ public interface IAccountStore
 
     /// <summary>Changes an account's password after checking the current one; returns what is wrong, or null when it is changed.</summary>
     Task<string?> ChangePasswordAsync(long accountId, string currentPassword, string newPassword, CancellationToken ct = default);
+
+    /// <summary>Ends a lockout at once; false when there is no such account.</summary>
+    Task<bool> UnlockAsync(string userName, CancellationToken ct = default);
 }

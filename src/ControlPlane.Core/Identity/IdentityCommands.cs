@@ -10,7 +10,7 @@ namespace ControlPlane.Core.Identity;
 /// result) and every read its permission check, so no entry point can skip a step; the stores behind the ports only
 /// keep what they are given.
 /// </summary>
-public sealed class IdentityCommands(IAccountStore accounts, IGrantStore grants, ITokenStore tokens, IAuditReader auditLog, ChangeGate gate)
+public sealed class IdentityCommands(IAccountStore accounts, IGrantStore grants, ITokenStore tokens, IAuditReader auditLog, ChangeGate gate, TimeProvider time)
 {
     public const string LocalAccountsOnly = "API tokens and passwords here belong to local accounts; Entra ID users sign in with Entra's own tokens.";
 
@@ -88,6 +88,19 @@ public sealed class IdentityCommands(IAccountStore accounts, IGrantStore grants,
             : ChangeResult<IReadOnlyList<ApiTokenSummary>>.Refused(ChangeFailure.Invalid, LocalAccountsOnly);
 
     /// <summary>Creates a token for the caller themselves; the result is the only place its value ever appears.</summary>
+    /// <summary>
+    /// Ends a local account's lockout at once: the way back in for a locked-out administrator (the console's
+    /// <c>unlock-account</c>), and for administrators helping a user.
+    /// </summary>
+    public async Task<ChangeResult<bool>> UnlockAccountAsync(ChangeCaller caller, string userName, CancellationToken ct = default) =>
+        await gate.PassAsync(caller, new ChangeIntent(Permissions.Users.Manage, AccessTarget.Global, "users.unlock", $"user {userName}"), async (_, token) =>
+            await accounts.UnlockAsync(userName, token)
+                ? new Acted<bool>(true, $"The account '{userName}' is unlocked.")
+                : throw new ChangeRejectedException(ChangeFailure.NotFound, $"There is no user named '{userName}'."), ct);
+
+    /// <summary>The most active (unrevoked, unexpired) API tokens one user may hold.</summary>
+    public const int MaxTokensPerUser = 20;
+
     public async Task<ChangeResult<CreatedToken>> CreateTokenAsync(ChangeCaller caller, string? name, int? expiresInDays, CancellationToken ct = default)
     {
         if (caller.AccountId is not { } id)
@@ -96,6 +109,16 @@ public sealed class IdentityCommands(IAccountStore accounts, IGrantStore grants,
         }
         return await gate.PassAsync(caller, ChangeIntent.OnOwnAccount("tokens.create", $"token {name?.Trim()}"), async (_, token) =>
         {
+            if (caller.ByApiToken)
+            {
+                // A leaked token must not be able to outlive its own revocation by minting successors.
+                throw new ChangeRejectedException(ChangeFailure.Forbidden, "API tokens are created by a signed-in user, not with another token.");
+            }
+            var now = time.GetUtcNow();
+            if ((await tokens.ListAsync(id, token)).Count(t => t.RevokedAt is null && t.ExpiresAt > now) >= MaxTokensPerUser)
+            {
+                throw new ChangeRejectedException(ChangeFailure.Invalid, $"You have {MaxTokensPerUser} active tokens, the most a user may hold; revoke one you no longer use first.");
+            }
             var created = await Validated(() => tokens.CreateAsync(id, name ?? "", expiresInDays ?? 90, token));
             return new Acted<CreatedToken>(created, "The token is created.", $"expires {created.ExpiresAt:yyyy-MM-dd}");
         }, ct);

@@ -5,17 +5,21 @@ public static class IdentityRules
 {
     public const int MinPasswordLength = 12;
 
+    public const int MaxUserNameLength = 100;
+
     /// <summary>Every ControlPlane token starts so; it tells our tokens from Entra's JWTs and makes leaked ones easy to scan for.</summary>
     public const string TokenPrefix = "cpt_";
 
     /// <summary>The longest life a token may be given, in days.</summary>
     public const int MaxTokenDays = 365;
 
+    public static readonly string TooLongUserName = $"A user name has at most {MaxUserNameLength} characters.";
+
     /// <summary>What is wrong with a user name, or null when it is fine.</summary>
     public static string? ValidateUserName(string? userName) => userName switch
     {
         null or "" => "A user name is required.",
-        { Length: > 100 } => "A user name has at most 100 characters.",
+        { Length: > MaxUserNameLength } => TooLongUserName,
         _ when userName.Any(c => !(char.IsLetterOrDigit(c) || c is '.' or '-' or '_' or '@')) => "A user name may hold letters, digits and . - _ @ only.",
         _ => null,
     };

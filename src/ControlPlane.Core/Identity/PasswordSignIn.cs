@@ -11,7 +11,11 @@ public sealed class PasswordSignIn(IAccountStore accounts, IAuditLog audit, Time
 {
     public const string MissingInput = "Enter a user name and a password.";
 
-    public const string WrongCredentials = "The user name or the password is wrong.";
+    /// <summary>
+    /// One answer for a wrong password, an unknown name and a locked account alike, so that the answer tells nobody
+    /// which names exist (the audit log tells administrators which it was).
+    /// </summary>
+    public const string WrongCredentials = "The user name or the password is wrong, or the account is locked for a while after too many failed attempts.";
 
     /// <summary>The account when the password is right; a refusal with the message for the user otherwise.</summary>
     public async Task<ChangeResult<AccountSummary>> SignInAsync(string? userName, string? password, string? clientAddress, CancellationToken ct = default)
@@ -21,11 +25,16 @@ public sealed class PasswordSignIn(IAccountStore accounts, IAuditLog audit, Time
         {
             return ChangeResult<AccountSummary>.Refused(ChangeFailure.Invalid, MissingInput);
         }
+        if (name.Length > IdentityRules.MaxUserNameLength)
+        {
+            // Refused before any lookup, and not written to the audit log: no account has such a name.
+            return ChangeResult<AccountSummary>.Refused(ChangeFailure.Invalid, IdentityRules.TooLongUserName);
+        }
         var result = await accounts.SignInAsync(name, password, ct);
         var (outcome, problem) = result.Outcome switch
         {
             SignInOutcome.Succeeded => (AuditResult.Succeeded, (string?)null),
-            SignInOutcome.LockedOut => (AuditResult.Denied, $"The account is locked after too many failed attempts; try again after {result.LockedUntil:HH:mm} UTC."),
+            SignInOutcome.LockedOut => (AuditResult.Denied, WrongCredentials),
             _ => (AuditResult.Failed, WrongCredentials),
         };
         // Written whatever happens to the caller's connection, as the gate writes its records.

@@ -2,6 +2,7 @@ using ControlPlane.Core.Audit;
 using ControlPlane.Core.Changes;
 using ControlPlane.Core.Identity;
 using ControlPlane.Core.Security;
+using ControlPlane.Web.Authentication;
 using ControlPlane.Web.Authorization;
 
 namespace ControlPlane.Web.Api;
@@ -55,7 +56,7 @@ public static class IdentityEndpoints
             Answer(await commands.CreateTokenAsync(await CallerAsync(http), request.Name, request.ExpiresInDays, http.RequestAborted),
                 // The only answer that ever holds the token.
                 created => Results.Created($"/api/tokens/{created.Id}", new { id = created.Id, token = created.Token, expiresAt = created.ExpiresAt }),
-                "The token was not created")).WithTags("Tokens");
+                "The token was not created")).WithTags("Tokens").RequireRateLimiting(RequestLimits.SignInPolicy);
         api.MapDelete("/tokens/{id:long}", async (long id, HttpContext http, IdentityCommands commands) =>
             Answer(await commands.RevokeTokenAsync(await CallerAsync(http), id, http.RequestAborted), _ => Results.NoContent())).WithTags("Tokens");
 

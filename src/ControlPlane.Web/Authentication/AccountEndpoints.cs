@@ -17,10 +17,14 @@ public static class AccountEndpoints
     public static IEndpointRouteBuilder MapAccountEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapPost("/api/auth/login", async (LoginRequest request, HttpContext http) =>
-            await SignInAsync(http, request.Username, request.Password) is { } problem
-                ? Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Sign-in failed", detail: problem)
-                : Results.NoContent())
+            await SignInAsync(http, request.Username, request.Password) switch
+            {
+                null => Results.NoContent(),
+                { RetryAfter: { } wait } refusal => RequestLimits.TooMany(http, wait, refusal.Message),
+                var refusal => Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Sign-in failed", detail: refusal.Message),
+            })
             .AllowAnonymous()
+            .RequireRateLimiting(RequestLimits.SignInPolicy)
             .DisableAntiforgery() // A JSON body cannot be sent cross-site without CORS, which ControlPlane does not allow.
             .WithTags("Account");
 
@@ -34,10 +38,10 @@ public static class AccountEndpoints
         app.MapPost("/account/login", async ([FromForm] string? username, [FromForm] string? password, [FromForm] string? returnUrl, HttpContext http) =>
         {
             var target = SafeReturnUrl(returnUrl);
-            return await SignInAsync(http, username, password) is { } problem
+            return await SignInAsync(http, username, password) is { Message: var problem }
                 ? Results.Redirect($"/account/login?error={Uri.EscapeDataString(problem)}&returnUrl={Uri.EscapeDataString(target)}&username={Uri.EscapeDataString(username ?? "")}")
                 : Results.LocalRedirect(target);
-        }).AllowAnonymous().ExcludeFromDescription();
+        }).AllowAnonymous().RequireRateLimiting(RequestLimits.SignInPolicy).ExcludeFromDescription();
 
         app.MapPost("/account/logout", async (HttpContext http) =>
         {
@@ -55,14 +59,26 @@ public static class AccountEndpoints
         return app;
     }
 
-    /// <summary>Checks the password (the check audits the attempt), then signs in with a cookie; returns what went wrong, or null.</summary>
-    private static async Task<string?> SignInAsync(HttpContext http, string? username, string? password)
+    /// <summary>Why a sign-in did not happen, and how long to wait when the user name has had its attempts for now.</summary>
+    private sealed record Refusal(string Message, TimeSpan? RetryAfter = null);
+
+    /// <summary>
+    /// Checks the password (the check audits the attempt), then signs in with a cookie; returns why not, or null.
+    /// Attempts on one user name are limited wherever they come from, before the password is checked.
+    /// </summary>
+    private static async Task<Refusal?> SignInAsync(HttpContext http, string? username, string? password)
     {
+        using var lease = http.RequestServices.GetRequiredService<SignInThrottle>().TryAcquire((username ?? "").Trim());
+        if (!lease.IsAcquired)
+        {
+            var wait = RequestLimits.RetryAfter(lease);
+            return new Refusal($"Too many sign-in attempts for this user name; try again in {Math.Ceiling(wait.TotalMinutes):0} minutes.", wait);
+        }
         var signIn = http.RequestServices.GetRequiredService<PasswordSignIn>();
         var result = await signIn.SignInAsync(username, password, http.ClientAddress(), http.RequestAborted);
         if (result.Value is not { } account)
         {
-            return result.Message;
+            return new Refusal(result.Message);
         }
         var identity = new ClaimsIdentity(
             [new Claim(ClaimTypes.Name, account.UserName), new Claim(ClaimTypes.NameIdentifier, account.Id.ToString())],

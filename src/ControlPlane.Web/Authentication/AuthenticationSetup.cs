@@ -85,6 +85,8 @@ public static class AuthenticationSetup
         services.AddSingleton<Core.Images.ImageDistribution>();
         services.AddSingleton<Core.Images.RolloutHistory>();
         services.AddSingleton<Core.Images.ImageCommands>();
+        services.AddSingleton<AnonymousRefusals>();
+        services.AddHostedService(sp => sp.GetRequiredService<AnonymousRefusals>());
         services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, AuditingAuthorizationResultHandler>();
         return services;
     }

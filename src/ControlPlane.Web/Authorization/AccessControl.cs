@@ -31,7 +31,11 @@ public sealed class AccessControl(IGrantSource grants, ChangeGate gate)
 
     /// <summary>The principal as the gate's caller: name for the audit log, grants, address, and local account when they have one.</summary>
     public async Task<ChangeCaller> CallerAsync(ClaimsPrincipal user, string? clientAddress, CancellationToken ct = default) =>
-        new(user.Actor(), await GrantsOfAsync(user, ct), clientAddress) { AccountId = user.LocalAccountId() };
+        new(user.Actor(), await GrantsOfAsync(user, ct), clientAddress)
+        {
+            AccountId = user.LocalAccountId(),
+            ByApiToken = user.Identity?.AuthenticationType == Authentication.ApiTokenAuthenticationHandler.SchemeName,
+        };
 
     public async Task<bool> IsAllowedAsync(ClaimsPrincipal user, string permission, AccessTarget target, CancellationToken ct = default) =>
         AccessPolicy.IsAllowed(await GrantsOfAsync(user, ct), permission, target);

@@ -27,6 +27,7 @@ public static class ControlPlaneWebApplication
         services.AddControlPlaneClusters(configuration);
         services.AddControlPlaneData(configuration);
         services.AddControlPlaneAuthentication(configuration);
+        services.AddControlPlaneRequestLimits(configuration);
         services.AddProblemDetails();
         services.AddOpenApi();
         services.ConfigureHttpJsonOptions(json =>
@@ -48,6 +49,8 @@ public static class ControlPlaneWebApplication
         app.UseSecurityHeaders();
         app.UseStatusCodePages();
         app.UseAuthentication();
+        // After authentication, so that signed-in callers are limited as themselves and anonymous ones by address.
+        app.UseRateLimiter();
         app.UseAuthorization();
         app.UseAntiforgery();
 

@@ -15,7 +15,7 @@ public sealed class IdentityCommandsTests
     private readonly IdentityCommands _commands;
 
     public IdentityCommandsTests() =>
-        _commands = new IdentityCommands(_accounts, _grants, _tokens, new RecordedAuditReader(_audit), new ChangeGate(_audit, new ChangeLocks(), TimeProvider.System));
+        _commands = new IdentityCommands(_accounts, _grants, _tokens, new RecordedAuditReader(_audit), new ChangeGate(_audit, new ChangeLocks(), TimeProvider.System), TimeProvider.System);
 
     private static ChangeCaller Caller(string name, Role role, AccessScope scope, long? accountId = 1) =>
         new(name, [new Grant(1, name, role, scope)], "10.0.0.9") { AccountId = accountId };

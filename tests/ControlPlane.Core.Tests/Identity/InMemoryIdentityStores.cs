@@ -35,10 +35,25 @@ public sealed class InMemoryAccounts : IAccountStore
         return Task.FromResult(account);
     }
 
-    public Task<SignInResult> SignInAsync(string userName, string password, CancellationToken ct = default) =>
-        Task.FromResult(_accounts.FirstOrDefault(a => a.Account.UserName == userName) is var (account, stored) && stored == password
-            ? new SignInResult(SignInOutcome.Succeeded, account)
-            : new SignInResult(SignInOutcome.WrongCredentials, null));
+    private readonly Dictionary<string, int> _failures = [];
+
+    public Task<bool> UnlockAsync(string userName, CancellationToken ct = default) =>
+        Task.FromResult(_failures.Remove(userName) | _accounts.Any(a => a.Account.UserName == userName));
+
+    /// <summary>As the database does it: five failures lock the account, against the right password too.</summary>
+    public Task<SignInResult> SignInAsync(string userName, string password, CancellationToken ct = default)
+    {
+        if (_failures.GetValueOrDefault(userName) >= 5)
+        {
+            return Task.FromResult(new SignInResult(SignInOutcome.LockedOut, null, DateTimeOffset.UtcNow.AddMinutes(15)));
+        }
+        if (_accounts.FirstOrDefault(a => a.Account.UserName == userName) is var (account, stored) && stored == password)
+        {
+            return Task.FromResult(new SignInResult(SignInOutcome.Succeeded, account));
+        }
+        _failures[userName] = _failures.GetValueOrDefault(userName) + 1;
+        return Task.FromResult(new SignInResult(SignInOutcome.WrongCredentials, null));
+    }
 
     public Task<string?> ChangePasswordAsync(long accountId, string currentPassword, string newPassword, CancellationToken ct = default)
     {

@@ -45,4 +45,23 @@ public sealed class PasswordSignInTests
         Assert.All(results, r => Assert.Equal((ChangeFailure.Invalid, PasswordSignIn.MissingInput), (r.Failure, r.Message)));
         Assert.Empty(_audit.Entries);
     }
+
+    [Fact]
+    public async Task A_locked_account_gets_the_same_answer_as_a_wrong_password_and_an_endless_name_is_refused_unread()
+    {
+        await _accounts.CreateAsync("alice", "alice-long-password");
+        ChangeResult<AccountSummary>? last = null;
+        for (var i = 0; i < 6; i++)
+        {
+            last = await _signIn.SignInAsync("alice", "guessed-password", null);
+        }
+        var locked = await _signIn.SignInAsync("alice", "alice-long-password", null);
+        var unknown = await _signIn.SignInAsync("bob", "guessed-password", null);
+        var endless = await _signIn.SignInAsync(new string('a', 5000), "guessed-password", null);
+
+        Assert.Equal(AuditResult.Denied, _audit.Entries[^2].Result);
+        Assert.Equal([last!.Message, unknown.Message], new[] { locked.Message, locked.Message });
+        Assert.Equal((ChangeFailure.Invalid, IdentityRules.TooLongUserName), (endless.Failure, endless.Message));
+        Assert.DoesNotContain(_audit.Entries, e => e.Actor.Length > IdentityRules.MaxUserNameLength);
+    }
 }

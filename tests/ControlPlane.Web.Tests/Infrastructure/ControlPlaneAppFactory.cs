@@ -30,6 +30,11 @@ public class ControlPlaneAppFactory(IReadOnlyDictionary<string, string?> setting
         builder.UseSetting("ControlPlane:Database:ConnectionString", ConnectionString);
         builder.UseSetting("ControlPlane:Bootstrap:AdminUser", BootstrapAdmin);
         builder.UseSetting("ControlPlane:Bootstrap:AdminPassword", BootstrapPassword);
+        // The suite signs in dozens of users from one address within seconds; the limits' own tests set the defaults back.
+        builder.UseSetting("ControlPlane:RateLimits:SignInPerAddressPerMinute", "100000");
+        builder.UseSetting("ControlPlane:RateLimits:SignInPerUserPer15Minutes", "100000");
+        builder.UseSetting("ControlPlane:RateLimits:AnonymousPerAddressPerMinute", "100000");
+        builder.UseSetting("ControlPlane:RateLimits:PerPrincipalPerSecond", "100000");
         foreach (var (key, value) in settings)
         {
             builder.UseSetting(key, value);
