@@ -34,7 +34,7 @@ public static class AccountEndpoints
         // The sign-in page posts here (antiforgery-checked), then goes where the user wanted to go.
         app.MapPost("/account/login", async ([FromForm] string? username, [FromForm] string? password, [FromForm] string? returnUrl, HttpContext http) =>
         {
-            var target = SafeReturnUrl(returnUrl);
+            var target = ReturnUrls.Safe(returnUrl);
             return await SignInAsync(http, username, password) is { } problem
                 ? Results.Redirect($"/account/login?error={Uri.EscapeDataString(problem)}&returnUrl={Uri.EscapeDataString(target)}&username={Uri.EscapeDataString(username ?? "")}")
                 : Results.LocalRedirect(target);
@@ -50,7 +50,7 @@ public static class AccountEndpoints
         .ExcludeFromDescription();
 
         app.MapGet("/account/login/entra", (string? returnUrl) =>
-            Results.Challenge(new AuthenticationProperties { RedirectUri = SafeReturnUrl(returnUrl) }, [AuthenticationSetup.EntraScheme]))
+            Results.Challenge(new AuthenticationProperties { RedirectUri = ReturnUrls.Safe(returnUrl) }, [AuthenticationSetup.EntraScheme]))
             .AllowAnonymous().ExcludeFromDescription();
 
         return app;
@@ -90,8 +90,4 @@ public static class AccountEndpoints
         await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, new ClaimsPrincipal(identity));
         return null;
     }
-
-    /// <summary>Only local paths: a crafted returnUrl must not send a user elsewhere after signing in.</summary>
-    private static string SafeReturnUrl(string? returnUrl) =>
-        !string.IsNullOrEmpty(returnUrl) && returnUrl.StartsWith('/') && !returnUrl.StartsWith("//") && !returnUrl.StartsWith("/\\") ? returnUrl : "/";
 }
