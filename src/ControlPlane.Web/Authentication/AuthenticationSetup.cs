@@ -47,7 +47,7 @@ public static class AuthenticationSetup
                 options.SlidingExpiration = true;
                 options.LoginPath = "/account/login";
                 options.AccessDeniedPath = "/account/denied";
-                // The API and the hub answer 401/403; only pages redirect to the sign-in page.
+                // The API, its description and the hub answer 401/403; only pages redirect to the sign-in page.
                 options.Events.OnRedirectToLogin = context => RedirectOrStatus(context, StatusCodes.Status401Unauthorized);
                 options.Events.OnRedirectToAccessDenied = context => RedirectOrStatus(context, StatusCodes.Status403Forbidden);
             })
@@ -88,7 +88,7 @@ public static class AuthenticationSetup
 
     private static Task RedirectOrStatus(RedirectContext<CookieAuthenticationOptions> context, int status)
     {
-        if (AuditingAuthorizationResultHandler.IsApiOrHub(context.Request.Path))
+        if (AuditingAuthorizationResultHandler.IsApiOrHub(context.Request.Path) || context.Request.Path.StartsWithSegments("/openapi"))
         {
             context.Response.StatusCode = status;
         }

@@ -51,9 +51,9 @@ public static class ControlPlaneWebApplication
         app.UseAuthorization();
         app.UseAntiforgery();
 
-        // Static files, health, the API description and sign-in are open; everything else needs a signed-in caller.
+        // Static files, health and sign-in are open; everything else, the API description too, needs a signed-in caller.
         app.MapStaticAssets().AllowAnonymous();
-        app.MapOpenApi().AllowAnonymous();
+        app.MapOpenApi();
         app.MapHealthEndpoints();
         app.MapAccountEndpoints();
         app.MapControlPlaneApi();
