@@ -32,10 +32,7 @@ public static class AuthenticationSetup
                 options.DefaultChallengeScheme = Selector;
                 options.DefaultSignInScheme = CookieAuthenticationDefaults.AuthenticationScheme;
             })
-            .AddPolicyScheme(Selector, "ControlPlane", options => options.ForwardDefaultSelector = context =>
-                ApiTokenAuthenticationHandler.TokenOf(context.Request) is not null ? ApiTokenAuthenticationHandler.SchemeName
-                : entra && context.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.Ordinal) ? EntraBearerScheme
-                : CookieAuthenticationDefaults.AuthenticationScheme)
+            .AddPolicyScheme(Selector, "ControlPlane", options => options.ForwardDefaultSelector = context => SchemeFor(context.Request, entra))
             .AddCookie(options =>
             {
                 options.Cookie.Name = "ControlPlane.Auth";
@@ -85,6 +82,15 @@ public static class AuthenticationSetup
         services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, AuditingAuthorizationResultHandler>();
         return services;
     }
+
+    /// <summary>
+    /// The scheme that authenticates <paramref name="request"/>: an API token, an Entra bearer token, else the cookie
+    /// (which the browser sends on its own, hence <see cref="Hosting.CrossOriginProtection"/>).
+    /// </summary>
+    public static string SchemeFor(HttpRequest request, bool entraConfigured) =>
+        ApiTokenAuthenticationHandler.TokenOf(request) is not null ? ApiTokenAuthenticationHandler.SchemeName
+        : entraConfigured && request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.Ordinal) ? EntraBearerScheme
+        : CookieAuthenticationDefaults.AuthenticationScheme;
 
     private static Task RedirectOrStatus(RedirectContext<CookieAuthenticationOptions> context, int status)
     {

@@ -48,6 +48,7 @@ public static class ControlPlaneWebApplication
         app.UseSecurityHeaders();
         app.UseStatusCodePages();
         app.UseAuthentication();
+        app.UseCrossOriginProtection();
         app.UseAuthorization();
         app.UseAntiforgery();
 
