@@ -39,7 +39,6 @@ public static class AuthenticationSetup
                 options.Cookie.HttpOnly = true;
                 // Lax, not Strict: Entra's sign-in comes back as a cross-site form post.
                 options.Cookie.SameSite = SameSiteMode.Lax;
-                options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
                 options.ExpireTimeSpan = TimeSpan.FromHours(8);
                 options.SlidingExpiration = true;
                 options.LoginPath = "/account/login";
@@ -49,6 +48,12 @@ public static class AuthenticationSetup
                 options.Events.OnRedirectToAccessDenied = context => RedirectOrStatus(context, StatusCodes.Status403Forbidden);
             })
             .AddScheme<AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, null);
+
+        // Secure outside Development, whatever scheme the request came in on (a proxy may end TLS in front of ControlPlane);
+        // plain http only on a developer's machine.
+        services.AddOptions<CookieAuthenticationOptions>(CookieAuthenticationDefaults.AuthenticationScheme)
+            .Configure<IHostEnvironment>((options, environment) =>
+                options.Cookie.SecurePolicy = environment.IsDevelopment() ? CookieSecurePolicy.SameAsRequest : CookieSecurePolicy.Always);
 
         if (entra)
         {

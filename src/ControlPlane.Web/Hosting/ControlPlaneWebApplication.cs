@@ -27,6 +27,7 @@ public static class ControlPlaneWebApplication
         services.AddControlPlaneClusters(configuration);
         services.AddControlPlaneData(configuration);
         services.AddControlPlaneAuthentication(configuration);
+        services.AddControlPlaneForwardedHeaders(configuration);
         services.AddProblemDetails();
         services.AddOpenApi();
         services.ConfigureHttpJsonOptions(json =>
@@ -41,9 +42,12 @@ public static class ControlPlaneWebApplication
 
     public static WebApplication UseControlPlane(this WebApplication app)
     {
+        // First, so everything after it (audit records, the Origin check, HSTS) sees the client behind a trusted proxy.
+        app.UseControlPlaneForwardedHeaders(app.Configuration);
         if (!app.Environment.IsDevelopment())
         {
             app.UseExceptionHandler("/error", createScopeForErrors: true);
+            app.UseHsts();
         }
         app.UseSecurityHeaders();
         app.UseStatusCodePages();
