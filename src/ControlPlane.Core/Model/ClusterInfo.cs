@@ -29,4 +29,10 @@ public sealed record ClusterInfo(
 {
     public static ClusterInfo Initial(string id, string name) =>
         new(id, name, ClusterStatus.Connecting, null, null, null, null, null);
+
+    /// <summary>
+    /// Identity and status only: no endpoint, engine or API version, or error text (which names hosts and paths),
+    /// for callers who may see only some stacks of the cluster.
+    /// </summary>
+    public ClusterInfo WithoutConnectionDetails() => this with { Endpoint = null, EngineVersion = null, ApiVersion = null, Error = null };
 }

@@ -6,7 +6,8 @@ namespace ControlPlane.Core.Security;
 /// <summary>
 /// What of one cluster a caller may see: everything with a grant on the cluster (or all clusters),
 /// only their stacks' services, tasks, containers, secrets, configs and networks with stack grants,
-/// nothing without a grant.
+/// nothing without a grant. How ControlPlane reaches the cluster (endpoint, versions, the last error) is part
+/// of "everything": stack-only callers see the cluster's name and status.
 /// </summary>
 public sealed class ClusterVisibility
 {
@@ -30,7 +31,9 @@ public sealed class ClusterVisibility
 
     /// <summary>The clusters of which the caller may see something, in the order given.</summary>
     public static IEnumerable<ClusterInfo> VisibleClusters(IReadOnlyList<Grant> grants, IEnumerable<ClusterInfo> clusters) =>
-        clusters.Where(c => For(grants, c.Id).SeesAnything);
+        clusters.Select(c => (Cluster: c, Visibility: For(grants, c.Id)))
+            .Where(c => c.Visibility.SeesAnything)
+            .Select(c => c.Visibility.Describe(c.Cluster));
 
     public bool SeesEverything { get; }
 
@@ -45,8 +48,12 @@ public sealed class ClusterVisibility
     public bool CanSee(IClusterResource resource, ClusterState state) =>
         SeesEverything || (StackOf(resource, state) is { } stack && _stacks.Contains(stack));
 
+    /// <summary>The cluster as this caller may see it: with its connection details only when they see everything.</summary>
+    public ClusterInfo Describe(ClusterInfo cluster) => SeesEverything ? cluster : cluster.WithoutConnectionDetails();
+
     /// <summary>The state as this caller may see it (the same object when they see everything).</summary>
-    public ClusterState Apply(ClusterState state) => SeesEverything ? state : state.Where(r => CanSee(r, state));
+    public ClusterState Apply(ClusterState state) =>
+        SeesEverything ? state : state.Where(r => CanSee(r, state)).WithCluster(Describe(state.Cluster));
 
     /// <summary>The stack an object belongs to, by the label docker stack deploy sets or through its service.</summary>
     public static string? StackOf(IClusterResource resource, ClusterState state) => resource switch

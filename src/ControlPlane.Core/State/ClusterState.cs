@@ -88,6 +88,9 @@ public sealed class ClusterState
         return new ClusterState(Version, Cluster, byKind, index);
     }
 
+    /// <summary>The same objects at the same version, described by <paramref name="cluster"/> (say, without its connection details).</summary>
+    public ClusterState WithCluster(ClusterInfo cluster) => new(Version, cluster, _byKind, _taskIdsByService);
+
     /// <summary>
     /// The changes that make the objects of <paramref name="kind"/> within <paramref name="scope"/> equal to
     /// <paramref name="listed"/>: upserts for what is listed, deletes for what is held but not listed.

@@ -1,24 +1,31 @@
 using ControlPlane.Core.Model;
+using ControlPlane.Core.Security;
 using ControlPlane.Core.State;
 using ControlPlane.Data;
+using ControlPlane.Web.Authorization;
 
 namespace ControlPlane.Web.Api;
 
-/// <summary><c>/healthz</c> (the process answers) and <c>/readyz</c> (database reachable, every cluster synced).</summary>
+/// <summary><c>/healthz</c> (the process answers) and <c>/readyz</c> (database reachable, every cluster synced; details for signed-in users).</summary>
 public static class HealthEndpoints
 {
     public static IEndpointRouteBuilder MapHealthEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapGet("/healthz", () => Results.Ok(new { status = "ok" })).AllowAnonymous().ExcludeFromDescription();
 
-        app.MapGet("/readyz", async (ControlPlaneDbContext db, ClusterStateStore store, CancellationToken ct) =>
+        app.MapGet("/readyz", async (HttpContext http, ControlPlaneDbContext db, ClusterStateStore store, AccessControl access, CancellationToken ct) =>
         {
             var databaseReachable = await CanConnectAsync(db, ct);
-            // Anonymous callers (probes) learn ids and states, not error texts that may name hosts and paths.
-            var clusters = store.Clusters.Select(c => new { id = c.Id, status = c.Status }).ToList();
             var ready = databaseReachable && store.Clusters.All(c => c.Status == ClusterStatus.Synced);
-            var body = new { ready, database = databaseReachable ? "reachable" : "unreachable", clusters };
-            return ready ? Results.Ok(body) : Results.Json(body, statusCode: StatusCodes.Status503ServiceUnavailable);
+            var status = ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;
+            // Anonymous callers (probes) learn the answer only; signed-in users why, for the clusters they may see.
+            if (http.User.Identity?.IsAuthenticated != true)
+            {
+                return Results.Json(new { ready }, statusCode: status);
+            }
+            var grants = await access.GrantsOfAsync(http.User, ct);
+            var clusters = ClusterVisibility.VisibleClusters(grants, store.Clusters).Select(c => new { id = c.Id, status = c.Status }).ToList();
+            return Results.Json(new { ready, database = databaseReachable ? "reachable" : "unreachable", clusters }, statusCode: status);
         }).AllowAnonymous().ExcludeFromDescription();
 
         return app;

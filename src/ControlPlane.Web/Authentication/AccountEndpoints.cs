@@ -37,9 +37,10 @@ public static class AccountEndpoints
         // The sign-in page posts here (antiforgery-checked), then goes where the user wanted to go.
         app.MapPost("/account/login", async ([FromForm] string? username, [FromForm] string? password, [FromForm] string? returnUrl, HttpContext http) =>
         {
-            var target = SafeReturnUrl(returnUrl);
-            return await SignInAsync(http, username, password) is { Message: var problem }
-                ? Results.Redirect($"/account/login?error={Uri.EscapeDataString(problem)}&returnUrl={Uri.EscapeDataString(target)}&username={Uri.EscapeDataString(username ?? "")}")
+            var target = ReturnUrls.Safe(returnUrl);
+            // The page is told a code, never a text: it shows its own fixed message for it (SignInErrors).
+            return await SignInAsync(http, username, password) is { } refusal
+                ? Results.Redirect($"/account/login?error={refusal.Code}&returnUrl={Uri.EscapeDataString(target)}&username={Uri.EscapeDataString(username ?? "")}")
                 : Results.LocalRedirect(target);
         }).AllowAnonymous().RequireRateLimiting(RequestLimits.SignInPolicy).ExcludeFromDescription();
 
@@ -53,14 +54,17 @@ public static class AccountEndpoints
         .ExcludeFromDescription();
 
         app.MapGet("/account/login/entra", (string? returnUrl) =>
-            Results.Challenge(new AuthenticationProperties { RedirectUri = SafeReturnUrl(returnUrl) }, [AuthenticationSetup.EntraScheme]))
+            Results.Challenge(new AuthenticationProperties { RedirectUri = ReturnUrls.Safe(returnUrl) }, [AuthenticationSetup.EntraScheme]))
             .AllowAnonymous().ExcludeFromDescription();
 
         return app;
     }
 
-    /// <summary>Why a sign-in did not happen, and how long to wait when the user name has had its attempts for now.</summary>
-    private sealed record Refusal(string Message, TimeSpan? RetryAfter = null);
+    /// <summary>
+    /// Why a sign-in did not happen: the code the sign-in page shows a fixed message for, the message for API callers,
+    /// and how long to wait when the user name has had its attempts for now.
+    /// </summary>
+    private sealed record Refusal(string Code, string Message, TimeSpan? RetryAfter = null);
 
     /// <summary>
     /// Checks the password (the check audits the attempt), then signs in with a cookie; returns why not, or null.
@@ -72,13 +76,13 @@ public static class AccountEndpoints
         if (!lease.IsAcquired)
         {
             var wait = RequestLimits.RetryAfter(lease);
-            return new Refusal($"Too many sign-in attempts for this user name; try again in {Math.Ceiling(wait.TotalMinutes):0} minutes.", wait);
+            return new Refusal(SignInErrors.Throttled, $"Too many sign-in attempts for this user name; try again in {Math.Ceiling(wait.TotalMinutes):0} minutes.", wait);
         }
         var signIn = http.RequestServices.GetRequiredService<PasswordSignIn>();
         var result = await signIn.SignInAsync(username, password, http.ClientAddress(), http.RequestAborted);
         if (result.Value is not { } account)
         {
-            return new Refusal(result.Message);
+            return new Refusal(result.Message == PasswordSignIn.MissingInput ? SignInErrors.Missing : SignInErrors.Invalid, result.Message);
         }
         var identity = new ClaimsIdentity(
             [new Claim(ClaimTypes.Name, account.UserName), new Claim(ClaimTypes.NameIdentifier, account.Id.ToString())],
@@ -86,8 +90,4 @@ public static class AccountEndpoints
         await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, new ClaimsPrincipal(identity));
         return null;
     }
-
-    /// <summary>Only local paths: a crafted returnUrl must not send a user elsewhere after signing in.</summary>
-    private static string SafeReturnUrl(string? returnUrl) =>
-        !string.IsNullOrEmpty(returnUrl) && returnUrl.StartsWith('/') && !returnUrl.StartsWith("//") && !returnUrl.StartsWith("/\\") ? returnUrl : "/";
 }

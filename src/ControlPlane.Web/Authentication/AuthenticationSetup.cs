@@ -32,26 +32,28 @@ public static class AuthenticationSetup
                 options.DefaultChallengeScheme = Selector;
                 options.DefaultSignInScheme = CookieAuthenticationDefaults.AuthenticationScheme;
             })
-            .AddPolicyScheme(Selector, "ControlPlane", options => options.ForwardDefaultSelector = context =>
-                ApiTokenAuthenticationHandler.TokenOf(context.Request) is not null ? ApiTokenAuthenticationHandler.SchemeName
-                : entra && context.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.Ordinal) ? EntraBearerScheme
-                : CookieAuthenticationDefaults.AuthenticationScheme)
+            .AddPolicyScheme(Selector, "ControlPlane", options => options.ForwardDefaultSelector = context => SchemeFor(context.Request, entra))
             .AddCookie(options =>
             {
                 options.Cookie.Name = "ControlPlane.Auth";
                 options.Cookie.HttpOnly = true;
                 // Lax, not Strict: Entra's sign-in comes back as a cross-site form post.
                 options.Cookie.SameSite = SameSiteMode.Lax;
-                options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
                 options.ExpireTimeSpan = TimeSpan.FromHours(8);
                 options.SlidingExpiration = true;
                 options.LoginPath = "/account/login";
                 options.AccessDeniedPath = "/account/denied";
-                // The API and the hub answer 401/403; only pages redirect to the sign-in page.
+                // The API, its description and the hub answer 401/403; only pages redirect to the sign-in page.
                 options.Events.OnRedirectToLogin = context => RedirectOrStatus(context, StatusCodes.Status401Unauthorized);
                 options.Events.OnRedirectToAccessDenied = context => RedirectOrStatus(context, StatusCodes.Status403Forbidden);
             })
             .AddScheme<AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, null);
+
+        // Secure outside Development, whatever scheme the request came in on (a proxy may end TLS in front of ControlPlane);
+        // plain http only on a developer's machine.
+        services.AddOptions<CookieAuthenticationOptions>(CookieAuthenticationDefaults.AuthenticationScheme)
+            .Configure<IHostEnvironment>((options, environment) =>
+                options.Cookie.SecurePolicy = environment.IsDevelopment() ? CookieSecurePolicy.SameAsRequest : CookieSecurePolicy.Always);
 
         if (entra)
         {
@@ -91,9 +93,18 @@ public static class AuthenticationSetup
         return services;
     }
 
+    /// <summary>
+    /// The scheme that authenticates <paramref name="request"/>: an API token, an Entra bearer token, else the cookie
+    /// (which the browser sends on its own, hence <see cref="Hosting.CrossOriginProtection"/>).
+    /// </summary>
+    public static string SchemeFor(HttpRequest request, bool entraConfigured) =>
+        ApiTokenAuthenticationHandler.TokenOf(request) is not null ? ApiTokenAuthenticationHandler.SchemeName
+        : entraConfigured && request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.Ordinal) ? EntraBearerScheme
+        : CookieAuthenticationDefaults.AuthenticationScheme;
+
     private static Task RedirectOrStatus(RedirectContext<CookieAuthenticationOptions> context, int status)
     {
-        if (AuditingAuthorizationResultHandler.IsApiOrHub(context.Request.Path))
+        if (AuditingAuthorizationResultHandler.IsApiOrHub(context.Request.Path) || context.Request.Path.StartsWithSegments("/openapi"))
         {
             context.Response.StatusCode = status;
         }

@@ -28,6 +28,7 @@ public static class ControlPlaneWebApplication
         services.AddControlPlaneData(configuration);
         services.AddControlPlaneAuthentication(configuration);
         services.AddControlPlaneRequestLimits(configuration);
+        services.AddControlPlaneForwardedHeaders(configuration);
         services.AddProblemDetails();
         services.AddOpenApi();
         services.ConfigureHttpJsonOptions(json =>
@@ -42,21 +43,25 @@ public static class ControlPlaneWebApplication
 
     public static WebApplication UseControlPlane(this WebApplication app)
     {
+        // First, so everything after it (audit records, the Origin check, HSTS) sees the client behind a trusted proxy.
+        app.UseControlPlaneForwardedHeaders(app.Configuration);
         if (!app.Environment.IsDevelopment())
         {
             app.UseExceptionHandler("/error", createScopeForErrors: true);
+            app.UseHsts();
         }
         app.UseSecurityHeaders();
         app.UseStatusCodePages();
         app.UseAuthentication();
+        app.UseCrossOriginProtection();
         // After authentication, so that signed-in callers are limited as themselves and anonymous ones by address.
         app.UseRateLimiter();
         app.UseAuthorization();
         app.UseAntiforgery();
 
-        // Static files, health, the API description and sign-in are open; everything else needs a signed-in caller.
+        // Static files, health and sign-in are open; everything else, the API description too, needs a signed-in caller.
         app.MapStaticAssets().AllowAnonymous();
-        app.MapOpenApi().AllowAnonymous();
+        app.MapOpenApi();
         app.MapHealthEndpoints();
         app.MapAccountEndpoints();
         app.MapControlPlaneApi();

@@ -5,11 +5,11 @@ public static class SecurityHeaders
 {
     /// <summary>
     /// MudBlazor sets inline styles, hence 'unsafe-inline' for styles only; scripts come from this origin
-    /// alone, and Blazor's circuit needs WebSockets back to it.
+    /// alone, and Blazor's circuit connects back to it alone ('self' covers ws: and wss: to the same host).
     /// </summary>
     public const string ContentSecurityPolicy =
         "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; " +
-        "connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'";
+        "connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'";
 
     public static IApplicationBuilder UseSecurityHeaders(this IApplicationBuilder app) =>
         app.Use(async (context, next) =>

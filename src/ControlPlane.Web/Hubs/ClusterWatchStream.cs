@@ -185,6 +185,7 @@ internal sealed class VisibleChanges(ClusterVisibility visibility)
                 changes.Add(ResourceChange.Delete(change.Kind, change.Id));
             }
         }
-        return batch with { Changes = [.. changes] };
+        // The message's cluster is read from the batch's state: hide the connection details there too.
+        return batch with { State = batch.State.WithCluster(visibility.Describe(batch.State.Cluster)), Changes = [.. changes] };
     }
 }

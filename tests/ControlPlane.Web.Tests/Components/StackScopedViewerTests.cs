@@ -1,6 +1,7 @@
 using Bunit;
 using ControlPlane.Core.Model;
 using ControlPlane.Core.Security;
+using ControlPlane.Web.Components.Controls;
 using ControlPlane.Web.Components.Pages;
 using static ControlPlane.Web.Tests.Components.TestResources;
 
@@ -42,6 +43,18 @@ public sealed class StackScopedViewerTests : LiveComponentTestContext
 
         services.WaitForAssertion(() => Assert.Contains("basket", services.Markup));
         Assert.DoesNotContain("payments", services.Markup);
+    }
+
+    [Fact]
+    public void The_cluster_banner_tells_the_status_but_not_the_error_text_that_names_the_endpoint()
+    {
+        SetStatus(ClusterStatus.Unreachable, "unix:///var/run/secret-host.sock does not answer (ControlPlane:Clusters:0:Endpoints:0)");
+
+        var cut = Render<ClusterBanner>();
+
+        cut.WaitForAssertion(() => Assert.Contains("The cluster is unreachable", cut.Find("[data-testid=cluster-banner]").TextContent));
+        Assert.DoesNotContain("secret-host", cut.Markup);
+        Assert.DoesNotContain("Endpoints:0", cut.Markup);
     }
 
     [Fact]
