@@ -143,7 +143,7 @@ internal static class RotationBenchmark
                 var start = await changes.RotateAsync(caller, clusterId, FileObjectKind.Secret, family, new ValueSource(Convert.ToBase64String(Value()), null), 0, ct);
                 if (!start.Started)
                 {
-                    throw new InvalidOperationException($"ControlPlane refused the rotation: {start.Result.Message}");
+                    throw new InvalidOperationException($"ControlPlane refused the rotation: {start.Message}");
                 }
                 await runner.WhenFinishedAsync(start.OperationId!);
                 finished = await operations.FindAsync(start.OperationId!, ct);

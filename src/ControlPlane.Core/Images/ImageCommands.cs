@@ -14,21 +14,21 @@ namespace ControlPlane.Core.Images;
 /// </summary>
 public sealed class ImageCommands(ClusterStateStore store, OperationRunner runner, RolloutPlans rollouts, ImageDistribution distribution, RolloutHistory history)
 {
-    public Task<OperationStart> RolloutAsync(ChangeCaller caller, string clusterId, string idOrName, string? image, UpdateSettings? update, CancellationToken ct = default)
+    public Task<ChangeResult> RolloutAsync(ChangeCaller caller, string clusterId, string idOrName, string? image, UpdateSettings? update, CancellationToken ct = default)
     {
         var service = Find(clusterId, idOrName);
         return runner.StartAsync(caller, RolloutPlans.RolloutIntent(clusterId, service, idOrName), token =>
             rollouts.PlanRolloutAsync(clusterId, Require(clusterId, idOrName, service), image, update, Hostnames(clusterId), token), ct);
     }
 
-    public Task<OperationStart> ResumeAsync(ChangeCaller caller, string clusterId, string idOrName, CancellationToken ct = default)
+    public Task<ChangeResult> ResumeAsync(ChangeCaller caller, string clusterId, string idOrName, CancellationToken ct = default)
     {
         var service = Find(clusterId, idOrName);
         return runner.StartAsync(caller, RolloutPlans.RolloutIntent(clusterId, service, idOrName, "services.rollout.resume"), _ =>
             Task.FromResult(rollouts.PlanResume(clusterId, Require(clusterId, idOrName, service), Hostnames(clusterId))), ct);
     }
 
-    public Task<OperationStart> RollbackAsync(ChangeCaller caller, string clusterId, string idOrName, CancellationToken ct = default)
+    public Task<ChangeResult> RollbackAsync(ChangeCaller caller, string clusterId, string idOrName, CancellationToken ct = default)
     {
         var service = Find(clusterId, idOrName);
         return runner.StartAsync(caller, RolloutPlans.RollbackIntent(clusterId, service, idOrName), async token =>
@@ -43,7 +43,7 @@ public sealed class ImageCommands(ClusterStateStore store, OperationRunner runne
     /// <paramref name="repository"/> to that repository at the tag or digest <paramref name="image"/>, in waves. A stack
     /// needs services.update on the stack; a repository may span stacks, so it needs it on the whole cluster.
     /// </summary>
-    public Task<OperationStart> WavesAsync(ChangeCaller caller, string clusterId, string? stack, string? repository, string? image, int? waveSize, UpdateSettings? update, CancellationToken ct = default)
+    public Task<ChangeResult> WavesAsync(ChangeCaller caller, string clusterId, string? stack, string? repository, string? image, int? waveSize, UpdateSettings? update, CancellationToken ct = default)
     {
         var byStack = !string.IsNullOrWhiteSpace(stack);
         var subject = byStack ? $"stack {stack!.Trim()}" : $"repository {repository?.Trim()}";
@@ -79,7 +79,7 @@ public sealed class ImageCommands(ClusterStateStore store, OperationRunner runne
     /// Pulls <paramref name="image"/> onto <paramref name="nodes"/> (ids or hostnames), or onto every node when none are
     /// given: all of the cluster's, or those <paramref name="service"/>'s placement allows.
     /// </summary>
-    public Task<OperationStart> DistributeAsync(ChangeCaller caller, string clusterId, string? image, IReadOnlyList<string>? nodes, string? service, CancellationToken ct = default)
+    public Task<ChangeResult> DistributeAsync(ChangeCaller caller, string clusterId, string? image, IReadOnlyList<string>? nodes, string? service, CancellationToken ct = default)
     {
         var intent = new ChangeIntent(Permissions.Images.Distribute, AccessTarget.InCluster(clusterId), "images.distribute", $"image {image?.Trim()}");
         return runner.StartAsync(caller, intent, _ =>

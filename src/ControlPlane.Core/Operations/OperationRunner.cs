@@ -35,12 +35,6 @@ public sealed record OperationLock(string Key, string Name)
         new(ChangeLocks.ServiceKey(clusterId, service.Stack, service.Name), service.Name);
 }
 
-/// <summary>How a start ended: the operation's id when it started, otherwise why not.</summary>
-public sealed record OperationStart(ChangeResult Result, string? OperationId)
-{
-    public bool Started => OperationId is not null;
-}
-
 /// <summary>An operation failed in a way it already handled; <see cref="RolledBack"/> when it put things back.</summary>
 public sealed class OperationFailedException(string message, bool rolledBack = false) : Exception(message)
 {
@@ -66,7 +60,7 @@ public sealed class OperationRunner(IOperationStore store, ChangeGate gate, Time
     /// <summary>The time source, for the context's timestamps.</summary>
     internal TimeProvider Time => time;
 
-    public async Task<OperationStart> StartAsync(ChangeCaller caller, ChangeIntent intent, Func<CancellationToken, Task<OperationPlan>> prepare, CancellationToken cancellationToken = default)
+    public async Task<ChangeResult> StartAsync(ChangeCaller caller, ChangeIntent intent, Func<CancellationToken, Task<OperationPlan>> prepare, CancellationToken cancellationToken = default)
     {
         var result = await gate.PassAsync(caller, intent, async (pass, token) =>
         {
@@ -93,7 +87,7 @@ public sealed class OperationRunner(IOperationStore store, ChangeGate gate, Time
             running.Work = Task.Run(() => RunAsync(context, plan, pass), CancellationToken.None);
             return new Acted<string>(operation.Id, $"Operation {operation.Id} started.") { Continues = true };
         }, cancellationToken);
-        return new OperationStart(result.WithoutValue() with { OperationId = result.Value }, result.Value);
+        return result.WithoutValue() with { OperationId = result.Value };
     }
 
     /// <summary>

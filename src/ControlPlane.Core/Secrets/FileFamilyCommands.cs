@@ -152,7 +152,7 @@ public sealed class FileFamilyCommands(
     /// Rotates a family across every service that uses it. The target is the family's scope (<see cref="FileFamilies.ScopeOf"/>),
     /// so a caller scoped to one stack cannot rotate what another stack owns or uses.
     /// </summary>
-    public Task<OperationStart> RotateAsync(ChangeCaller caller, string clusterId, FileObjectKind kind, string name, ValueSource source, int? graceSeconds, CancellationToken ct = default)
+    public Task<ChangeResult> RotateAsync(ChangeCaller caller, string clusterId, FileObjectKind kind, string name, ValueSource source, int? graceSeconds, CancellationToken ct = default)
     {
         var family = store.GetState(clusterId) is { } state ? FileFamilies.Find(state, kind, name) : null;
         var intent = new ChangeIntent(Perm(kind).Rotate, FileFamilies.ScopeOf(clusterId, family), $"{Plural(kind)}.rotate", Subject(kind, name)) { Lock = FamilyLock(clusterId, kind, name) };
@@ -177,7 +177,7 @@ public sealed class FileFamilyCommands(
     /// inject permission both on the service's stack and on the family's own scope (<see cref="FileFamilies.ScopeOf"/>):
     /// a stack's admin must not read another stack's secret through a service of their own.
     /// </summary>
-    public async Task<OperationStart> InjectAsync(ChangeCaller caller, string clusterId, FileObjectKind kind, string serviceIdOrName, MountRequest request, CancellationToken ct = default)
+    public async Task<ChangeResult> InjectAsync(ChangeCaller caller, string clusterId, FileObjectKind kind, string serviceIdOrName, MountRequest request, CancellationToken ct = default)
     {
         var state = store.GetState(clusterId);
         var service = state?.FindService(serviceIdOrName);
@@ -222,7 +222,7 @@ public sealed class FileFamilyCommands(
         }, ct);
     }
 
-    public async Task<OperationStart> DetachAsync(ChangeCaller caller, string clusterId, FileObjectKind kind, string serviceIdOrName, string familyName, CancellationToken ct = default)
+    public async Task<ChangeResult> DetachAsync(ChangeCaller caller, string clusterId, FileObjectKind kind, string serviceIdOrName, string familyName, CancellationToken ct = default)
     {
         var service = store.GetState(clusterId)?.FindService(serviceIdOrName);
         var intent = new ChangeIntent(Perm(kind).Inject, AccessTarget.InCluster(clusterId, service?.Stack), $"{Plural(kind)}.detach", service?.Name ?? serviceIdOrName);

@@ -1,3 +1,4 @@
+using ControlPlane.Core.Changes;
 using ControlPlane.Core.Operations;
 using ControlPlane.Core.Security;
 using ControlPlane.Web.Authorization;
@@ -48,9 +49,9 @@ public static class OperationEndpoints
     }
 
     /// <summary>The answer for an operation start: 202 with its id and where to follow it, or the problem.</summary>
-    public static IResult Started(OperationStart start) => start.Started
+    public static IResult Started(ChangeResult start) => start.Started
         ? Results.Accepted($"/api/operations/{start.OperationId}", new { operationId = start.OperationId })
-        : ChangeEndpoints.Answer(start.Result);
+        : ChangeEndpoints.Answer(start);
 
     public static AccessTarget ScopeOf(Operation operation) => AccessTarget.InCluster(operation.ClusterId, operation.Stack);
 

@@ -77,7 +77,7 @@ public sealed class ScheduledRotation(ClusterStateStore store, FileFamilyCommand
                 }
                 else
                 {
-                    logger.LogWarning("Scheduled rotation of {Family} on {Cluster} did not start: {Reason}", family.Name, cluster.Id, start.Result.Message);
+                    logger.LogWarning("Scheduled rotation of {Family} on {Cluster} did not start: {Reason}", family.Name, cluster.Id, start.Message);
                 }
             }
         }

@@ -305,21 +305,21 @@ public sealed class ImageCommandsTests : IAsyncDisposable
         }
     }
 
-    private async Task<Operation> FinishedAsync(OperationStart start)
+    private async Task<Operation> FinishedAsync(ChangeResult start)
     {
-        Assert.True(start.Started, start.Result.Message);
+        Assert.True(start.Started, start.Message);
         await _runner.WhenFinishedAsync(start.OperationId!);
         return (await _operations.FindAsync(start.OperationId!))!;
     }
 
     /// <summary>The command was refused for <paramref name="failure"/> with <paramref name="message"/>, and nothing reached the swarm or the operation history.</summary>
-    private async Task AssertRefusedAsync(Task<OperationStart> starting, ChangeFailure failure, string message)
+    private async Task AssertRefusedAsync(Task<ChangeResult> starting, ChangeFailure failure, string message)
     {
         var start = await starting;
 
         Assert.False(start.Started);
-        Assert.Equal(failure, start.Result.Failure);
-        Assert.Contains(message, start.Result.Message);
+        Assert.Equal(failure, start.Failure);
+        Assert.Contains(message, start.Message);
         Assert.Empty(_engine.Calls);
         Assert.Empty(await _operations.ListAsync(new OperationQuery()));
     }

@@ -25,7 +25,7 @@ public sealed class ImageDistributionTests : IAsyncDisposable
         var caller = new ChangeCaller("alice", [new Grant(1, "alice", Role.Admin, AccessScope.Everywhere)], null);
         var intent = new ChangeIntent(Permissions.Images.Distribute, AccessTarget.InCluster("c1"), "images.distribute", "image demo/app:2");
         var start = await _runner.StartAsync(caller, intent, _ => Task.FromResult(distribution.PlanDistribution("c1", "demo/app:2", [Node("n1")], null)));
-        Assert.True(start.Started, start.Result.Message);
+        Assert.True(start.Started, start.Message);
 
         await PollAsync(TimeSpan.FromMinutes(4));
         var waiting = (await _operations.FindAsync(start.OperationId!))!;

@@ -40,7 +40,7 @@ public sealed class RolloutOperationTests : IAsyncDisposable
         var caller = new ChangeCaller("alice", [new Grant(1, "alice", Role.Operator, AccessScope.Everywhere)], null);
         var start = await _runner.StartAsync(caller, RolloutPlans.RolloutIntent("c1", Web, "web"),
             ct => operations.PlanRolloutAsync("c1", Web, "demo/app:2", new UpdateSettings(Parallelism: 1), id => $"host-{id}", ct));
-        Assert.True(start.Started, start.Result.Message);
+        Assert.True(start.Started, start.Message);
         await _runner.WhenFinishedAsync(start.OperationId!);
         return (await _store.FindAsync(start.OperationId!))!;
     }
@@ -117,7 +117,7 @@ public sealed class RolloutOperationTests : IAsyncDisposable
         var second = await _runner.StartAsync(caller, RolloutPlans.RolloutIntent("c1", Web, "web"),
             ct => operations.PlanRolloutAsync("c1", Web, "demo/app:2", null, id => id!, ct));
 
-        Assert.Equal(ChangeFailure.Conflict, second.Result.Failure);
+        Assert.Equal(ChangeFailure.Conflict, second.Failure);
         release.SetResult();
         await _runner.WhenFinishedAsync(first.OperationId!);
     }

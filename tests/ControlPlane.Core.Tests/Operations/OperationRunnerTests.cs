@@ -39,7 +39,7 @@ public sealed class OperationRunnerTests : IAsyncDisposable
             await ctx.StepAsync("slot 2", OperationStates.Succeeded, "running demo/app:2");
             await ctx.ProgressAsync(2);
         }));
-        Assert.True(start.Started, start.Result.Message);
+        Assert.True(start.Started, start.Message);
         await _runner.WhenFinishedAsync(start.OperationId!);
 
         var stored = await _store.FindAsync(start.OperationId!);
@@ -65,7 +65,7 @@ public sealed class OperationRunnerTests : IAsyncDisposable
         var start = await _runner.StartAsync(Caller(Role.Viewer, AccessScope.Everywhere), Rollout, Plan(_ => { ran = true; return Task.CompletedTask; }));
 
         Assert.False(start.Started);
-        Assert.Equal(ChangeFailure.Forbidden, start.Result.Failure);
+        Assert.Equal(ChangeFailure.Forbidden, start.Failure);
         Assert.False(ran);
         Assert.Equal(AuditResult.Denied, Assert.Single(_audit.Entries).Result);
         Assert.Empty(await _store.ListAsync(new OperationQuery()));
@@ -76,8 +76,8 @@ public sealed class OperationRunnerTests : IAsyncDisposable
     {
         var start = await _runner.StartAsync(Operator, Rollout, _ => throw new ChangeRejectedException(ChangeFailure.Invalid, "'demo/app:' is not an image reference."));
 
-        Assert.Equal(ChangeFailure.Invalid, start.Result.Failure);
-        Assert.Equal("'demo/app:' is not an image reference.", start.Result.Message);
+        Assert.Equal(ChangeFailure.Invalid, start.Failure);
+        Assert.Equal("'demo/app:' is not an image reference.", start.Message);
         Assert.Empty(await _store.ListAsync(new OperationQuery()));
         Assert.False(_locks.IsHeld(ChangeLocks.KeyOf(Rollout)));
         Assert.Equal([AuditResult.Started, AuditResult.Failed], _audit.Entries.Select(e => e.Result));
@@ -92,7 +92,7 @@ public sealed class OperationRunnerTests : IAsyncDisposable
         var second = await _runner.StartAsync(Operator, Rollout, Plan(_ => Task.CompletedTask));
         var other = await _runner.StartAsync(Operator, Rollout with { Subject = "api" }, Plan(_ => Task.CompletedTask));
 
-        Assert.Equal(ChangeFailure.Conflict, second.Result.Failure);
+        Assert.Equal(ChangeFailure.Conflict, second.Failure);
         Assert.True(other.Started);
         release.SetResult();
         await _runner.WhenFinishedAsync(first.OperationId!);
@@ -132,15 +132,15 @@ public sealed class OperationRunnerTests : IAsyncDisposable
         var running = await _runner.StartAsync(admin, rotate, rotation);
         Assert.True(running.Started);
         Assert.Equal(web, ChangeLocks.KeyOf(Rollout));
-        Assert.Equal(ChangeFailure.Conflict, (await _runner.StartAsync(Operator, Rollout, Plan(_ => Task.CompletedTask))).Result.Failure);
+        Assert.Equal(ChangeFailure.Conflict, (await _runner.StartAsync(Operator, Rollout, Plan(_ => Task.CompletedTask))).Failure);
         release.SetResult();
         await _runner.WhenFinishedAsync(running.OperationId!);
 
         var blocker = new TaskCompletionSource();
         var rollout = await _runner.StartAsync(Operator, Rollout, Plan(_ => blocker.Task));
         var refused = await _runner.StartAsync(admin, rotate, rotation);
-        Assert.Equal(ChangeFailure.Conflict, refused.Result.Failure);
-        Assert.Equal("Another change to web is running; try again when it has finished.", refused.Result.Message);
+        Assert.Equal(ChangeFailure.Conflict, refused.Failure);
+        Assert.Equal("Another change to web is running; try again when it has finished.", refused.Message);
         Assert.False(_locks.IsHeld(ChangeLocks.KeyOf(rotate)), "a refused start keeps no lock");
         blocker.SetResult();
         await _runner.WhenFinishedAsync(rollout.OperationId!);

@@ -25,16 +25,16 @@ public sealed class FamilyInjectionTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _f.DisposeAsync();
 
-    private Task<OperationStart> Inject(MountRequest request, FileObjectKind kind = FileObjectKind.Secret, ChangeCaller? caller = null, string service = "api") =>
+    private Task<ChangeResult> Inject(MountRequest request, FileObjectKind kind = FileObjectKind.Secret, ChangeCaller? caller = null, string service = "api") =>
         _f.Families.InjectAsync(caller ?? Admin, Cluster, kind, service, request);
 
-    private void Refused(OperationStart start, ChangeFailure failure, string? message = null)
+    private void Refused(ChangeResult start, ChangeFailure failure, string? message = null)
     {
         Assert.False(start.Started);
-        Assert.Equal(failure, start.Result.Failure);
+        Assert.Equal(failure, start.Failure);
         if (message is not null)
         {
-            Assert.Contains(message, start.Result.Message);
+            Assert.Contains(message, start.Message);
         }
         Assert.Empty(_f.Files.Calls);
     }
@@ -44,7 +44,7 @@ public sealed class FamilyInjectionTests : IAsyncLifetime
     {
         var start = await Inject(new MountRequest("db", "conf/db", "1000", "1001", "0440"));
 
-        Assert.True(start.Started, start.Result.Message);
+        Assert.True(start.Started, start.Message);
         await _f.Runner.WhenFinishedAsync(start.OperationId!);
         Assert.Equal(["references Secret id-api db.v1@conf/db:1000:1001:440"], _f.Files.Calls);
     }
@@ -54,7 +54,7 @@ public sealed class FamilyInjectionTests : IAsyncLifetime
     {
         var start = await Inject(new MountRequest("db", null, null, null, null));
 
-        Assert.True(start.Started, start.Result.Message);
+        Assert.True(start.Started, start.Message);
         await _f.Runner.WhenFinishedAsync(start.OperationId!);
         Assert.Equal(["references Secret id-api db.v1@db:0:0:444"], _f.Files.Calls);
     }
@@ -93,7 +93,7 @@ public sealed class FamilyInjectionTests : IAsyncLifetime
     {
         var start = await Inject(new MountRequest("app", "/etc/app.conf", null, null, null), FileObjectKind.Config);
 
-        Assert.True(start.Started, start.Result.Message);
+        Assert.True(start.Started, start.Message);
         await _f.Runner.WhenFinishedAsync(start.OperationId!);
         Assert.Equal(["references Config id-api app.v1@/etc/app.conf:0:0:444"], _f.Files.Calls);
     }
@@ -147,7 +147,7 @@ public sealed class FamilyInjectionTests : IAsyncLifetime
     {
         var start = await Inject(new MountRequest("shop_key", null, null, null, null), caller: Caller(Role.SecretsAdmin, "shop"));
 
-        Assert.True(start.Started, start.Result.Message);
+        Assert.True(start.Started, start.Message);
         await _f.Runner.WhenFinishedAsync(start.OperationId!);
         Assert.Equal(["references Secret id-api shop_key@shop_key:0:0:444"], _f.Files.Calls);
     }
@@ -159,7 +159,7 @@ public sealed class FamilyInjectionTests : IAsyncLifetime
 
         _f.Files.Calls.Clear();
         var start = await _f.Families.DetachAsync(Admin, Cluster, FileObjectKind.Secret, "api", "key");
-        Assert.True(start.Started, start.Result.Message);
+        Assert.True(start.Started, start.Message);
         await _f.Runner.WhenFinishedAsync(start.OperationId!);
         Assert.Equal(["references Secret id-api "], _f.Files.Calls);
     }

@@ -228,7 +228,7 @@ public sealed class FileFamilyCommandsTests : IAsyncLifetime
         Assert.Equal(allowed, start.Started);
         if (!allowed)
         {
-            Refused(start.Result, ChangeFailure.Invalid, "graceSeconds must be between 0 and 86400");
+            Refused(start, ChangeFailure.Invalid, "graceSeconds must be between 0 and 86400");
         }
     }
 
@@ -237,10 +237,10 @@ public sealed class FileFamilyCommandsTests : IAsyncLifetime
     {
         _f.Add(Version(FileObjectKind.Secret, "plain", 1), Version(FileObjectKind.Secret, "db", 4, policy: new RotationPolicy(30, 20, "hex")));
 
-        Refused((await _f.Families.RotateAsync(Admin, Cluster, FileObjectKind.Secret, "plain", ValueSource.None, null)).Result, ChangeFailure.Invalid, "Give the new value");
+        Refused((await _f.Families.RotateAsync(Admin, Cluster, FileObjectKind.Secret, "plain", ValueSource.None, null)), ChangeFailure.Invalid, "Give the new value");
 
         var start = await _f.Families.RotateAsync(Admin, Cluster, FileObjectKind.Secret, "db", ValueSource.None, null);
-        Assert.True(start.Started, start.Result.Message);
+        Assert.True(start.Started, start.Message);
         await _f.Runner.WhenFinishedAsync(start.OperationId!);
         Assert.Equal(["create Secret db.v5 (20 bytes)", "remove Secret id-db.v4"], _f.Files.Calls);
         Assert.Equal("30", _f.Files.LastLabels![RotationPolicy.EveryDaysLabel]);
@@ -254,11 +254,11 @@ public sealed class FileFamilyCommandsTests : IAsyncLifetime
             Service("bill-web", "bill", secrets: [Mount("shared.v1", "shared")]));
         var shopAdmin = Caller(Role.SecretsAdmin, "shop");
 
-        Refused((await _f.Families.RotateAsync(shopAdmin, Cluster, FileObjectKind.Secret, "shared", new ValueSource(Data, null), 0)).Result, ChangeFailure.Forbidden);
+        Refused((await _f.Families.RotateAsync(shopAdmin, Cluster, FileObjectKind.Secret, "shared", new ValueSource(Data, null), 0)), ChangeFailure.Forbidden);
         Assert.Equal(AuditResult.Denied, Assert.Single(_f.Audit.Entries).Result);
 
         var own = await _f.Families.RotateAsync(shopAdmin, Cluster, FileObjectKind.Secret, "own", new ValueSource(Data, null), 0);
-        Assert.True(own.Started, own.Result.Message);
+        Assert.True(own.Started, own.Message);
     }
 
     [Fact]

@@ -42,7 +42,7 @@ public sealed class OperationApiTests : IAsyncLifetime
     {
         var intent = new ChangeIntent(Permissions.Services.Update, AccessTarget.InCluster(Cluster, stack), "services.rollout", target);
         var start = await Runner.StartAsync(AdminCaller, intent, _ => Task.FromResult(new OperationPlan("services.rollout", 2, run) { Parameters = new { image = "demo/app:2", parallelism = 1 } }));
-        Assert.True(start.Started, start.Result.Message);
+        Assert.True(start.Started, start.Message);
         return start.OperationId!;
     }
 

@@ -17,7 +17,7 @@ public sealed class OperationPagesTests : LiveComponentTestContext
         var caller = new ChangeCaller("alice", [new Grant(1, "alice", Role.Admin, AccessScope.Everywhere)], null);
         var intent = new ChangeIntent(Permissions.Services.Update, AccessTarget.InCluster(ClusterId, stack), "services.rollout", target);
         var start = await Runner.StartAsync(caller, intent, _ => Task.FromResult(new OperationPlan("services.rollout", 3, run)));
-        Assert.True(start.Started, start.Result.Message);
+        Assert.True(start.Started, start.Message);
         return start.OperationId!;
     }
 

@@ -33,7 +33,7 @@ public sealed class WaveSelectionTests : LiveComponentTestContext
 
         var start = await images.WavesAsync(caller, ClusterId, null, "registry/demo/app", "2", 1, null);
 
-        Assert.True(start.Started, start.Result.Message);
+        Assert.True(start.Started, start.Message);
         await Services.GetRequiredService<OperationRunner>().WhenFinishedAsync(start.OperationId!);
         var operation = (await Operations.FindAsync(start.OperationId!))!;
         Assert.Equal(OperationStates.Succeeded, operation.State);

@@ -1,3 +1,4 @@
+using ControlPlane.Core.Changes;
 using ControlPlane.Core.Operations;
 
 namespace ControlPlane.Web.Components.Controls;
@@ -18,7 +19,7 @@ public sealed class OperationLaunch
     public string? OperationId { get; set; }
 
     /// <summary>Asks for a start; true when the operation started.</summary>
-    public async Task<bool> StartAsync(Func<Task<OperationStart>> start)
+    public async Task<bool> StartAsync(Func<Task<ChangeResult>> start)
     {
         Busy = true;
         Refusal = null;
@@ -30,7 +31,7 @@ public sealed class OperationLaunch
                 OperationId = result.OperationId;
                 return true;
             }
-            Refusal = result.Result.Message;
+            Refusal = result.Message;
             return false;
         }
         finally
