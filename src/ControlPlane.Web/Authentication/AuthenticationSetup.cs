@@ -80,6 +80,7 @@ public static class AuthenticationSetup
         services.AddSingleton<AccessControl>();
         services.AddSingleton<Core.Identity.IdentityCommands>();
         services.AddSingleton<Core.Identity.PasswordSignIn>();
+        services.AddSingleton(configuration.GetSection(Core.Changes.ChangeLimits.SectionName).Get<Core.Changes.ChangeLimits>() ?? new Core.Changes.ChangeLimits());
         services.AddSingleton<Core.Changes.ServiceCommands>();
         services.AddSingleton<Core.Changes.NodeCommands>();
         Changes.SecretFamiliesSetup.AddSecretFamilies(services);

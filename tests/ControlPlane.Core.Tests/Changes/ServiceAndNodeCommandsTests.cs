@@ -15,7 +15,7 @@ public sealed class ServiceAndNodeCommandsTests : IAsyncLifetime
 
     public ServiceAndNodeCommandsTests()
     {
-        _services = new ServiceCommands(_f.Store, _f.Gate, _f.Swarm);
+        _services = new ServiceCommands(_f.Store, _f.Gate, _f.Swarm, new ChangeLimits { MaxReplicas = 500 });
         _nodes = new NodeCommands(_f.Store, _f.Gate, _f.Swarm);
         _f.Add(Service("web", "shop"), new ClusterNode("n1", "host-1", "worker", "active", "ready", null, false, "20.10.24", "10.0.0.1", 1, 1, Labels.Empty, Created, Created));
     }
@@ -42,6 +42,19 @@ public sealed class ServiceAndNodeCommandsTests : IAsyncLifetime
         Assert.Equal((ChangeFailure.Invalid, ChangeFailure.NotFound), (missing.Failure, unknown.Failure));
         Assert.Equal("Cluster 'c1' has no service 'ghost'.", unknown.Message);
         Assert.Empty(_f.Swarm.Calls);
+    }
+
+    [Fact]
+    public async Task Replicas_are_bounded_below_by_zero_and_above_by_the_configured_maximum()
+    {
+        var huge = await _services.ScaleAsync(Caller(Role.Operator, "shop"), Cluster, "web", 10_000_000);
+        var negative = await _services.ScaleAsync(Caller(Role.Operator, "shop"), Cluster, "web", -1);
+        var most = await _services.ScaleAsync(Caller(Role.Operator, "shop"), Cluster, "web", 500);
+
+        Assert.Equal((ChangeFailure.Invalid, "replicas may be at most 500 (ControlPlane:Limits:MaxReplicas); 10000000 was asked for."), (huge.Failure, huge.Message));
+        Assert.Equal(ChangeFailure.Invalid, negative.Failure);
+        Assert.True(most.Succeeded, most.Message);
+        Assert.Single(_f.Swarm.Calls);
     }
 
     [Theory]

@@ -57,6 +57,8 @@ public sealed class ChangeApiTests(SwarmAppFactory factory) : IClassFixture<Swar
 
             await AssertProblemAsync($"/api/clusters/{Cluster}/services/{name}/scale", new { replicas = -1 }, HttpStatusCode.BadRequest, "0 or more");
             await AssertProblemAsync($"/api/clusters/{Cluster}/services/{name}/scale", new { }, HttpStatusCode.BadRequest, "replicas is required");
+            // A stack Operator must not be able to swamp the managers (issue 11 item 10): the bound is configurable.
+            await AssertProblemAsync($"/api/clusters/{Cluster}/services/{name}/scale", new { replicas = 10_000_000 }, HttpStatusCode.BadRequest, "at most 1000");
             await AssertProblemAsync($"/api/clusters/{Cluster}/services/{name}-g/scale", new { replicas = 2 }, HttpStatusCode.BadRequest, "global service");
             await AssertProblemAsync($"/api/clusters/{Cluster}/services/no-such-service/scale", new { replicas = 1 }, HttpStatusCode.NotFound, "no-such-service");
             await AssertProblemAsync($"/api/clusters/{Cluster}/nodes/cp-node2/availability", new { availability = "sleep" }, HttpStatusCode.BadRequest, "active, pause or drain");

@@ -42,6 +42,7 @@ public abstract partial class LiveComponentTestContext : BunitContext, IAsyncLif
         Services.AddSingleton<ChangeGate>();
         Services.AddSingleton<IOperationStore>(Operations);
         Services.AddSingleton<OperationRunner>();
+        Services.AddSingleton(new ChangeLimits());
         Services.AddSingleton<ServiceCommands>();
         Services.AddSingleton<NodeCommands>();
         Services.AddSingleton<Core.Secrets.IFileObjectChanges>(FileObjects);
