@@ -16,6 +16,9 @@ public sealed class IdentityCommands(IAccountStore accounts, IGrantStore grants,
 
     public const string UsersRefusal = "Only administrators of all clusters manage users.";
 
+    /// <summary>What a grant may name, for messages and the Grants page.</summary>
+    public const string SubjectForms = "a user name, group:<Entra group object id>, or entra:<tenant id>/<Entra user object id>";
+
     public const string GrantsRefusal = "Only administrators of all clusters manage grants.";
 
     public const string AuditRefusal = "Only administrators of all clusters read the audit log.";
@@ -48,13 +51,15 @@ public sealed class IdentityCommands(IAccountStore accounts, IGrantStore grants,
 
     public Task<ChangeResult<Grant>> AddGrantAsync(ChangeCaller caller, string? subject, Role? role, string? cluster, string? stack, CancellationToken ct = default)
     {
-        var who = subject?.Trim() ?? "";
+        var who = IdentityRules.CanonicalSubject(subject?.Trim() ?? "");
         return gate.PassAsync(caller, new ChangeIntent(Permissions.Grants.Manage, AccessTarget.Global, "grants.create", who), async (_, token) =>
         {
             var scope = new AccessScope(Blank(cluster), Blank(stack));
             var problem = role is null ? "A role is required: Viewer, Operator, SecretsAdmin or Admin."
-                : who.Length == 0 ? "A subject is required: a user name, or group:<Entra group object id>."
-                : !IdentityRules.IsGroup(who) && await accounts.FindAsync(who, token) is null ? $"There is no user named '{who}'."
+                : who.Length == 0 ? $"A subject is required: {SubjectForms}."
+                : who.StartsWith(IdentityRules.EntraUserPrefix, StringComparison.OrdinalIgnoreCase) && !IdentityRules.IsEntraUser(who)
+                    ? "An Entra user is named entra:<tenant id>/<object id>, both GUIDs."
+                : !IdentityRules.IsExternal(who) && await accounts.FindAsync(who, token) is null ? $"There is no user named '{who}'."
                 : !scope.IsValid ? "A stack scope needs its cluster: choose the cluster as well as the stack."
                 : null;
             if (problem is not null)
@@ -156,9 +161,12 @@ public sealed class IdentityCommands(IAccountStore accounts, IGrantStore grants,
     public Task<ChangeResult<long?>> VerifyAuditAsync(ChangeCaller caller, CancellationToken ct = default) =>
         ReadAsync(caller, Permissions.Audit.Read, AuditRefusal, token => auditLog.FirstBrokenAsync(token), ct);
 
-    /// <summary>Admin on all clusters held by a user; groups do not count, as a group may be emptied outside ControlPlane.</summary>
+    /// <summary>
+    /// Admin on all clusters held by a local user; Entra groups and users do not count, as they may be emptied or
+    /// removed outside ControlPlane.
+    /// </summary>
     private static bool IsUserAdminEverywhere(Grant grant) =>
-        grant.Role == Role.Admin && grant.Scope == AccessScope.Everywhere && !IdentityRules.IsGroup(grant.Subject);
+        grant.Role == Role.Admin && grant.Scope == AccessScope.Everywhere && !IdentityRules.IsExternal(grant.Subject);
 
     /// <summary>A read that changes nothing: the gate's permission check (a refusal is audited), then the read.</summary>
     private async Task<ChangeResult<T>> ReadAsync<T>(ChangeCaller caller, string permission, string refusal, Func<CancellationToken, Task<T>> read, CancellationToken ct)

@@ -35,4 +35,34 @@ public static class IdentityRules
 
     /// <summary>Whether a grant subject names an Entra group rather than a local user.</summary>
     public static bool IsGroup(string subject) => subject.StartsWith("group:", StringComparison.Ordinal);
+
+    public const string EntraUserPrefix = "entra:";
+
+    /// <summary>
+    /// The grant subject of one Entra user: <c>entra:&lt;tenant id&gt;/&lt;object id&gt;</c>. Both ids are fixed for the
+    /// life of the account, unlike <c>preferred_username</c>, which an administrator may change or give to someone else.
+    /// Null when either id is not a GUID.
+    /// </summary>
+    public static string? EntraUserSubject(string? tenantId, string? objectId) =>
+        Guid.TryParse(tenantId, out var tenant) && Guid.TryParse(objectId, out var user) ? $"{EntraUserPrefix}{tenant:D}/{user:D}" : null;
+
+    /// <summary>Whether a grant subject names one Entra user by tenant and object id (as written by <see cref="EntraUserSubject"/>).</summary>
+    public static bool IsEntraUser(string subject) =>
+        subject.StartsWith(EntraUserPrefix, StringComparison.Ordinal)
+        && subject[EntraUserPrefix.Length..].Split('/') is [var tenant, var user]
+        && EntraUserSubject(tenant, user) == subject;
+
+    /// <summary>
+    /// An Entra user subject in the one form sign-in builds (lower-case GUIDs, any case of the prefix), so a grant typed
+    /// with upper-case ids still matches; any other subject as it is.
+    /// </summary>
+    public static string CanonicalSubject(string subject) =>
+        subject.StartsWith(EntraUserPrefix, StringComparison.OrdinalIgnoreCase)
+        && subject[EntraUserPrefix.Length..].Split('/') is [var tenant, var user]
+        && EntraUserSubject(tenant, user) is { } canonical
+            ? canonical
+            : subject;
+
+    /// <summary>Whether a grant subject names an identity kept outside ControlPlane (an Entra group or user) rather than a local account.</summary>
+    public static bool IsExternal(string subject) => IsGroup(subject) || IsEntraUser(subject);
 }

@@ -36,4 +36,31 @@ public static class Roles
     };
 
     public static bool Has(Role role, string permission) => Granted[role].Contains(permission);
+
+    /// <summary>The prefix an Entra app role may carry (<c>ControlPlane.Admin</c>).</summary>
+    public const string AppRolePrefix = "ControlPlane.";
+
+    /// <summary>
+    /// Reads a role from input (an Entra app role, a console argument): one of the four names, any case, with an
+    /// optional <c>ControlPlane.</c> prefix. Unlike <see cref="Enum.TryParse{TEnum}(string?, bool, out TEnum)"/> it
+    /// takes no numbers ("3" is not Admin) and no comma lists, and it never throws.
+    /// </summary>
+    public static bool TryParse(string? text, out Role role)
+    {
+        var name = text?.Trim() ?? "";
+        if (name.StartsWith(AppRolePrefix, StringComparison.OrdinalIgnoreCase))
+        {
+            name = name[AppRolePrefix.Length..];
+        }
+        foreach (var candidate in Enum.GetValues<Role>())
+        {
+            if (string.Equals(name, candidate.ToString(), StringComparison.OrdinalIgnoreCase))
+            {
+                role = candidate;
+                return true;
+            }
+        }
+        role = default;
+        return false;
+    }
 }

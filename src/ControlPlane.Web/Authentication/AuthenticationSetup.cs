@@ -62,13 +62,28 @@ public static class AuthenticationSetup
             authentication.AddMicrosoftIdentityWebApi(section, jwtBearerScheme: EntraBearerScheme);
             // Configure, not PostConfigure: the handlers' own post-configuration (registered first) refuses an http
             // authority unless RequireHttpsMetadata is already false; Microsoft.Identity.Web sets Authority in Configure.
+            var tenants = EntraTenants.From(configuration);
+            services.AddSingleton(tenants);
             services.Configure<OpenIdConnectOptions>(EntraScheme, options =>
             {
                 options.SignInScheme = CookieAuthenticationDefaults.AuthenticationScheme;
                 options.RequireHttpsMetadata = !IsLoopbackHttp(options.Authority);
+                PinTenants(options.Events, tenants);
             });
             services.Configure<JwtBearerOptions>(EntraBearerScheme, options =>
-                options.RequireHttpsMetadata = !IsLoopbackHttp(options.Authority));
+            {
+                options.RequireHttpsMetadata = !IsLoopbackHttp(options.Authority);
+                PinTenants(options.Events, tenants);
+            });
+            // A session signed in before the list changed ends at its next request, not when its cookie expires.
+            services.Configure<CookieAuthenticationOptions>(CookieAuthenticationDefaults.AuthenticationScheme, options =>
+                options.Events.OnValidatePrincipal = async context =>
+                {
+                    if (context.Principal?.EntraTenantId() is not null && await tenants.RefuseAsync(context.HttpContext, context.Principal, "a session") is not null)
+                    {
+                        context.RejectPrincipal();
+                    }
+                });
         }
 
         services.AddAuthorization(options =>
@@ -77,6 +92,7 @@ public static class AuthenticationSetup
             options.FallbackPolicy = new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build();
         });
         services.AddCascadingAuthenticationState();
+        services.AddSingleton(EntraGrantOptions.From(configuration));
         services.AddSingleton<AccessControl>();
         services.AddSingleton<Core.Identity.IdentityCommands>();
         services.AddSingleton<Core.Identity.PasswordSignIn>();
@@ -102,6 +118,51 @@ public static class AuthenticationSetup
         ApiTokenAuthenticationHandler.TokenOf(request) is not null ? ApiTokenAuthenticationHandler.SchemeName
         : entraConfigured && request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.Ordinal) ? EntraBearerScheme
         : CookieAuthenticationDefaults.AuthenticationScheme;
+
+    /// <summary>
+    /// Refuses bearer tokens from tenants not on the list, after Microsoft.Identity.Web's own checks (which accept any
+    /// tenant when the authority is <c>common</c> or <c>organizations</c>): 401, audited.
+    /// </summary>
+    private static void PinTenants(JwtBearerEvents events, EntraTenants tenants)
+    {
+        var validated = events.OnTokenValidated;
+        events.OnTokenValidated = async context =>
+        {
+            await validated(context);
+            if (context.Result is null && await tenants.RefuseAsync(context.HttpContext, context.Principal, "a bearer token") is { } refusal)
+            {
+                context.Fail(refusal);
+            }
+        };
+    }
+
+    /// <summary>
+    /// Refuses OpenID Connect sign-ins from tenants not on the list, audited; the browser goes back to the sign-in page
+    /// with <see cref="SignInErrors.Tenant"/> rather than to an error page.
+    /// </summary>
+    private static void PinTenants(OpenIdConnectEvents events, EntraTenants tenants)
+    {
+        var validated = events.OnTokenValidated;
+        events.OnTokenValidated = async context =>
+        {
+            await validated(context);
+            if (context.Result is null && await tenants.RefuseAsync(context.HttpContext, context.Principal, "an OpenID Connect sign-in") is { } refusal)
+            {
+                context.Fail(refusal);
+            }
+        };
+        var failed = events.OnRemoteFailure;
+        events.OnRemoteFailure = context =>
+        {
+            if (context.Failure?.Message != EntraTenants.Refusal)
+            {
+                return failed(context);
+            }
+            context.Response.Redirect($"/account/login?error={SignInErrors.Tenant}");
+            context.HandleResponse();
+            return Task.CompletedTask;
+        };
+    }
 
     private static Task RedirectOrStatus(RedirectContext<CookieAuthenticationOptions> context, int status)
     {

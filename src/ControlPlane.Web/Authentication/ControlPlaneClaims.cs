@@ -1,4 +1,6 @@
 using System.Security.Claims;
+using ControlPlane.Core.Identity;
+using Microsoft.Identity.Web;
 
 namespace ControlPlane.Web.Authentication;
 
@@ -14,6 +16,19 @@ public static class ControlPlaneClaims
     /// <summary>Entra app roles.</summary>
     public const string AppRole = "roles";
 
+    /// <summary>An Entra principal's tenant id (<c>tid</c>, or its long form when inbound claims are mapped).</summary>
+    public static string? EntraTenantId(this ClaimsPrincipal principal) => principal.GetTenantId();
+
+    /// <summary>An Entra principal's object id (<c>oid</c>, or its long form when inbound claims are mapped).</summary>
+    public static string? EntraObjectId(this ClaimsPrincipal principal) => principal.GetObjectId();
+
+    /// <summary>
+    /// The grant subject that names this Entra user for good, <c>entra:&lt;tid&gt;/&lt;oid&gt;</c>; null for local accounts
+    /// and API tokens.
+    /// </summary>
+    public static string? EntraUserSubject(this ClaimsPrincipal principal) =>
+        IdentityRules.EntraUserSubject(principal.EntraTenantId(), principal.EntraObjectId());
+
     public static string UserName(this ClaimsPrincipal principal) =>
         principal.FindFirstValue("preferred_username") ?? principal.Identity?.Name ?? principal.FindFirstValue(ClaimTypes.NameIdentifier) ?? "anonymous";
 
@@ -25,7 +40,7 @@ public static class ControlPlaneClaims
 
     /// <summary>The local account id of a principal signed in with a password or an API token; Entra users have none.</summary>
     public static long? LocalAccountId(this ClaimsPrincipal principal) =>
-        principal.FindFirstValue("tid") is null && long.TryParse(principal.FindFirstValue(ClaimTypes.NameIdentifier), out var id) ? id : null;
+        principal.EntraTenantId() is null && long.TryParse(principal.FindFirstValue(ClaimTypes.NameIdentifier), out var id) ? id : null;
 
     public static IEnumerable<string> Groups(this ClaimsPrincipal principal) =>
         principal.FindAll(Group).Select(c => c.Value);

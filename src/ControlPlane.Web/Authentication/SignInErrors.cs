@@ -10,6 +10,7 @@ public static class SignInErrors
     public const string Missing = "missing";
     public const string Invalid = "invalid";
     public const string Throttled = "throttled";
+    public const string Tenant = "tenant";
 
     /// <summary>The message for <paramref name="code"/>; any other text gets a generic one.</summary>
     public static string MessageOf(string code) => code switch
@@ -18,6 +19,7 @@ public static class SignInErrors
         // A locked account gets the same words as a wrong password, so the page tells nobody which names exist.
         Invalid => Core.Identity.PasswordSignIn.WrongCredentials,
         Throttled => "Too many sign-in attempts; wait a few minutes and try again.",
+        Tenant => "Your organisation's Microsoft accounts may not sign in here.",
         _ => "Sign-in failed.",
     };
 }

@@ -11,8 +11,13 @@ namespace ControlPlane.Web.Authorization;
 /// groups, plus those their Entra app roles imply), whether they may do something to a target, and an audit record
 /// for every refusal. Pages, API endpoints and the hub all ask here; the rules themselves are Core's.
 /// </summary>
-public sealed class AccessControl(IGrantSource grants, ChangeGate gate)
+public sealed class AccessControl(IGrantSource grants, ChangeGate gate, EntraGrantOptions entra, ILogger<AccessControl> logger)
 {
+    /// <summary>How many distinct unknown app-role values are logged; the rest are ignored quietly.</summary>
+    private const int UnknownAppRolesLogged = 100;
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _unknownAppRoles = new(StringComparer.Ordinal);
+
     /// <summary>The caller's grants: their user's, their Entra groups', and those their Entra app roles imply.</summary>
     public async Task<IReadOnlyList<Grant>> GrantsOfAsync(ClaimsPrincipal user, CancellationToken ct = default)
     {
@@ -20,13 +25,31 @@ public sealed class AccessControl(IGrantSource grants, ChangeGate gate)
         {
             return [];
         }
-        string[] subjects = [user.UserName(), .. user.Groups().Select(g => $"group:{g}")];
-        var stored = await grants.ForSubjectsAsync(subjects, ct);
+        var stored = await grants.ForSubjectsAsync(SubjectsOf(user), ct);
         var fromAppRoles = user.AppRoles()
-            .Select(value => Enum.TryParse<Role>(value.Replace("ControlPlane.", "", StringComparison.OrdinalIgnoreCase), ignoreCase: true, out var role) ? (Role?)role : null)
+            .Select(value => Roles.TryParse(value, out var role) ? (Role?)role : Unknown(value))
             .OfType<Role>()
             .Select(role => new Grant(0, $"approle:{role}", role, AccessScope.Everywhere));
         return [.. stored, .. fromAppRoles];
+    }
+
+    /// <summary>
+    /// The grant subjects that name the caller: an Entra user by <c>entra:&lt;tid&gt;/&lt;oid&gt;</c> and their groups (and,
+    /// while <see cref="EntraGrantOptions.UserNameGrants"/> allows it, their <c>preferred_username</c>); anyone else by
+    /// their local user name.
+    /// </summary>
+    public IReadOnlyCollection<string> SubjectsOf(ClaimsPrincipal user) =>
+        user.EntraUserSubject() is { } stable
+            ? [stable, .. entra.UserNameGrants ? [user.UserName()] : Array.Empty<string>(), .. user.Groups().Select(g => $"group:{g}")]
+            : [user.UserName(), .. user.Groups().Select(g => $"group:{g}")];
+
+    private Role? Unknown(string value)
+    {
+        if (_unknownAppRoles.Count < UnknownAppRolesLogged && _unknownAppRoles.TryAdd(value, true))
+        {
+            logger.LogWarning("Ignoring the Entra app role '{AppRole}': ControlPlane knows Viewer, Operator, SecretsAdmin and Admin (optionally prefixed ControlPlane.).", value);
+        }
+        return null;
     }
 
     /// <summary>The principal as the gate's caller: name for the audit log, grants, address, and local account when they have one.</summary>

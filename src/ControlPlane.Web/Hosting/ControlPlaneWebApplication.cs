@@ -31,10 +31,12 @@ public static class ControlPlaneWebApplication
         services.AddControlPlaneForwardedHeaders(configuration);
         services.AddProblemDetails();
         services.AddOpenApi();
+        // Enums by name only: the default converter also reads numbers, so a role of 3 would be Admin and 7 a role
+        // that does not exist.
         services.ConfigureHttpJsonOptions(json =>
-            json.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase)));
+            json.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase, allowIntegerValues: false)));
         services.AddSignalR().AddJsonProtocol(json =>
-            json.PayloadSerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase)));
+            json.PayloadSerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase, allowIntegerValues: false)));
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
         services.AddScoped<ClusterSelection>();

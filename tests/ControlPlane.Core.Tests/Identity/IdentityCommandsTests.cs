@@ -97,6 +97,31 @@ public sealed class IdentityCommandsTests
     }
 
     [Fact]
+    public async Task A_grant_for_an_entra_user_by_tenant_and_object_id_is_added_in_lower_case_and_a_malformed_one_is_refused()
+    {
+        var tenant = Guid.NewGuid();
+        var user = Guid.NewGuid();
+
+        var added = await _commands.AddGrantAsync(Admin, $"ENTRA:{tenant:D}/{user:D}".ToUpperInvariant(), Role.Operator, "c1", null);
+        var malformed = await _commands.AddGrantAsync(Admin, $"entra:{tenant}/carol@contoso.example", Role.Operator, "c1", null);
+
+        Assert.True(added.Succeeded, added.Message);
+        Assert.Equal(ChangeFailure.Invalid, malformed.Failure);
+        Assert.Equal([($"entra:{tenant}/{user}", Role.Operator)], _grants.All.Select(g => (g.Subject, g.Role)));
+    }
+
+    [Fact]
+    public async Task An_Admin_grant_on_an_entra_user_does_not_count_as_the_last_local_admin()
+    {
+        var alice = await _grants.AddAsync("alice", Role.Admin, AccessScope.Everywhere, "setup");
+        await _grants.AddAsync($"entra:{Guid.NewGuid()}/{Guid.NewGuid()}", Role.Admin, AccessScope.Everywhere, "setup");
+
+        var removed = await _commands.RemoveGrantAsync(Admin, alice.Id);
+
+        Assert.Equal((ChangeFailure.Invalid, IdentityCommands.LastAdminGrant), (removed.Failure, removed.Message));
+    }
+
+    [Fact]
     public async Task A_stack_scope_without_its_cluster_is_refused_and_nothing_is_granted()
     {
         await _accounts.CreateAsync("alice", "alice-long-password");

@@ -34,6 +34,7 @@ public abstract partial class LiveComponentTestContext : BunitContext, IAsyncLif
         Services.AddMudServices();
         Services.AddSingleton(Store);
         Services.AddSingleton<Core.Identity.IGrantSource>(Grants);
+        Services.AddSingleton(new EntraGrantOptions(UserNameGrants: true));
         Services.AddSingleton<AccessControl>();
         Services.AddSingleton<ClusterSelection>();
         Services.AddSingleton<ISwarmChanges>(SwarmChanges);

@@ -46,6 +46,13 @@ public sealed class TestAuthority : IAsyncDisposable
 
     public string Issuer => IssuerOf(TenantId);
 
+    /// <summary>
+    /// The issuer the discovery document and keys state: for <c>common</c> and <c>organizations</c>, Entra's template
+    /// <c>…/{tenantid}/v2.0</c> (each token carries its own tenant's issuer), else the tenant's.
+    /// </summary>
+    private string MetadataIssuerOf(string tenant) =>
+        tenant is "common" or "organizations" ? IssuerOf("{tenantid}") : IssuerOf(tenant);
+
     public string AuthorizationEndpoint => $"{Instance}{TenantId}/oauth2/v2.0/authorize";
 
     /// <summary>How many times the discovery document was read (proof that the app asked this authority).</summary>
@@ -69,7 +76,7 @@ public sealed class TestAuthority : IAsyncDisposable
             var baseUrl = $"{Instance}{tenant}";
             return Results.Json(new Dictionary<string, object>
             {
-                ["issuer"] = IssuerOf(tenant),
+                ["issuer"] = MetadataIssuerOf(tenant),
                 ["authorization_endpoint"] = $"{baseUrl}/oauth2/v2.0/authorize",
                 ["token_endpoint"] = $"{baseUrl}/oauth2/v2.0/token",
                 ["end_session_endpoint"] = $"{baseUrl}/oauth2/v2.0/logout",
@@ -92,7 +99,7 @@ public sealed class TestAuthority : IAsyncDisposable
             {
                 keys = new[]
                 {
-                    new { kty = jwk.Kty, use = "sig", kid = jwk.Kid, n = jwk.N, e = jwk.E, issuer = IssuerOf(tenant) },
+                    new { kty = jwk.Kty, use = "sig", kid = jwk.Kid, n = jwk.N, e = jwk.E, issuer = MetadataIssuerOf(tenant) },
                 },
             });
         });

@@ -48,6 +48,7 @@ public abstract class IdentityTestContext : BunitContext, IAsyncLifetime
         Services.AddSingleton(Store);
         Services.AddSingleton<ChangeLocks>();
         Services.AddSingleton<ChangeGate>();
+        Services.AddSingleton(new EntraGrantOptions(UserNameGrants: true));
         Services.AddSingleton<AccessControl>();
         Services.AddSingleton<IdentityCommands>();
         Services.AddSingleton<ClusterSelection>();
