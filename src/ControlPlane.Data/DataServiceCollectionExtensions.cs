@@ -50,6 +50,7 @@ public static class DataServiceCollectionExtensions
         services.AddSingleton<IOperationStore>(sp => sp.GetRequiredService<OperationStore>());
         services.AddSingleton<ILeaseStore, LeaseStore>();
         services.TryAddSingleton<LeaseHolder>();
+        services.AddSingleton<Core.Health.IDatabaseProbe, DatabaseProbe>();
         services.AddHostedService<DatabaseInitializer>();
         // Keys in the shared database: a cookie or antiforgery token issued by one replica is read by any other.
         // Registered after the initializer, whose migrations create the table before the key ring is first read.

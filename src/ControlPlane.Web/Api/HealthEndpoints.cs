@@ -1,7 +1,7 @@
 using ControlPlane.Core.Model;
 using ControlPlane.Core.Security;
 using ControlPlane.Core.State;
-using ControlPlane.Data;
+using ControlPlane.Core.Health;
 using ControlPlane.Web.Authorization;
 
 namespace ControlPlane.Web.Api;
@@ -13,9 +13,9 @@ public static class HealthEndpoints
     {
         app.MapGet("/healthz", () => Results.Ok(new { status = "ok" })).AllowAnonymous().ExcludeFromDescription();
 
-        app.MapGet("/readyz", async (HttpContext http, ControlPlaneDbContext db, ClusterStateStore store, AccessControl access, CancellationToken ct) =>
+        app.MapGet("/readyz", async (HttpContext http, IDatabaseProbe database, ClusterStateStore store, AccessControl access, CancellationToken ct) =>
         {
-            var databaseReachable = await CanConnectAsync(db, ct);
+            var databaseReachable = await database.CanConnectAsync(ct);
             var ready = databaseReachable && store.Clusters.All(c => c.Status == ClusterStatus.Synced);
             var status = ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;
             // Anonymous callers (probes) learn the answer only; signed-in users why, for the clusters they may see.
@@ -29,17 +29,5 @@ public static class HealthEndpoints
         }).AllowAnonymous().ExcludeFromDescription();
 
         return app;
-    }
-
-    private static async Task<bool> CanConnectAsync(ControlPlaneDbContext db, CancellationToken ct)
-    {
-        try
-        {
-            return await db.Database.CanConnectAsync(ct);
-        }
-        catch (Exception)
-        {
-            return false;
-        }
     }
 }
