@@ -61,7 +61,10 @@ public static class DataServiceCollectionExtensions
         services.AddHostedService<AuditCheckpointService>();
         // Keys in the shared database: a cookie or antiforgery token issued by one replica is read by any other.
         // Registered after the initializer, whose migrations create the table before the key ring is first read.
-        services.AddDataProtection().SetApplicationName("ControlPlane").PersistKeysToDbContext<ControlPlaneDbContext>();
+        if (!services.AddDataProtection().SetApplicationName("ControlPlane").PersistKeysToDbContext<ControlPlaneDbContext>().ProtectWithConfiguredCertificate(configuration))
+        {
+            services.AddHostedService<UnprotectedKeysWarning>();
+        }
         services.AddScoped<IMetricsRepository, MetricsRepository>();
         services.AddSingleton<IMetricsHistory, MetricsHistory>();
         services.AddHostedService<MetricsSampler>();
