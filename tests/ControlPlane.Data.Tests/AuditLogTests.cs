@@ -166,6 +166,28 @@ public abstract class AuditLogTests<TDatabase> : IAsyncLifetime where TDatabase 
     }
 
     [Fact]
+    public async Task A_checkpoint_file_that_is_not_a_checkpoint_makes_verification_fail_and_name_the_file()
+    {
+        await AppendAsync(2);
+        await File.WriteAllTextAsync(_checkpoints.Path, "{ not json");
+
+        var verification = await _log.VerifyAsync();
+
+        Assert.False(verification.Ok);
+        Assert.Contains(_checkpoints.Path, verification.Problem);
+    }
+
+    [Fact]
+    public void A_key_file_too_short_to_be_a_key_is_refused_naming_the_setting()
+    {
+        var path = Path.Combine(_directory, "short.key");
+        File.WriteAllText(path, "password");
+
+        var refused = Assert.Throws<InvalidOperationException>(() => AuditKeyFile.LoadOrCreate(path, NullLogger.Instance));
+        Assert.Contains("ControlPlane:Audit:KeyFile", refused.Message);
+    }
+
+    [Fact]
     public void The_key_file_is_created_once_readable_only_by_its_owner_and_read_back_on_the_next_start()
     {
         var path = Path.Combine(_directory, "nested", "key");

@@ -24,8 +24,6 @@ public sealed class AuditKey
         _secret = secret.ToArray();
     }
 
-    public static AuditKey Generate() => new(RandomNumberGenerator.GetBytes(Length));
-
     /// <summary>HMAC-SHA256 with the key over the previous hash and the record's content.</summary>
     public string Hash(long id, AuditEntry entry, string previousHash) =>
         Convert.ToHexStringLower(HMACSHA256.HashData(_secret, AuditRecord.Canonical(id, entry, previousHash)));

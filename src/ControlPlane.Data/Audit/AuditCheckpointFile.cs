@@ -10,13 +10,30 @@ public sealed class AuditCheckpointFile(string path)
 
     public string Path => path;
 
-    public AuditCheckpoint? Read() =>
-        File.Exists(path) ? JsonSerializer.Deserialize<AuditCheckpoint>(File.ReadAllText(path), Json) : null;
+    /// <summary>Null when there is no file yet; a file that is not a checkpoint is an error that names it.</summary>
+    public AuditCheckpoint? Read()
+    {
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+        try
+        {
+            return JsonSerializer.Deserialize<AuditCheckpoint>(File.ReadAllText(path), Json) is { LastHash: not null, Signature: not null } checkpoint
+                ? checkpoint
+                : throw new InvalidDataException($"The audit checkpoint file {path} does not hold a checkpoint.");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"The audit checkpoint file {path} cannot be read: {e.Message}", e);
+        }
+    }
 
     public void Write(AuditCheckpoint checkpoint)
     {
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
-        var temporary = path + ".tmp";
+        // A name of its own: replicas sharing one volume must not write into each other's temporary file.
+        var temporary = $"{path}.{Guid.NewGuid():N}.tmp";
         File.WriteAllText(temporary, JsonSerializer.Serialize(checkpoint, Json));
         File.Move(temporary, path, overwrite: true);
     }

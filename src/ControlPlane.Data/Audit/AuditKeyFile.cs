@@ -10,11 +10,17 @@ public static class AuditKeyFile
     {
         if (File.Exists(path))
         {
-            var key = new AuditKey(File.ReadAllBytes(path));
+            var bytes = File.ReadAllBytes(path);
+            if (bytes.Length < AuditKey.Length)
+            {
+                throw new InvalidOperationException(
+                    $"The audit key file {path} (ControlPlane:Audit:KeyFile) holds {bytes.Length} bytes; it needs at least {AuditKey.Length}, such as 32 random bytes.");
+            }
+            var key = new AuditKey(bytes);
             logger.LogInformation("Audit records are sealed with the key in {KeyFile}", path);
             return key;
         }
-        var created = RandomKey();
+        var created = System.Security.Cryptography.RandomNumberGenerator.GetBytes(AuditKey.Length);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows())
@@ -30,6 +36,4 @@ public static class AuditKeyFile
             "without it the audit chain cannot be verified. Several replicas must share one key (a Docker secret).", path);
         return new AuditKey(created);
     }
-
-    private static byte[] RandomKey() => System.Security.Cryptography.RandomNumberGenerator.GetBytes(AuditKey.Length);
 }

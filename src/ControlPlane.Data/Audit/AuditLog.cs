@@ -71,7 +71,16 @@ public sealed class AuditLog(IServiceScopeFactory scopes, AuditKey key, AuditChe
     /// <summary>Walks the whole chain in id order and compares its end with the last checkpoint.</summary>
     public async Task<AuditVerification> VerifyAsync(CancellationToken cancellationToken = default)
     {
-        var check = new AuditChainCheck(key, checkpoints.Read());
+        AuditCheckpoint? checkpoint;
+        try
+        {
+            checkpoint = checkpoints.Read();
+        }
+        catch (InvalidDataException e)
+        {
+            return new AuditVerification(null, false, null, e.Message);
+        }
+        var check = new AuditChainCheck(key, checkpoint);
         await foreach (var record in InOrderAsync(cancellationToken))
         {
             check.Add(record);
