@@ -13,6 +13,8 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace ControlPlane.Data;
 
@@ -43,6 +45,10 @@ public static class DataServiceCollectionExtensions
         services.AddSingleton<IGrantSource>(sp => sp.GetRequiredService<Grants>());
         services.AddSingleton<ITokenStore, Tokens>();
         services.AddScoped<BootstrapAdmin>();
+        services.AddOptions<AuditOptions>().Bind(configuration.GetSection(AuditOptions.SectionName))
+            .Validate(o => o.CheckpointInterval > TimeSpan.Zero, $"{AuditOptions.SectionName}:CheckpointInterval must be positive.").ValidateOnStart();
+        services.AddSingleton(sp => AuditKeyFile.LoadOrCreate(sp.GetRequiredService<IOptions<AuditOptions>>().Value.KeyPath, sp.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(AuditKeyFile))));
+        services.AddSingleton(sp => new AuditCheckpointFile(sp.GetRequiredService<IOptions<AuditOptions>>().Value.CheckpointPath));
         services.AddSingleton<AuditLog>();
         services.AddSingleton<IAuditLog>(sp => sp.GetRequiredService<AuditLog>());
         services.AddSingleton<IAuditReader>(sp => sp.GetRequiredService<AuditLog>());
@@ -52,9 +58,14 @@ public static class DataServiceCollectionExtensions
         services.TryAddSingleton<LeaseHolder>();
         services.AddSingleton<Core.Health.IDatabaseProbe, DatabaseProbe>();
         services.AddHostedService<DatabaseInitializer>();
+        // After the initializer: the first checkpoint reads the migrated database.
+        services.AddHostedService<AuditCheckpointService>();
         // Keys in the shared database: a cookie or antiforgery token issued by one replica is read by any other.
         // Registered after the initializer, whose migrations create the table before the key ring is first read.
-        services.AddDataProtection().SetApplicationName("ControlPlane").PersistKeysToDbContext<ControlPlaneDbContext>();
+        if (!services.AddDataProtection().SetApplicationName("ControlPlane").PersistKeysToDbContext<ControlPlaneDbContext>().ProtectWithConfiguredCertificate(configuration))
+        {
+            services.AddHostedService<UnprotectedKeysWarning>();
+        }
         services.AddScoped<IMetricsRepository, MetricsRepository>();
         services.AddSingleton<IMetricsHistory, MetricsHistory>();
         services.AddHostedService<MetricsSampler>();

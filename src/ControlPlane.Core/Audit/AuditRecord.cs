@@ -36,37 +36,25 @@ public sealed record AuditRecord(long Id, AuditEntry Entry, string PreviousHash,
     public const string Genesis = "0000000000000000000000000000000000000000000000000000000000000000";
 
     /// <summary>
-    /// SHA-256 over the id, every field and the previous hash, in a fixed JSON form: changing any field
-    /// of any record, or removing or reordering records, breaks the chain from there on.
+    /// The rule of releases before the keyed chain: SHA-256 over the id, every field and the previous hash.
+    /// Anyone who can write the database can recompute it, so it only still verifies records written
+    /// before the upgrade; new records are sealed with <see cref="AuditKey"/>.
     /// </summary>
-    public static string ComputeHash(long id, AuditEntry entry, string previousHash)
-    {
-        var canonical = JsonSerializer.Serialize(new object?[]
-        {
-            id, entry.Time.ToUniversalTime().ToString("O"), entry.Actor, entry.Action, entry.Target, entry.Result.ToString(),
-            entry.ClientAddress, entry.Detail, entry.Diff, previousHash,
-        });
-        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)));
-    }
+    public static string ComputeHash(long id, AuditEntry entry, string previousHash) =>
+        Convert.ToHexStringLower(SHA256.HashData(Canonical(id, entry, previousHash)));
 
+    /// <summary>Plain SHA-256 chaining, as releases before the keyed chain wrote records.</summary>
     public static AuditRecord Chain(long id, AuditEntry entry, string previousHash) =>
         new(id, entry, previousHash, ComputeHash(id, entry, previousHash));
 
     /// <summary>
-    /// Checks records in id order; returns the id of the first record whose hash does not match its
-    /// content or whose link does not match the record before, or null when the chain is intact.
+    /// The id, every field and the previous hash in a fixed JSON form: changing any field of any
+    /// record, or removing or reordering records, changes what is hashed from there on.
     /// </summary>
-    public static long? FirstBroken(IEnumerable<AuditRecord> recordsInOrder)
-    {
-        var previous = Genesis;
-        foreach (var record in recordsInOrder)
+    public static byte[] Canonical(long id, AuditEntry entry, string previousHash) =>
+        Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new object?[]
         {
-            if (record.PreviousHash != previous || record.Hash != ComputeHash(record.Id, record.Entry, record.PreviousHash))
-            {
-                return record.Id;
-            }
-            previous = record.Hash;
-        }
-        return null;
-    }
+            id, entry.Time.ToUniversalTime().ToString("O"), entry.Actor, entry.Action, entry.Target, entry.Result.ToString(),
+            entry.ClientAddress, entry.Detail, entry.Diff, previousHash,
+        }));
 }

@@ -157,9 +157,9 @@ public sealed class IdentityCommands(IAccountStore accounts, IGrantStore grants,
     public Task<ChangeResult<IReadOnlyList<AuditRecord>>> QueryAuditAsync(ChangeCaller caller, AuditQuery query, CancellationToken ct = default) =>
         ReadAsync(caller, Permissions.Audit.Read, AuditRefusal, token => auditLog.QueryAsync(query, token), ct);
 
-    /// <summary>Null when the chain is intact, else the id of the first record that does not match.</summary>
-    public Task<ChangeResult<long?>> VerifyAuditAsync(ChangeCaller caller, CancellationToken ct = default) =>
-        ReadAsync(caller, Permissions.Audit.Read, AuditRefusal, token => auditLog.FirstBrokenAsync(token), ct);
+    /// <summary>The first record that does not match, and whether the newest records named by the last checkpoint are gone.</summary>
+    public Task<ChangeResult<AuditVerification>> VerifyAuditAsync(ChangeCaller caller, CancellationToken ct = default) =>
+        ReadAsync(caller, Permissions.Audit.Read, AuditRefusal, token => auditLog.VerifyAsync(token), ct);
 
     /// <summary>
     /// Admin on all clusters held by a local user; Entra groups and users do not count, as they may be emptied or

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using ControlPlane.Core.Audit;
 using ControlPlane.Data.Entities;
 using Microsoft.EntityFrameworkCore;
@@ -6,10 +7,11 @@ using Microsoft.Extensions.DependencyInjection;
 namespace ControlPlane.Data.Audit;
 
 /// <summary>
-/// The audit log in the database. Appends are serialized (in this process by a lock, across replicas
-/// by the database) so every record links to exactly the one before it.
+/// The audit log in the database, sealed with a key kept outside it and anchored by signed checkpoints
+/// in a file. Appends are serialized (in this process by a lock, across replicas by the database) so
+/// every record links to exactly the one before it.
 /// </summary>
-public sealed class AuditLog(IServiceScopeFactory scopes) : IAuditLog, IAuditReader
+public sealed class AuditLog(IServiceScopeFactory scopes, AuditKey key, AuditCheckpointFile checkpoints) : IAuditLog, IAuditReader
 {
     private readonly SemaphoreSlim _appendLock = new(1, 1);
 
@@ -27,7 +29,7 @@ public sealed class AuditLog(IServiceScopeFactory scopes) : IAuditLog, IAuditRea
                 await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_xact_lock(727274)", cancellationToken);
             }
             var last = await db.AuditLog.AsNoTracking().OrderByDescending(a => a.Id).Select(a => new { a.Id, a.Hash }).FirstOrDefaultAsync(cancellationToken);
-            var record = AuditRecord.Chain((last?.Id ?? 0) + 1, entry with { Time = Truncate(entry.Time) }, last?.Hash ?? AuditRecord.Genesis);
+            var record = key.Seal((last?.Id ?? 0) + 1, entry with { Time = Truncate(entry.Time) }, last?.Hash ?? AuditRecord.Genesis);
             db.AuditLog.Add(ToRow(record));
             await db.SaveChangesAsync(cancellationToken);
             await transaction.CommitAsync(cancellationToken);
@@ -66,12 +68,66 @@ public sealed class AuditLog(IServiceScopeFactory scopes) : IAuditLog, IAuditRea
         return found.Select(a => a.ToRecord()).ToList();
     }
 
-    /// <summary>Walks the whole chain in id order; null when intact, else the first record that does not match.</summary>
-    public async Task<long?> FirstBrokenAsync(CancellationToken cancellationToken = default)
+    /// <summary>Walks the whole chain in id order and compares its end with the last checkpoint.</summary>
+    public async Task<AuditVerification> VerifyAsync(CancellationToken cancellationToken = default)
+    {
+        AuditCheckpoint? checkpoint;
+        try
+        {
+            checkpoint = checkpoints.Read();
+        }
+        catch (InvalidDataException e)
+        {
+            return new AuditVerification(null, false, null, e.Message);
+        }
+        var check = new AuditChainCheck(key, checkpoint);
+        await foreach (var record in InOrderAsync(cancellationToken))
+        {
+            check.Add(record);
+        }
+        return check.Result();
+    }
+
+    /// <summary>
+    /// Signs the newest record and writes it to the checkpoint file, unless the last checkpoint's record
+    /// is gone: then the old checkpoint stays as the evidence and the answer says why nothing was written.
+    /// </summary>
+    public async Task<(AuditCheckpoint Checkpoint, bool Written)> CheckpointAsync(DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ControlPlaneDbContext>();
-        var previous = AuditRecord.Genesis;
+        var previous = checkpoints.Read();
+        if (previous is { LastId: > 0 } && !await db.AuditLog.AnyAsync(a => a.Id == previous.LastId && a.Hash == previous.LastHash, cancellationToken))
+        {
+            return (previous, false);
+        }
+        var last = await db.AuditLog.AsNoTracking().OrderByDescending(a => a.Id).Select(a => new { a.Id, a.Hash }).FirstOrDefaultAsync(cancellationToken);
+        var keyedFrom = previous?.KeyedFrom ?? await FirstSealedAsync(cancellationToken) ?? (last?.Id ?? 0) + 1;
+        var checkpoint = key.Sign(new AuditCheckpoint(keyedFrom, last?.Id ?? 0, last?.Hash ?? AuditRecord.Genesis, now));
+        checkpoints.Write(checkpoint);
+        return (checkpoint, true);
+    }
+
+    /// <summary>
+    /// Before the first checkpoint: where records sealed with the key begin, as this release appends only
+    /// sealed records after the plain SHA-256 ones of earlier releases.
+    /// </summary>
+    private async Task<long?> FirstSealedAsync(CancellationToken cancellationToken)
+    {
+        await foreach (var record in InOrderAsync(cancellationToken))
+        {
+            if (key.IsSealed(record))
+            {
+                return record.Id;
+            }
+        }
+        return null;
+    }
+
+    private async IAsyncEnumerable<AuditRecord> InOrderAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ControlPlaneDbContext>();
         const int page = 1000;
         long after = 0;
         while (true)
@@ -79,18 +135,13 @@ public sealed class AuditLog(IServiceScopeFactory scopes) : IAuditLog, IAuditRea
             var rows = await db.AuditLog.AsNoTracking().Where(a => a.Id > after).OrderBy(a => a.Id).Take(page).ToListAsync(cancellationToken);
             if (rows.Count == 0)
             {
-                return null;
+                yield break;
             }
-            foreach (var record in rows.Select(r => r.ToRecord()))
+            foreach (var row in rows)
             {
-                // Ids are consecutive: a gap means a record was deleted.
-                if (record.Id != after + 1 || record.PreviousHash != previous || record.Hash != AuditRecord.ComputeHash(record.Id, record.Entry, record.PreviousHash))
-                {
-                    return record.Id;
-                }
-                previous = record.Hash;
-                after = record.Id;
+                yield return row.ToRecord();
             }
+            after = rows[^1].Id;
         }
     }
 

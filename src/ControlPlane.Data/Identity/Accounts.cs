@@ -115,9 +115,9 @@ public sealed class Accounts(IServiceScopeFactory scopes, TimeProvider time) : I
         var verdict = Hasher.VerifyHashedPassword(user, user.PasswordHash, password ?? "");
         if (verdict == PasswordVerificationResult.Failed)
         {
-            return await account.Select(u => u.FailedSignIns).SingleAsync(ct) >= MaxFailedSignIns
-                ? (new SignInResult(SignInOutcome.LockedOut, null, await LockAsync(account, now, ct)), null)
-                : (new SignInResult(SignInOutcome.WrongCredentials, null), null);
+            // A checked guess is told "wrong" (and the audit log says so) even when it used the last attempt and locked the account.
+            var lockedUntil = await account.Select(u => u.FailedSignIns).SingleAsync(ct) >= MaxFailedSignIns ? await LockAsync(account, now, ct) : null;
+            return (new SignInResult(SignInOutcome.WrongCredentials, null, lockedUntil), null);
         }
         if (verdict == PasswordVerificationResult.SuccessRehashNeeded)
         {

@@ -68,7 +68,14 @@ public static class IdentityEndpoints
             Answer(await commands.QueryAuditAsync(await CallerAsync(http), new AuditQuery(since, actor, action, cluster, limit ?? 1000), http.RequestAborted),
                 records => Results.Ok(records.Select(ToResponse)))).WithTags("Audit");
         api.MapGet("/audit/verify", async (HttpContext http, IdentityCommands commands) =>
-            Answer(await commands.VerifyAuditAsync(await CallerAsync(http), http.RequestAborted), broken => Results.Ok(new { ok = broken is null, firstBadId = broken }))).WithTags("Audit");
+            Answer(await commands.VerifyAuditAsync(await CallerAsync(http), http.RequestAborted), verification => Results.Ok(new
+            {
+                ok = verification.Ok,
+                firstBadId = verification.FirstBadId,
+                truncated = verification.Truncated,
+                checkpoint = verification.Checkpoint is { } c ? new { id = c.LastId, hash = c.LastHash, time = c.Time, keyedFrom = c.KeyedFrom } : null,
+                problem = verification.Problem,
+            }))).WithTags("Audit");
 
         return api;
     }

@@ -145,5 +145,5 @@ public sealed class RecordedAuditReader(RecordingAuditLog log) : IAuditReader
     public Task<IReadOnlyList<AuditRecord>> QueryAsync(AuditQuery query, CancellationToken cancellationToken = default) =>
         Task.FromResult<IReadOnlyList<AuditRecord>>(log.Entries.Select((e, i) => AuditRecord.Chain(i + 1, e, AuditRecord.Genesis)).Reverse().ToList());
 
-    public Task<long?> FirstBrokenAsync(CancellationToken cancellationToken = default) => Task.FromResult<long?>(null);
+    public Task<AuditVerification> VerifyAsync(CancellationToken cancellationToken = default) => Task.FromResult(new AuditVerification(null, false, null, null));
 }

@@ -22,12 +22,18 @@ public class ControlPlaneAppFactory(IReadOnlyDictionary<string, string?> setting
     /// <summary>The SQLite file of this host, for tests that look inside it (that a secret never lands there, say).</summary>
     public string DatabasePath => _databasePath;
 
+    private readonly string _auditDirectory = Path.Combine(Path.GetTempPath(), $"controlplane-webtests-audit-{Guid.NewGuid():N}");
+
+    /// <summary>The signed audit checkpoint this host writes, next to its own audit key.</summary>
+    public string AuditCheckpointPath => Path.Combine(_auditDirectory, "audit-checkpoint.json");
+
     private string ConnectionString => $"Data Source={_databasePath}";
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseSetting("ControlPlane:Database:Provider", "Sqlite");
         builder.UseSetting("ControlPlane:Database:ConnectionString", ConnectionString);
+        builder.UseSetting("ControlPlane:Audit:KeyFile", Path.Combine(_auditDirectory, "audit.key"));
         builder.UseSetting("ControlPlane:Bootstrap:AdminUser", BootstrapAdmin);
         builder.UseSetting("ControlPlane:Bootstrap:AdminPassword", BootstrapPassword);
         // The suite signs in dozens of users from one address within seconds; the limits' own tests set the defaults back.
@@ -68,6 +74,10 @@ public class ControlPlaneAppFactory(IReadOnlyDictionary<string, string?> setting
         foreach (var suffix in new[] { "", "-wal", "-shm" })
         {
             File.Delete(_databasePath + suffix);
+        }
+        if (Directory.Exists(_auditDirectory))
+        {
+            Directory.Delete(_auditDirectory, recursive: true);
         }
         GC.SuppressFinalize(this);
     }

@@ -40,7 +40,11 @@ public abstract class IdentityTestContext : BunitContext, IAsyncLifetime
         DefaultWaitTimeout = TimeSpan.FromSeconds(5);
         JSInterop.Mode = JSRuntimeMode.Loose;
         var configuration = new ConfigurationBuilder()
-            .AddInMemoryCollection(new Dictionary<string, string?> { ["ControlPlane:Database:ConnectionString"] = $"Data Source={_databasePath}" })
+            .AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["ControlPlane:Database:ConnectionString"] = $"Data Source={_databasePath}",
+                ["ControlPlane:Audit:KeyFile"] = _databasePath + ".audit.key",
+            })
             .Build();
         Services.AddLogging();
         Services.AddControlPlaneData(configuration);
@@ -135,7 +139,7 @@ public abstract class IdentityTestContext : BunitContext, IAsyncLifetime
             // Pooled connections keep the file open.
             SqliteConnection.ClearPool(connection);
         }
-        foreach (var suffix in new[] { "", "-wal", "-shm" })
+        foreach (var suffix in new[] { "", "-wal", "-shm", ".audit.key" })
         {
             File.Delete(_databasePath + suffix);
         }
