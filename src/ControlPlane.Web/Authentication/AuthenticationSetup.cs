@@ -46,6 +46,8 @@ public static class AuthenticationSetup
                 // The API, its description and the hub answer 401/403; only pages redirect to the sign-in page.
                 options.Events.OnRedirectToLogin = context => RedirectOrStatus(context, StatusCodes.Status401Unauthorized);
                 options.Events.OnRedirectToAccessDenied = context => RedirectOrStatus(context, StatusCodes.Status403Forbidden);
+                // Cookies live for hours and renew themselves: each request checks that the session was not revoked since.
+                options.Events.OnValidatePrincipal = EndRevokedSessionAsync;
             })
             .AddScheme<AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, null);
 
@@ -76,6 +78,13 @@ public static class AuthenticationSetup
             // Everything needs a signed-in caller unless it says otherwise ([AllowAnonymous]: sign-in, health, static files).
             options.FallbackPolicy = new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build();
         });
+        services.AddOptions<SessionOptions>().BindConfiguration(SessionOptions.Section)
+            .Validate(o => o.RevalidationInterval > TimeSpan.Zero && o.RevalidationInterval <= TimeSpan.FromSeconds(30),
+                $"{SessionOptions.Section}:RevalidationInterval must be more than zero and at most 30 seconds, so revoked access ends within 30 seconds.")
+            .Validate(o => o.StampCacheDuration >= TimeSpan.Zero && o.StampCacheDuration <= TimeSpan.FromSeconds(10),
+                $"{SessionOptions.Section}:StampCacheDuration must be between zero and 10 seconds.")
+            .ValidateOnStart();
+        services.AddSingleton<SessionValidator>();
         services.AddCascadingAuthenticationState();
         services.AddSingleton<AccessControl>();
         services.AddSingleton<Core.Identity.IdentityCommands>();
@@ -101,6 +110,17 @@ public static class AuthenticationSetup
         ApiTokenAuthenticationHandler.TokenOf(request) is not null ? ApiTokenAuthenticationHandler.SchemeName
         : entraConfigured && request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.Ordinal) ? EntraBearerScheme
         : CookieAuthenticationDefaults.AuthenticationScheme;
+
+    /// <summary>Rejects a cookie whose sign-in was revoked (a password change, a sign-out everywhere) and deletes it.</summary>
+    private static async Task EndRevokedSessionAsync(CookieValidatePrincipalContext context)
+    {
+        var sessions = context.HttpContext.RequestServices.GetRequiredService<SessionValidator>();
+        if (context.Principal is { } principal && !await sessions.IsCurrentAsync(principal, context.HttpContext.RequestAborted))
+        {
+            context.RejectPrincipal();
+            await context.HttpContext.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+        }
+    }
 
     private static Task RedirectOrStatus(RedirectContext<CookieAuthenticationOptions> context, int status)
     {

@@ -75,7 +75,7 @@ public sealed class AccountPageTests : IdentityTestContext
         Type(cut, "new-password", next);
         Type(cut, "repeat-password", next);
         cut.Find("[data-testid=change-password]").Click();
-        cut.WaitForAssertion(() => Assert.Equal("Your password is changed.", cut.Find("[data-testid=password-message]").TextContent.Trim()));
+        cut.WaitForAssertion(() => Assert.Equal(IdentityCommands.PasswordChanged, cut.Find("[data-testid=password-message]").TextContent.Trim()));
 
         Assert.DoesNotContain(next, cut.Markup);
         Assert.DoesNotContain(AdminPassword, cut.Markup);
