@@ -41,4 +41,24 @@ public sealed class SessionRevocationTests(SessionsAppFactory factory) : IClassF
         using var again = await factory.CreateSignedInClientAsync(name, "second long password");
         Assert.Equal(HttpStatusCode.OK, (await again.GetAsync("/api/tokens")).StatusCode);
     }
+
+    [Fact]
+    public async Task Signing_out_everywhere_ends_every_session_of_the_user_and_no_one_elses()
+    {
+        var name = await NewUserAsync("a long password here");
+        var other = await NewUserAsync("a long password here");
+        using var a = await factory.CreateSignedInClientAsync(name, "a long password here");
+        using var b = await factory.CreateSignedInClientAsync(name, "a long password here");
+        using var bystander = await factory.CreateSignedInClientAsync(other, "a long password here");
+
+        using var response = await a.PostAsync("/api/account/signout-everywhere", null);
+        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+
+        await b.GetUntilAsync("/api/tokens", (status, _) => status == HttpStatusCode.Unauthorized, Within);
+        await a.GetUntilAsync("/api/tokens", (status, _) => status == HttpStatusCode.Unauthorized, Within);
+        Assert.Equal(HttpStatusCode.OK, (await bystander.GetAsync("/api/tokens")).StatusCode);
+        using var admin = factory.CreateAdminClient();
+        var audit = await admin.GetStringAsync("/api/audit?action=account.signout-everywhere");
+        Assert.Contains(name, audit);
+    }
 }

@@ -86,6 +86,24 @@ public sealed class AccountPageTests : IdentityTestContext
     }
 
     [Fact]
+    public async Task Signing_out_everywhere_asks_first_then_ends_the_sessions_and_lists_the_tokens_that_keep_working()
+    {
+        await WithScopeAsync(sp => sp.GetRequiredService<ITokenStore>().CreateAsync(Admin.Id, "nightly-backup", 30));
+        var before = await WithScopeAsync(sp => sp.GetRequiredService<IAccountStore>().SecurityStampAsync(Admin.Id));
+        var dialogs = Render<MudDialogProvider>();
+        var cut = Render<AccountPage>();
+
+        cut.WaitForAssertion(() => Assert.Contains("nightly-backup", cut.Find("[data-testid=session-tokens]").TextContent));
+        cut.Find("[data-testid=signout-everywhere]").Click();
+        ClickDialogButton(dialogs, "Sign out everywhere");
+
+        var navigation = Services.GetRequiredService<Microsoft.AspNetCore.Components.NavigationManager>();
+        cut.WaitForAssertion(() => Assert.EndsWith("/account/login", navigation.Uri));
+        Assert.NotEqual(before, await WithScopeAsync(sp => sp.GetRequiredService<IAccountStore>().SecurityStampAsync(Admin.Id)));
+        Assert.Single(await AuditAsync(new AuditQuery(Action: "account.signout-everywhere")), r => r.Entry.Result == AuditResult.Succeeded);
+    }
+
+    [Fact]
     public void An_entra_user_sees_a_note_instead_of_password_and_tokens()
     {
         SignInAs("erin@example.com", new Claim("tid", "tenant"), new Claim(ClaimTypes.NameIdentifier, "entra-object-id"));
