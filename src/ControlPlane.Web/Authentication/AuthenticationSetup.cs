@@ -78,11 +78,11 @@ public static class AuthenticationSetup
             // Everything needs a signed-in caller unless it says otherwise ([AllowAnonymous]: sign-in, health, static files).
             options.FallbackPolicy = new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build();
         });
-        services.AddOptions<SessionOptions>().BindConfiguration(SessionOptions.Section)
+        services.AddOptions<SessionCheckOptions>().BindConfiguration(SessionCheckOptions.Section)
             .Validate(o => o.RevalidationInterval > TimeSpan.Zero && o.RevalidationInterval <= TimeSpan.FromSeconds(30),
-                $"{SessionOptions.Section}:RevalidationInterval must be more than zero and at most 30 seconds, so revoked access ends within 30 seconds.")
+                $"{SessionCheckOptions.Section}:RevalidationInterval must be more than zero and at most 30 seconds, so revoked access ends within 30 seconds.")
             .Validate(o => o.StampCacheDuration >= TimeSpan.Zero && o.StampCacheDuration <= TimeSpan.FromSeconds(10),
-                $"{SessionOptions.Section}:StampCacheDuration must be between zero and 10 seconds.")
+                $"{SessionCheckOptions.Section}:StampCacheDuration must be between zero and 10 seconds.")
             .ValidateOnStart();
         services.AddSingleton<SessionValidator>();
         services.AddCascadingAuthenticationState();

@@ -10,7 +10,7 @@ namespace ControlPlane.Web.Authentication;
 /// password change or a sign-out everywhere replaces; an API token must be neither revoked nor expired. Asked on every
 /// cookie request, by open pages and by hub streams, so revoking access ends what is already open.
 /// </summary>
-public sealed class SessionValidator(IAccountStore accounts, ITokenStore tokens, IOptions<SessionOptions> options, TimeProvider time)
+public sealed class SessionValidator(IAccountStore accounts, ITokenStore tokens, IOptions<SessionCheckOptions> options, TimeProvider time)
 {
     private readonly ConcurrentDictionary<long, (string? Stamp, DateTimeOffset ReadAt)> _stamps = new();
 

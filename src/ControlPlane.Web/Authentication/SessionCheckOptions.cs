@@ -1,7 +1,7 @@
 namespace ControlPlane.Web.Authentication;
 
 /// <summary>How soon revoking access reaches sessions already open (<c>ControlPlane:Sessions</c>).</summary>
-public sealed class SessionOptions
+public sealed class SessionCheckOptions
 {
     public const string Section = "ControlPlane:Sessions";
 
