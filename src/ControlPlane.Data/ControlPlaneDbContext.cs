@@ -37,6 +37,7 @@ public abstract class ControlPlaneDbContext(DbContextOptions options) : DbContex
         modelBuilder.Entity<UserAccount>(user =>
         {
             user.Property(u => u.UserName).HasMaxLength(200);
+            user.Property(u => u.SecurityStamp).HasMaxLength(64);
             user.HasIndex(u => u.UserName).IsUnique();
         });
         modelBuilder.Entity<GrantRecord>(grant =>

@@ -57,6 +57,26 @@ public abstract class IdentityTests<TDatabase>(TDatabase database) : IClassFixtu
     }
 
     [Fact]
+    public async Task A_password_change_and_a_renewal_each_give_the_account_a_new_security_stamp()
+    {
+        var accounts = new Accounts(Scopes, _time);
+        var name = Unique("s");
+        var account = await accounts.CreateAsync(name, "first long password");
+        var first = (await accounts.SignInAsync(name, "first long password")).SecurityStamp;
+        Assert.False(string.IsNullOrEmpty(first));
+        Assert.Equal(first, await accounts.SecurityStampAsync(account.Id));
+
+        Assert.Null(await accounts.ChangePasswordAsync(account.Id, "first long password", "second long password"));
+        var second = await accounts.SecurityStampAsync(account.Id);
+        Assert.NotEqual(first, second);
+
+        Assert.True(await accounts.RenewSecurityStampAsync(account.Id));
+        Assert.NotEqual(second, await accounts.SecurityStampAsync(account.Id));
+        Assert.False(await accounts.RenewSecurityStampAsync(-1));
+        Assert.Null(await accounts.SecurityStampAsync(-1));
+    }
+
+    [Fact]
     public async Task Passwords_are_stored_only_as_hashes_and_bad_input_is_refused_with_a_reason()
     {
         await using var db = database.CreateContext();

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
@@ -12,6 +13,12 @@ public abstract class TestDatabase : IAsyncLifetime
     /// <summary>A service provider holding this database as the app registers it, for classes that create their own scopes.</summary>
     public IServiceProvider Services { get; private set; } = default!;
 
+    /// <summary>
+    /// When set, the database is migrated only up to the migration before the one with this name, as a database from
+    /// an earlier release would be (for upgrade tests, which then migrate the rest).
+    /// </summary>
+    public string? StopBefore { get; init; }
+
     protected abstract void AddDbContext(IServiceCollection services);
 
     public virtual async Task InitializeAsync()
@@ -20,7 +27,18 @@ public abstract class TestDatabase : IAsyncLifetime
         AddDbContext(services);
         Services = services.BuildServiceProvider();
         await using var db = CreateContext();
-        await db.Database.MigrateAsync();
+        if (StopBefore is null)
+        {
+            await db.Database.MigrateAsync();
+            return;
+        }
+        var all = db.Database.GetMigrations().ToList();
+        var next = all.FindIndex(m => m.EndsWith($"_{StopBefore}", StringComparison.Ordinal));
+        if (next < 1)
+        {
+            throw new InvalidOperationException($"There is no migration named {StopBefore} after another one: {string.Join(", ", all)}");
+        }
+        await db.GetService<Microsoft.EntityFrameworkCore.Migrations.IMigrator>().MigrateAsync(all[next - 1]);
     }
 
     public abstract Task DisposeAsync();

@@ -14,8 +14,20 @@ public interface IAccountStore
     /// <summary>Checks a password; repeated failures lock the account for a while, and a locked account refuses even the right password.</summary>
     Task<SignInResult> SignInAsync(string userName, string password, CancellationToken ct = default);
 
-    /// <summary>Changes an account's password after checking the current one; returns what is wrong, or null when it is changed.</summary>
+    /// <summary>
+    /// Changes an account's password after checking the current one, and renews its security stamp so every session
+    /// signed in before ends; returns what is wrong, or null when it is changed.
+    /// </summary>
     Task<string?> ChangePasswordAsync(long accountId, string currentPassword, string newPassword, CancellationToken ct = default);
+
+    /// <summary>
+    /// The account's security stamp: a random value that every signed-in session carries and that changes whenever
+    /// the sessions signed in before must end. Null when there is no such account.
+    /// </summary>
+    Task<string?> SecurityStampAsync(long accountId, CancellationToken ct = default);
+
+    /// <summary>Gives the account a new security stamp, ending every session signed in before; false when there is no such account.</summary>
+    Task<bool> RenewSecurityStampAsync(long accountId, CancellationToken ct = default);
 
     /// <summary>Ends a lockout at once; false when there is no such account.</summary>
     Task<bool> UnlockAsync(string userName, CancellationToken ct = default);

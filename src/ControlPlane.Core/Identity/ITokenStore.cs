@@ -14,4 +14,7 @@ public interface ITokenStore
 
     /// <summary>The account a live token belongs to, or null for an unknown, expired or revoked token.</summary>
     Task<TokenHolder?> AuthenticateAsync(string token, CancellationToken ct = default);
+
+    /// <summary>Whether a token is still live (neither revoked nor expired), for streams that outlive the request that authenticated them.</summary>
+    Task<bool> IsActiveAsync(long tokenId, CancellationToken ct = default);
 }

@@ -151,7 +151,27 @@ public sealed class IdentityCommands(IAccountStore accounts, IGrantStore grants,
         return await gate.PassAsync(caller, ChangeIntent.OnOwnAccount("account.password", $"user {caller.Actor}"), async (_, token) =>
             await accounts.ChangePasswordAsync(id, currentPassword ?? "", newPassword ?? "", token) is { } problem
                 ? throw new ChangeRejectedException(ChangeFailure.Invalid, problem)
-                : new Acted<bool>(true, "Your password is changed."), ct);
+                : new Acted<bool>(true, PasswordChanged, "every earlier session ended"), ct);
+    }
+
+    public const string PasswordChanged = "Your password is changed. Every session signed in with the old one is ended, this one too: sign in again.";
+
+    public const string SignedOutEverywhere = "Every session of yours is ended, this one too. API tokens keep working until you revoke them.";
+
+    /// <summary>
+    /// Ends every cookie session of the caller's local account, wherever it was opened (the account's security stamp
+    /// is renewed, and sessions carrying the old one are refused from then on). API tokens are revoked one by one.
+    /// </summary>
+    public async Task<ChangeResult<bool>> SignOutEverywhereAsync(ChangeCaller caller, CancellationToken ct = default)
+    {
+        if (caller.AccountId is not { } id)
+        {
+            return ChangeResult<bool>.Refused(ChangeFailure.Invalid, LocalAccountsOnly);
+        }
+        return await gate.PassAsync(caller, ChangeIntent.OnOwnAccount("account.signout-everywhere", $"user {caller.Actor}"), async (_, token) =>
+            await accounts.RenewSecurityStampAsync(id, token)
+                ? new Acted<bool>(true, SignedOutEverywhere)
+                : throw new ChangeRejectedException(ChangeFailure.NotFound, "Your account no longer exists."), ct);
     }
 
     public Task<ChangeResult<IReadOnlyList<AuditRecord>>> QueryAuditAsync(ChangeCaller caller, AuditQuery query, CancellationToken ct = default) =>

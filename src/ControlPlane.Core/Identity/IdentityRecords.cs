@@ -30,5 +30,11 @@ public enum SignInOutcome
     LockedOut,
 }
 
-/// <summary>The answer to a sign-in: the account when it succeeded, and until when it is locked otherwise.</summary>
-public sealed record SignInResult(SignInOutcome Outcome, AccountSummary? Account, DateTimeOffset? LockedUntil = null);
+/// <summary>
+/// The answer to a sign-in: the account and its security stamp (read with the password it was checked against) when
+/// it succeeded, and until when it is locked otherwise.
+/// </summary>
+public sealed record SignInResult(SignInOutcome Outcome, AccountSummary? Account, DateTimeOffset? LockedUntil = null, string? SecurityStamp = null);
+
+/// <summary>A successful sign-in: the account, and the security stamp the new session carries.</summary>
+public sealed record SignedIn(AccountSummary Account, string SecurityStamp);

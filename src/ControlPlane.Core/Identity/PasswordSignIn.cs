@@ -17,18 +17,18 @@ public sealed class PasswordSignIn(IAccountStore accounts, IAuditLog audit, Time
     /// </summary>
     public const string WrongCredentials = "The user name or the password is wrong, or the account is locked for a while after too many failed attempts.";
 
-    /// <summary>The account when the password is right; a refusal with the message for the user otherwise.</summary>
-    public async Task<ChangeResult<AccountSummary>> SignInAsync(string? userName, string? password, string? clientAddress, CancellationToken ct = default)
+    /// <summary>The account and its security stamp when the password is right; a refusal with the message for the user otherwise.</summary>
+    public async Task<ChangeResult<SignedIn>> SignInAsync(string? userName, string? password, string? clientAddress, CancellationToken ct = default)
     {
         var name = (userName ?? "").Trim();
         if (name.Length == 0 || string.IsNullOrEmpty(password))
         {
-            return ChangeResult<AccountSummary>.Refused(ChangeFailure.Invalid, MissingInput);
+            return ChangeResult<SignedIn>.Refused(ChangeFailure.Invalid, MissingInput);
         }
         if (name.Length > IdentityRules.MaxUserNameLength)
         {
             // Refused before any lookup, and not written to the audit log: no account has such a name.
-            return ChangeResult<AccountSummary>.Refused(ChangeFailure.Invalid, IdentityRules.TooLongUserName);
+            return ChangeResult<SignedIn>.Refused(ChangeFailure.Invalid, IdentityRules.TooLongUserName);
         }
         var result = await accounts.SignInAsync(name, password, ct);
         var (outcome, problem) = result.Outcome switch
@@ -41,7 +41,7 @@ public sealed class PasswordSignIn(IAccountStore accounts, IAuditLog audit, Time
         await audit.AppendAsync(new AuditEntry(time.GetUtcNow(), name, "signin", "ControlPlane", outcome, clientAddress,
             result.Outcome == SignInOutcome.Succeeded ? "local account" : result.Outcome.ToString()), CancellationToken.None);
         return problem is null
-            ? new ChangeResult<AccountSummary>(null, "Signed in.", result.Account)
-            : ChangeResult<AccountSummary>.Refused(ChangeFailure.Forbidden, problem);
+            ? new ChangeResult<SignedIn>(null, "Signed in.", new SignedIn(result.Account!, result.SecurityStamp!))
+            : ChangeResult<SignedIn>.Refused(ChangeFailure.Forbidden, problem);
     }
 }

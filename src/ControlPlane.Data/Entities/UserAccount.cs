@@ -17,4 +17,9 @@ public sealed class UserAccount
     public DateTimeOffset CreatedAt { get; set; }
 
     public DateTimeOffset? PasswordChangedAt { get; set; }
+
+    /// <summary>Carried by every session of this account; a new value ends the sessions signed in before it.</summary>
+    public string SecurityStamp { get; set; } = NewSecurityStamp();
+
+    public static string NewSecurityStamp() => Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
 }

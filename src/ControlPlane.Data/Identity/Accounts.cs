@@ -76,6 +76,7 @@ public sealed class Accounts(IServiceScopeFactory scopes, TimeProvider time) : I
         }
         user!.PasswordHash = Hasher.HashPassword(user, newPassword);
         user.PasswordChangedAt = time.GetUtcNow();
+        user.SecurityStamp = UserAccount.NewSecurityStamp();
         await db.SaveChangesAsync(ct);
         return null;
     }
@@ -127,7 +128,7 @@ public sealed class Accounts(IServiceScopeFactory scopes, TimeProvider time) : I
         // The attempt taken above is given back, with any earlier failures.
         await account.ExecuteUpdateAsync(set => set.SetProperty(u => u.FailedSignIns, 0), ct);
         user.FailedSignIns = 0;
-        return (new SignInResult(SignInOutcome.Succeeded, Summary(user)), user);
+        return (new SignInResult(SignInOutcome.Succeeded, Summary(user), SecurityStamp: user.SecurityStamp), user);
     }
 
     /// <summary>Locks an account that has used its attempts (unless another attempt did so already) and says until when.</summary>
@@ -136,6 +137,19 @@ public sealed class Accounts(IServiceScopeFactory scopes, TimeProvider time) : I
         await account.Where(u => u.LockedUntil == null && u.FailedSignIns >= MaxFailedSignIns)
             .ExecuteUpdateAsync(set => set.SetProperty(u => u.LockedUntil, now + LockoutDuration), ct);
         return await account.Select(u => u.LockedUntil).SingleAsync(ct);
+    }
+
+    public async Task<string?> SecurityStampAsync(long accountId, CancellationToken ct = default)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        return await Db(scope).Users.Where(u => u.Id == accountId).Select(u => u.SecurityStamp).FirstOrDefaultAsync(ct);
+    }
+
+    public async Task<bool> RenewSecurityStampAsync(long accountId, CancellationToken ct = default)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var stamp = UserAccount.NewSecurityStamp();
+        return await Db(scope).Users.Where(u => u.Id == accountId).ExecuteUpdateAsync(set => set.SetProperty(u => u.SecurityStamp, stamp), ct) > 0;
     }
 
     /// <summary>Ends a lockout at once (the console's <c>unlock-account</c>); false when there is no such account.</summary>

@@ -84,6 +84,14 @@ public sealed class Tokens(IServiceScopeFactory scopes, TimeProvider time) : ITo
 
     public static string Hash(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
 
+    public async Task<bool> IsActiveAsync(long tokenId, CancellationToken ct = default)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        // Compared here rather than in SQL: SQLite cannot order DateTimeOffset values.
+        var token = await Db(scope).ApiTokens.AsNoTracking().Where(t => t.Id == tokenId).Select(t => new { t.RevokedAt, t.ExpiresAt }).FirstOrDefaultAsync(ct);
+        return token is { RevokedAt: null } && token.ExpiresAt > time.GetUtcNow();
+    }
+
     private static ApiTokenSummary Summary(ApiToken t) => new(t.Id, t.Name, t.Prefix, t.CreatedAt, t.ExpiresAt, t.RevokedAt, t.LastUsedAt);
 
     private static ControlPlaneDbContext Db(AsyncServiceScope scope) => scope.ServiceProvider.GetRequiredService<ControlPlaneDbContext>();

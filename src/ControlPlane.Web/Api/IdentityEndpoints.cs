@@ -4,6 +4,8 @@ using ControlPlane.Core.Identity;
 using ControlPlane.Core.Security;
 using ControlPlane.Web.Authentication;
 using ControlPlane.Web.Authorization;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
 
 namespace ControlPlane.Web.Api;
 
@@ -63,6 +65,16 @@ public static class IdentityEndpoints
         api.MapPost("/account/password", async (ChangePasswordRequest request, HttpContext http, IdentityCommands commands) =>
             Answer(await commands.ChangePasswordAsync(await CallerAsync(http), request.CurrentPassword, request.NewPassword, http.RequestAborted),
                 _ => Results.NoContent(), "The password was not changed")).WithTags("Account");
+        api.MapPost("/account/signout-everywhere", async (HttpContext http, IdentityCommands commands) =>
+        {
+            var result = await commands.SignOutEverywhereAsync(await CallerAsync(http), http.RequestAborted);
+            if (result.Succeeded && http.User.Identity?.AuthenticationType == CookieAuthenticationDefaults.AuthenticationScheme)
+            {
+                // This browser's cookie would be refused from the next request on; delete it now rather than leave it.
+                await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+            }
+            return Answer(result, _ => Results.NoContent(), "The sessions were not ended");
+        }).WithTags("Account");
 
         api.MapGet("/audit", async (DateTimeOffset? since, string? actor, string? action, string? cluster, int? limit, HttpContext http, IdentityCommands commands) =>
             Answer(await commands.QueryAuditAsync(await CallerAsync(http), new AuditQuery(since, actor, action, cluster, limit ?? 1000), http.RequestAborted),

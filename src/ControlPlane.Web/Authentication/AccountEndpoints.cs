@@ -80,12 +80,12 @@ public static class AccountEndpoints
         }
         var signIn = http.RequestServices.GetRequiredService<PasswordSignIn>();
         var result = await signIn.SignInAsync(username, password, http.ClientAddress(), http.RequestAborted);
-        if (result.Value is not { } account)
+        if (result.Value is not var (account, stamp))
         {
             return new Refusal(result.Message == PasswordSignIn.MissingInput ? SignInErrors.Missing : SignInErrors.Invalid, result.Message);
         }
         var identity = new ClaimsIdentity(
-            [new Claim(ClaimTypes.Name, account.UserName), new Claim(ClaimTypes.NameIdentifier, account.Id.ToString())],
+            [new Claim(ClaimTypes.Name, account.UserName), new Claim(ClaimTypes.NameIdentifier, account.Id.ToString()), new Claim(ControlPlaneClaims.SecurityStamp, stamp)],
             CookieAuthenticationDefaults.AuthenticationScheme);
         await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, new ClaimsPrincipal(identity));
         return null;

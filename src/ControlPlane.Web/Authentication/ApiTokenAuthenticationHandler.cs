@@ -38,7 +38,8 @@ public sealed class ApiTokenAuthenticationHandler(
             return AuthenticateResult.Fail("The API token is unknown, expired or revoked.");
         }
         var identity = new ClaimsIdentity(
-            [new Claim(ClaimTypes.Name, user.UserName), new Claim(ClaimTypes.NameIdentifier, user.Id.ToString()), new Claim(ControlPlaneClaims.TokenName, record.Name)],
+            [new Claim(ClaimTypes.Name, user.UserName), new Claim(ClaimTypes.NameIdentifier, user.Id.ToString()), new Claim(ControlPlaneClaims.TokenName, record.Name),
+                new Claim(ControlPlaneClaims.TokenId, record.Id.ToString(System.Globalization.CultureInfo.InvariantCulture))],
             SchemeName);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }

@@ -46,6 +46,8 @@ public static class AuthenticationSetup
                 // The API, its description and the hub answer 401/403; only pages redirect to the sign-in page.
                 options.Events.OnRedirectToLogin = context => RedirectOrStatus(context, StatusCodes.Status401Unauthorized);
                 options.Events.OnRedirectToAccessDenied = context => RedirectOrStatus(context, StatusCodes.Status403Forbidden);
+                // Cookies live for hours and renew themselves: each request checks that the session was not revoked since.
+                options.Events.OnValidatePrincipal = EndRevokedSessionAsync;
             })
             .AddScheme<AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, null);
 
@@ -76,14 +78,19 @@ public static class AuthenticationSetup
                 PinTenants(options.Events, tenants);
             });
             // A session signed in before the list changed ends at its next request, not when its cookie expires.
+            // It runs after the revocation check set above, never instead of it.
             services.Configure<CookieAuthenticationOptions>(CookieAuthenticationDefaults.AuthenticationScheme, options =>
+            {
+                var revocation = options.Events.OnValidatePrincipal;
                 options.Events.OnValidatePrincipal = async context =>
                 {
+                    await revocation(context);
                     if (context.Principal?.EntraTenantId() is not null && await tenants.RefuseAsync(context.HttpContext, context.Principal, "a session") is not null)
                     {
                         context.RejectPrincipal();
                     }
-                });
+                };
+            });
         }
 
         services.AddAuthorization(options =>
@@ -91,6 +98,13 @@ public static class AuthenticationSetup
             // Everything needs a signed-in caller unless it says otherwise ([AllowAnonymous]: sign-in, health, static files).
             options.FallbackPolicy = new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build();
         });
+        services.AddOptions<SessionCheckOptions>().BindConfiguration(SessionCheckOptions.Section)
+            .Validate(o => o.RevalidationInterval > TimeSpan.Zero && o.RevalidationInterval <= TimeSpan.FromSeconds(30),
+                $"{SessionCheckOptions.Section}:RevalidationInterval must be more than zero and at most 30 seconds, so revoked access ends within 30 seconds.")
+            .Validate(o => o.StampCacheDuration >= TimeSpan.Zero && o.StampCacheDuration <= TimeSpan.FromSeconds(10),
+                $"{SessionCheckOptions.Section}:StampCacheDuration must be between zero and 10 seconds.")
+            .ValidateOnStart();
+        services.AddSingleton<SessionValidator>();
         services.AddCascadingAuthenticationState();
         services.AddSingleton(EntraGrantOptions.From(configuration));
         services.AddSingleton<AccessControl>();
@@ -162,6 +176,17 @@ public static class AuthenticationSetup
             context.HandleResponse();
             return Task.CompletedTask;
         };
+    }
+
+    /// <summary>Rejects a cookie whose sign-in was revoked (a password change, a sign-out everywhere) and deletes it.</summary>
+    private static async Task EndRevokedSessionAsync(CookieValidatePrincipalContext context)
+    {
+        var sessions = context.HttpContext.RequestServices.GetRequiredService<SessionValidator>();
+        if (context.Principal is { } principal && !await sessions.IsCurrentAsync(principal, context.HttpContext.RequestAborted))
+        {
+            context.RejectPrincipal();
+            await context.HttpContext.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+        }
     }
 
     private static Task RedirectOrStatus(RedirectContext<CookieAuthenticationOptions> context, int status)

@@ -10,6 +10,12 @@ public static class ControlPlaneClaims
     /// <summary>Set on principals signed in with an API token: the token's name, so the audit log says which token acted.</summary>
     public const string TokenName = "controlplane:token";
 
+    /// <summary>Set on principals signed in with an API token: the token's id, so a stream it opened can check it is still live.</summary>
+    public const string TokenId = "controlplane:token-id";
+
+    /// <summary>Set on cookie sessions of local accounts: the account's security stamp when they signed in.</summary>
+    public const string SecurityStamp = "controlplane:stamp";
+
     /// <summary>Entra's group object ids (emitted when the app registration asks for group claims).</summary>
     public const string Group = "groups";
 
@@ -41,6 +47,10 @@ public static class ControlPlaneClaims
     /// <summary>The local account id of a principal signed in with a password or an API token; Entra users have none.</summary>
     public static long? LocalAccountId(this ClaimsPrincipal principal) =>
         principal.EntraTenantId() is null && long.TryParse(principal.FindFirstValue(ClaimTypes.NameIdentifier), out var id) ? id : null;
+
+    /// <summary>The id of the API token a principal signed in with; null for everyone else.</summary>
+    public static long? ApiTokenId(this ClaimsPrincipal principal) =>
+        long.TryParse(principal.FindFirstValue(TokenId), out var id) ? id : null;
 
     public static IEnumerable<string> Groups(this ClaimsPrincipal principal) =>
         principal.FindAll(Group).Select(c => c.Value);

@@ -38,6 +38,8 @@ public static class ControlPlaneWebApplication
         services.AddSignalR().AddJsonProtocol(json =>
             json.PayloadSerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase, allowIntegerValues: false)));
         services.AddRazorComponents().AddInteractiveServerComponents();
+        // After Blazor's own registration, so an open page checks its sign-in again instead of keeping it for life.
+        services.AddScoped<Microsoft.AspNetCore.Components.Authorization.AuthenticationStateProvider, Authentication.CircuitSessionRevalidation>();
         services.AddMudServices();
         services.AddScoped<ClusterSelection>();
         return services;

@@ -2,7 +2,9 @@ using ControlPlane.Core.Security;
 using ControlPlane.Core.State;
 using ControlPlane.Web.Authentication;
 using ControlPlane.Web.Authorization;
+using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Options;
 
 namespace ControlPlane.Web.Hubs;
 
@@ -10,8 +12,14 @@ namespace ControlPlane.Web.Hubs;
 /// The public live feed at <c>/hubs/cluster</c> for non-browser clients (DESIGN §6): the same
 /// snapshot-then-changes pages get, answered from the store, so a client never causes an Engine API call.
 /// </summary>
-public sealed class ClusterHub(ClusterStateStore store, AccessControl access, TimeProvider time) : Hub
+public sealed class ClusterHub(ClusterStateStore store, AccessControl access, SessionValidator sessions, IOptions<SessionCheckOptions> options, TimeProvider time) : Hub
 {
+    public const string TokenEnded = "The API token this stream was opened with was revoked or has expired; the stream ends.";
+
+    public const string SessionEnded = "Your session was ended (a password change or a sign-out everywhere); sign in again.";
+
+    public const string GrantsChanged = "Your grants changed; call Watch again to see what you may see now.";
+
     /// <summary>At most ten messages a second per stream, as pages render at most ten times a second.</summary>
     public static readonly TimeSpan MinMessageInterval = TimeSpan.FromMilliseconds(100);
 
@@ -35,6 +43,69 @@ public sealed class ClusterHub(ClusterStateStore store, AccessControl access, Ti
             var known = string.Join(", ", ClusterVisibility.VisibleClusters(grants, store.Clusters).Select(c => $"'{c.Id}'"));
             throw new HubException($"Unknown cluster '{clusterId}'. Known clusters: {(known.Length > 0 ? known : "none")}.");
         }
-        return ClusterWatchStream.ReadAsync(store, clusterId, visibility, MinMessageInterval, time, cancellationToken);
+        // Read now: the hub object is disposed once this method returns, while the stream goes on.
+        var user = Context.User!;
+        var address = Context.GetHttpContext()?.ClientAddress();
+        return WhileAllowedAsync(user, address, grants, ClusterWatchStream.ReadAsync(store, clusterId, visibility, MinMessageInterval, time, CancellationToken.None), cancellationToken);
+    }
+
+    /// <summary>
+    /// Passes <paramref name="messages"/> on while the caller's sign-in and grants hold, checking every
+    /// <see cref="SessionCheckOptions.RevalidationInterval"/>: a stream outlives the request that authenticated it, so
+    /// without this a revoked token would keep watching for as long as its connection stayed open. A revoked sign-in or
+    /// changed grants end the stream with the reason; the connection stays open.
+    /// </summary>
+    private async IAsyncEnumerable<ClusterWatchMessage> WhileAllowedAsync(
+        System.Security.Claims.ClaimsPrincipal user, string? address, IReadOnlyList<Grant> grants, IAsyncEnumerable<ClusterWatchMessage> messages,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        string? ended = null;
+        var check = Task.Run(async () =>
+        {
+            try
+            {
+                using var timer = new PeriodicTimer(options.Value.RevalidationInterval, time);
+                while (ended is null && await timer.WaitForNextTickAsync(stop.Token))
+                {
+                    ended = !await sessions.IsCurrentAsync(user, stop.Token) ? (user.ApiTokenId() is null ? SessionEnded : TokenEnded)
+                        : !(await access.GrantsOfAsync(user, stop.Token)).SequenceEqual(grants) ? GrantsChanged
+                        : null;
+                }
+                await stop.CancelAsync();
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+            }
+        }, CancellationToken.None);
+        await using var reader = messages.GetAsyncEnumerator(stop.Token);
+        try
+        {
+            while (true)
+            {
+                try
+                {
+                    if (!await reader.MoveNextAsync())
+                    {
+                        break;
+                    }
+                }
+                catch (OperationCanceledException) when (ended is not null)
+                {
+                    break;
+                }
+                yield return reader.Current;
+            }
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await check;
+        }
+        if (ended is not null)
+        {
+            await access.AuditRefusalAsync(user.Actor(), Permissions.Clusters.Read, "hub Watch", address, ended);
+            throw new HubException(ended);
+        }
     }
 }

@@ -49,7 +49,7 @@ public sealed class InMemoryAccounts : IAccountStore
         }
         if (_accounts.FirstOrDefault(a => a.Account.UserName == userName) is var (account, stored) && stored == password)
         {
-            return Task.FromResult(new SignInResult(SignInOutcome.Succeeded, account));
+            return Task.FromResult(new SignInResult(SignInOutcome.Succeeded, account, SecurityStamp: Stamps.GetValueOrDefault(account.Id, "initial")));
         }
         _failures[userName] = _failures.GetValueOrDefault(userName) + 1;
         return Task.FromResult(new SignInResult(SignInOutcome.WrongCredentials, null));
@@ -63,7 +63,24 @@ public sealed class InMemoryAccounts : IAccountStore
             return Task.FromResult<string?>("The current password is wrong.");
         }
         _accounts[index] = (_accounts[index].Account, newPassword);
+        Stamps[accountId] = Guid.NewGuid().ToString("N");
         return Task.FromResult<string?>(null);
+    }
+
+    /// <summary>Stamps that changed from the "initial" every account starts with.</summary>
+    public Dictionary<long, string> Stamps { get; } = [];
+
+    public Task<string?> SecurityStampAsync(long accountId, CancellationToken ct = default) =>
+        Task.FromResult(All.Any(a => a.Id == accountId) ? Stamps.GetValueOrDefault(accountId, "initial") : null);
+
+    public Task<bool> RenewSecurityStampAsync(long accountId, CancellationToken ct = default)
+    {
+        if (!All.Any(a => a.Id == accountId))
+        {
+            return Task.FromResult(false);
+        }
+        Stamps[accountId] = Guid.NewGuid().ToString("N");
+        return Task.FromResult(true);
     }
 }
 
@@ -137,6 +154,9 @@ public sealed class InMemoryTokens : ITokenStore
         Task.FromResult(_tokens.FirstOrDefault(t => t.Value == token && t.Token.RevokedAt is null) is { Token: not null } found
             ? new TokenHolder(new AccountSummary(found.AccountId, $"#{found.AccountId}", DateTimeOffset.UnixEpoch, null), found.Token)
             : null);
+
+    public Task<bool> IsActiveAsync(long tokenId, CancellationToken ct = default) =>
+        Task.FromResult(_tokens.Any(t => t.Token.Id == tokenId && t.Token.RevokedAt is null));
 }
 
 /// <summary>Reads back what a <see cref="RecordingAuditLog"/> recorded, newest first.</summary>

@@ -24,7 +24,7 @@ public sealed class PasswordSignInTests
 
         Assert.Equal((ChangeFailure.Forbidden, PasswordSignIn.WrongCredentials), (wrong.Failure, wrong.Message));
         Assert.Equal((ChangeFailure.Forbidden, PasswordSignIn.WrongCredentials), (unknown.Failure, unknown.Message));
-        Assert.Equal("alice", right.Value?.UserName);
+        Assert.Equal("alice", right.Value?.Account.UserName);
         Assert.Equal(
             [("alice", AuditResult.Failed), ("=cmd|calc", AuditResult.Failed), ("alice", AuditResult.Succeeded)],
             _audit.Entries.Select(e => (e.Actor, e.Result)));
@@ -50,7 +50,7 @@ public sealed class PasswordSignInTests
     public async Task A_locked_account_gets_the_same_answer_as_a_wrong_password_and_an_endless_name_is_refused_unread()
     {
         await _accounts.CreateAsync("alice", "alice-long-password");
-        ChangeResult<AccountSummary>? last = null;
+        ChangeResult<SignedIn>? last = null;
         for (var i = 0; i < 6; i++)
         {
             last = await _signIn.SignInAsync("alice", "guessed-password", null);

@@ -324,6 +324,11 @@ namespace ControlPlane.Data.Migrations.Postgres
                     b.Property<string>("PasswordHash")
                         .HasColumnType("text");
 
+                    b.Property<string>("SecurityStamp")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
                     b.Property<string>("UserName")
                         .IsRequired()
                         .HasMaxLength(200)

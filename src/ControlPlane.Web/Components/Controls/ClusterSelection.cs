@@ -1,27 +1,78 @@
 using System.Security.Claims;
 using ControlPlane.Core.Security;
 using ControlPlane.Core.State;
+using ControlPlane.Web.Authentication;
 using ControlPlane.Web.Authorization;
+using Microsoft.Extensions.Options;
 
 namespace ControlPlane.Web.Components.Controls;
 
 /// <summary>
 /// The cluster this browser is looking at, among those the signed-in user may see, and what of it they
-/// may see. The app bar's switcher changes it; live pages follow. Grants are read once per circuit.
+/// may see. The app bar's switcher changes it; live pages follow. Grants are read when the circuit starts and again
+/// every <see cref="SessionCheckOptions.RevalidationInterval"/>, so a grant removed while a page is open takes its view away
+/// (actions are checked by the gate with grants read there and then, whatever this holds).
 /// </summary>
-public sealed class ClusterSelection(ClusterStateStore store, AccessControl access)
+public sealed class ClusterSelection(ClusterStateStore store, AccessControl access, TimeProvider? time = null, IOptions<SessionCheckOptions>? options = null)
+    : IDisposable
 {
+    private readonly CancellationTokenSource _stop = new();
     private string? _clusterId;
     private Task<IReadOnlyList<Grant>>? _grants;
     private IReadOnlyList<Grant> _loaded = [];
 
+    /// <summary>Raised when the selected cluster changes, or what the user may see of it.</summary>
     public event Action? Changed;
 
-    /// <summary>Reads the user's grants once; every live component awaits this before subscribing.</summary>
+    /// <summary>Reads the user's grants on first call and starts reading them again periodically; every live component awaits this before subscribing.</summary>
     public async Task InitializeAsync(ClaimsPrincipal user)
     {
-        _grants ??= access.GrantsOfAsync(user);
+        if (_grants is null)
+        {
+            _grants = access.GrantsOfAsync(user);
+            _ = RefreshAsync(user, _stop.Token);
+        }
         _loaded = await _grants;
+    }
+
+    private async Task RefreshAsync(ClaimsPrincipal user, CancellationToken ct)
+    {
+        try
+        {
+            using var timer = new PeriodicTimer((options?.Value ?? new SessionCheckOptions()).RevalidationInterval, time ?? TimeProvider.System);
+            while (await timer.WaitForNextTickAsync(ct))
+            {
+                IReadOnlyList<Grant> fresh;
+                try
+                {
+                    fresh = await access.GrantsOfAsync(user, ct);
+                }
+                catch (Exception) when (!ct.IsCancellationRequested)
+                {
+                    // The grant store is briefly out of reach: keep what was read last and try again at the next tick.
+                    continue;
+                }
+                if (fresh.SequenceEqual(_loaded))
+                {
+                    continue;
+                }
+                _loaded = fresh;
+                if (_clusterId is not null && !VisibleClusters.Any(c => c.Id == _clusterId))
+                {
+                    _clusterId = null;
+                }
+                Changed?.Invoke();
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    public void Dispose()
+    {
+        _stop.Cancel();
+        _stop.Dispose();
     }
 
     /// <summary>The clusters the user has some grant on, in configuration order.</summary>

@@ -75,7 +75,7 @@ public sealed class AccountPageTests : IdentityTestContext
         Type(cut, "new-password", next);
         Type(cut, "repeat-password", next);
         cut.Find("[data-testid=change-password]").Click();
-        cut.WaitForAssertion(() => Assert.Equal("Your password is changed.", cut.Find("[data-testid=password-message]").TextContent.Trim()));
+        cut.WaitForAssertion(() => Assert.Equal(IdentityCommands.PasswordChanged, cut.Find("[data-testid=password-message]").TextContent.Trim()));
 
         Assert.DoesNotContain(next, cut.Markup);
         Assert.DoesNotContain(AdminPassword, cut.Markup);
@@ -83,6 +83,24 @@ public sealed class AccountPageTests : IdentityTestContext
         Assert.Equal(SignInOutcome.Succeeded, signIn.Outcome);
         Assert.Equal([AuditResult.Succeeded, AuditResult.Failed],
             (await AuditAsync(new AuditQuery(Action: "account.password"))).Where(r => r.Entry.Result != AuditResult.Started).Select(r => r.Entry.Result));
+    }
+
+    [Fact]
+    public async Task Signing_out_everywhere_asks_first_then_ends_the_sessions_and_lists_the_tokens_that_keep_working()
+    {
+        await WithScopeAsync(sp => sp.GetRequiredService<ITokenStore>().CreateAsync(Admin.Id, "nightly-backup", 30));
+        var before = await WithScopeAsync(sp => sp.GetRequiredService<IAccountStore>().SecurityStampAsync(Admin.Id));
+        var dialogs = Render<MudDialogProvider>();
+        var cut = Render<AccountPage>();
+
+        cut.WaitForAssertion(() => Assert.Contains("nightly-backup", cut.Find("[data-testid=session-tokens]").TextContent));
+        cut.Find("[data-testid=signout-everywhere]").Click();
+        ClickDialogButton(dialogs, "Sign out everywhere");
+
+        var navigation = Services.GetRequiredService<Microsoft.AspNetCore.Components.NavigationManager>();
+        cut.WaitForAssertion(() => Assert.EndsWith("/account/login", navigation.Uri));
+        Assert.NotEqual(before, await WithScopeAsync(sp => sp.GetRequiredService<IAccountStore>().SecurityStampAsync(Admin.Id)));
+        Assert.Single(await AuditAsync(new AuditQuery(Action: "account.signout-everywhere")), r => r.Entry.Result == AuditResult.Succeeded);
     }
 
     [Fact]
