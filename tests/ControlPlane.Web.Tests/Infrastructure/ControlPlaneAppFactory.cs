@@ -75,11 +75,27 @@ public class ControlPlaneAppFactory(IReadOnlyDictionary<string, string?> setting
         {
             File.Delete(_databasePath + suffix);
         }
-        if (Directory.Exists(_auditDirectory))
-        {
-            Directory.Delete(_auditDirectory, recursive: true);
-        }
+        DeleteAuditDirectory();
         GC.SuppressFinalize(this);
+    }
+
+    /// <summary>
+    /// Removes the host's audit key and checkpoints. A stopping host may still be replacing its checkpoint (through a
+    /// temporary file) as the folder goes, so a folder that gains a file meanwhile is tried again, then left to /tmp.
+    /// </summary>
+    private void DeleteAuditDirectory()
+    {
+        for (var attempt = 0; attempt < 5 && Directory.Exists(_auditDirectory); attempt++)
+        {
+            try
+            {
+                Directory.Delete(_auditDirectory, recursive: true);
+            }
+            catch (IOException)
+            {
+                Thread.Sleep(100);
+            }
+        }
     }
 }
 
