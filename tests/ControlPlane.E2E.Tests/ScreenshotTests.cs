@@ -39,6 +39,12 @@ public sealed partial class ScreenshotTests(BrowserFixture browser, ITestOutputH
             await SaveAsync(app.Page, FileName(link.Name));
         }
 
+        // The account page (password, API tokens, sessions) is reached from the user menu, not the navigation.
+        await app.GotoAsync("account");
+        await WaitForMainContentAsync(app);
+        await app.AssertHealthyAsync();
+        await SaveAsync(app.Page, "account");
+
         await app.GotoAsync("");
         await WaitForMainContentAsync(app);
         await app.WaitForColorSchemeAppliedAsync();
