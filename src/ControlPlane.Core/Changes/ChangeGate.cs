@@ -31,6 +31,12 @@ public sealed record ChangeIntent(string Permission, AccessTarget Target, string
     /// </summary>
     public bool OwnAccount { get; init; }
 
+    /// <summary>
+    /// The scopes of other objects the change reaches into, where the permission is needed too (a secret family's own
+    /// scope, when it is mounted into a service of another): a change is only as allowed as its least allowed object.
+    /// </summary>
+    public IReadOnlyList<AccessTarget> AlsoOn { get; init; } = [];
+
     /// <summary>The target as the audit log names it: the object within its cluster and stack, or alone when it is ControlPlane's own.</summary>
     public string AuditTarget => (Subject.Length, Target.Cluster) switch
     {
@@ -65,8 +71,6 @@ public sealed record Acted<T>(T? Value, string Message, string? Detail = null, s
 public sealed class ChangeGate(IAuditLog audit, ChangeLocks locks, TimeProvider time)
 {
     public const string NoGrant = "no grant gives this permission on this target";
-
-    internal TimeProvider Time => time;
 
     /// <summary>A quick change: the act returns the spec before and after, and the result carries their diff.</summary>
     public async Task<ChangeResult> RunAsync(ChangeCaller caller, ChangeIntent intent, Func<CancellationToken, Task<SpecChange>> change, CancellationToken cancellationToken = default)
@@ -139,12 +143,15 @@ public sealed class ChangeGate(IAuditLog audit, ChangeLocks locks, TimeProvider 
     /// </summary>
     public async Task<ChangeResult?> RefuseAsync(ChangeCaller caller, ChangeIntent intent)
     {
-        if (intent.OwnAccount || AccessPolicy.IsAllowed(caller.Grants, intent.Permission, intent.Target))
+        var refusedOn = intent.OwnAccount ? null
+            : intent.AlsoOn.Append(intent.Target).FirstOrDefault(scope => !AccessPolicy.IsAllowed(caller.Grants, intent.Permission, scope));
+        if (refusedOn is null)
         {
             return null;
         }
-        await AuditAsync(caller, intent, AuditResult.Denied, NoGrant);
-        return ChangeResult.Refused(ChangeFailure.Forbidden, $"You have no grant that allows '{intent.Permission}' on {intent.Target}.");
+        // The record and the message name the scope the caller lacks, not the one they hold.
+        await AuditAsync(caller, intent with { Target = refusedOn }, AuditResult.Denied, NoGrant);
+        return ChangeResult.Refused(ChangeFailure.Forbidden, $"You have no grant that allows '{intent.Permission}' on {refusedOn}.");
     }
 
     /// <summary>
@@ -152,7 +159,14 @@ public sealed class ChangeGate(IAuditLog audit, ChangeLocks locks, TimeProvider 
     /// caller may not see), through the same audit path as every other record.
     /// </summary>
     public Task AuditRefusalAsync(string actor, string action, string target, string? clientAddress, string detail) =>
-        AppendAsync(new AuditEntry(time.GetUtcNow(), actor, action, target, AuditResult.Denied, clientAddress, detail));
+        RecordAsync(actor, action, target, AuditResult.Denied, clientAddress, detail);
+
+    /// <summary>
+    /// Writes what happened at an entry point that is not a change (a sign-in attempt, a refusal before any change is
+    /// named), through the same audit path as every other record: never cancelled, never swallowed.
+    /// </summary>
+    public Task RecordAsync(string actor, string action, string target, AuditResult result, string? clientAddress, string? detail) =>
+        AppendAsync(new AuditEntry(time.GetUtcNow(), actor, action, target, result, clientAddress, detail));
 
     internal Task AuditAsync(ChangeCaller caller, ChangeIntent intent, AuditResult result, string? detail, string? diff = null) =>
         AppendAsync(new AuditEntry(time.GetUtcNow(), caller.Actor, intent.Action, intent.AuditTarget, result, caller.ClientAddress, detail, diff));

@@ -7,7 +7,7 @@ namespace ControlPlane.Core.Identity;
 /// Signing in with a local account's password: the check, what the user is told, and the audit record of every
 /// attempt. The password never reaches the audit log; the user name does, even one that does not exist.
 /// </summary>
-public sealed class PasswordSignIn(IAccountStore accounts, IAuditLog audit, TimeProvider time)
+public sealed class PasswordSignIn(IAccountStore accounts, ChangeGate gate)
 {
     public const string MissingInput = "Enter a user name and a password.";
 
@@ -37,9 +37,8 @@ public sealed class PasswordSignIn(IAccountStore accounts, IAuditLog audit, Time
             SignInOutcome.LockedOut => (AuditResult.Denied, WrongCredentials),
             _ => (AuditResult.Failed, WrongCredentials),
         };
-        // Written whatever happens to the caller's connection, as the gate writes its records.
-        await audit.AppendAsync(new AuditEntry(time.GetUtcNow(), name, "signin", "ControlPlane", outcome, clientAddress,
-            result.Outcome == SignInOutcome.Succeeded ? "local account" : result.Outcome.ToString()), CancellationToken.None);
+        await gate.RecordAsync(name, "signin", "ControlPlane", outcome, clientAddress,
+            result.Outcome == SignInOutcome.Succeeded ? "local account" : result.Outcome.ToString());
         return problem is null
             ? new ChangeResult<SignedIn>(null, "Signed in.", new SignedIn(result.Account!, result.SecurityStamp!))
             : ChangeResult<SignedIn>.Refused(ChangeFailure.Forbidden, problem);

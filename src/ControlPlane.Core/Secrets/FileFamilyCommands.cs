@@ -183,13 +183,10 @@ public sealed class FileFamilyCommands(
         var service = state?.FindService(serviceIdOrName);
         var familyName = request.Family?.Trim() ?? "";
         var family = state is null || familyName.Length == 0 ? null : FileFamilies.Find(state, kind, familyName);
-        var permission = Perm(kind).Inject;
-        // The gate takes one target: it is given the family's scope when the caller lacks the permission there,
-        // so the refusal is the gate's own (403, audited as denied, nothing changed); the service's stack otherwise.
-        var into = AccessTarget.InCluster(clusterId, service?.Stack);
-        var from = FileFamilies.ScopeOf(clusterId, family);
-        var checkedOn = family is not null && !AccessPolicy.IsAllowed(caller.Grants, permission, from) ? from : into;
-        var intent = new ChangeIntent(permission, checkedOn, $"{Plural(kind)}.inject", service?.Name ?? serviceIdOrName);
+        var intent = new ChangeIntent(Perm(kind).Inject, AccessTarget.InCluster(clusterId, service?.Stack), $"{Plural(kind)}.inject", service?.Name ?? serviceIdOrName)
+        {
+            AlsoOn = family is null ? [] : [FileFamilies.ScopeOf(clusterId, family)],
+        };
         return await runner.StartAsync(caller, intent, _ =>
         {
             var found = service ?? throw ChangeRejections.NoService(clusterId, serviceIdOrName);

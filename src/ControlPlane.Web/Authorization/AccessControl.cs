@@ -57,7 +57,7 @@ public sealed class AccessControl(IGrantSource grants, ChangeGate gate, EntraGra
         new(user.Actor(), await GrantsOfAsync(user, ct), clientAddress)
         {
             AccountId = user.LocalAccountId(),
-            ByApiToken = user.Identity?.AuthenticationType == Authentication.ApiTokenAuthenticationHandler.SchemeName,
+            ByApiToken = user.ApiTokenId() is not null,
         };
 
     public async Task<bool> IsAllowedAsync(ClaimsPrincipal user, string permission, AccessTarget target, CancellationToken ct = default) =>

@@ -56,6 +56,20 @@ public sealed class ChangeGateTests
     }
 
     [Fact]
+    public async Task A_change_reaching_into_another_scope_needs_the_permission_there_too_and_the_refusal_names_it()
+    {
+        var mount = Scale with { AlsoOn = [AccessTarget.InCluster("c1", "billing")] };
+
+        var refused = await _gate.RunAsync(ShopOperator, mount, Act);
+        var allowed = await _gate.RunAsync(Caller(Role.Operator, AccessScope.OfCluster("c1")), mount, Act);
+
+        Assert.Equal((ChangeFailure.Forbidden, "You have no grant that allows 'services.update' on c1/billing."), (refused.Failure, refused.Message));
+        Assert.Equal("c1/billing/shop_web", _audit.Entries[0].Target);
+        Assert.True(allowed.Succeeded, allowed.Message);
+        Assert.Equal(1, _acted);
+    }
+
+    [Fact]
     public async Task A_busy_object_refuses_the_change_with_a_conflict_and_nothing_acts()
     {
         using (_locks.TryEnter(ChangeLocks.KeyOf(Scale)))

@@ -11,7 +11,7 @@ public sealed class PasswordSignInTests
     private readonly InMemoryAccounts _accounts = new();
     private readonly PasswordSignIn _signIn;
 
-    public PasswordSignInTests() => _signIn = new PasswordSignIn(_accounts, _audit, TimeProvider.System);
+    public PasswordSignInTests() => _signIn = new PasswordSignIn(_accounts, new ChangeGate(_audit, new ChangeLocks(), TimeProvider.System));
 
     [Fact]
     public async Task Every_attempt_is_audited_under_the_name_typed_and_never_with_the_password()
