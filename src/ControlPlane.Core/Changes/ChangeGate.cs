@@ -37,6 +37,12 @@ public sealed record ChangeIntent(string Permission, AccessTarget Target, string
     /// </summary>
     public IReadOnlyList<AccessTarget> AlsoOn { get; init; } = [];
 
+    /// <summary>
+    /// Other permissions what is asked for needs, each with why (the restricted rule: a host bind mount needs
+    /// <see cref="Permissions.Services.Unrestricted"/> on the cluster): refused with the reason when one is missing.
+    /// </summary>
+    public IReadOnlyList<PermissionNeed> AlsoNeeds { get; init; } = [];
+
     /// <summary>The target as the audit log names it: the object within its cluster and stack, or alone when it is ControlPlane's own.</summary>
     public string AuditTarget => (Subject.Length, Target.Cluster) switch
     {
@@ -49,6 +55,9 @@ public sealed record ChangeIntent(string Permission, AccessTarget Target, string
     public static ChangeIntent OnOwnAccount(string action, string subject) =>
         new("", AccessTarget.Global, action, subject) { OwnAccount = true };
 }
+
+/// <summary>A further permission a change needs on a target, and what in the request needs it (for the refusal's message).</summary>
+public sealed record PermissionNeed(string Permission, AccessTarget Target, string Reason);
 
 /// <summary>What an act hands back to the gate: its value, its message for the caller, and the spec diff or detail to audit.</summary>
 public sealed record Acted<T>(T? Value, string Message, string? Detail = null, string? Diff = null)
@@ -108,7 +117,7 @@ public sealed class ChangeGate(IAuditLog audit, ChangeLocks locks, TimeProvider 
             catch (ChangeRejectedException rejected)
             {
                 await AuditAsync(caller, intent, AuditResult.Failed, rejected.Message);
-                return ChangeResult<T>.Refused(rejected.Reason, rejected.Message);
+                return ChangeResult<T>.Refused(rejected.Reason, rejected.Message) with { Problems = rejected.Problems };
             }
             catch (OperationCanceledException)
             {
@@ -143,15 +152,24 @@ public sealed class ChangeGate(IAuditLog audit, ChangeLocks locks, TimeProvider 
     /// </summary>
     public async Task<ChangeResult?> RefuseAsync(ChangeCaller caller, ChangeIntent intent)
     {
-        var refusedOn = intent.OwnAccount ? null
-            : intent.AlsoOn.Append(intent.Target).FirstOrDefault(scope => !AccessPolicy.IsAllowed(caller.Grants, intent.Permission, scope));
-        if (refusedOn is null)
+        if (intent.OwnAccount)
         {
             return null;
         }
-        // The record and the message name the scope the caller lacks, not the one they hold.
-        await AuditAsync(caller, intent with { Target = refusedOn }, AuditResult.Denied, NoGrant);
-        return ChangeResult.Refused(ChangeFailure.Forbidden, $"You have no grant that allows '{intent.Permission}' on {refusedOn}.");
+        var refusedOn = intent.AlsoOn.Prepend(intent.Target).FirstOrDefault(scope => !AccessPolicy.IsAllowed(caller.Grants, intent.Permission, scope));
+        if (refusedOn is not null)
+        {
+            // The record and the message name the scope the caller lacks, not the one they hold.
+            await AuditAsync(caller, intent with { Target = refusedOn }, AuditResult.Denied, NoGrant);
+            return ChangeResult.Refused(ChangeFailure.Forbidden, $"You have no grant that allows '{intent.Permission}' on {refusedOn}.");
+        }
+        if (intent.AlsoNeeds.FirstOrDefault(need => !AccessPolicy.IsAllowed(caller.Grants, need.Permission, need.Target)) is { } missing)
+        {
+            var message = $"{missing.Reason}: that needs '{missing.Permission}' on {missing.Target}, which no grant of yours allows.";
+            await AuditAsync(caller, intent, AuditResult.Denied, message);
+            return ChangeResult.Refused(ChangeFailure.Forbidden, message);
+        }
+        return null;
     }
 
     /// <summary>

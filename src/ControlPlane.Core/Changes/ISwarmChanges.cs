@@ -23,10 +23,18 @@ public enum ChangeFailure
     Failed,
 }
 
-/// <summary>A change refused before it reached the cluster, with a message for the user.</summary>
-public sealed class ChangeRejectedException(ChangeFailure reason, string message) : Exception(message)
+/// <summary>One thing wrong with what the caller sent, where it is (line and column of a file, 1-based) and under which key.</summary>
+public sealed record InputProblem(int Line, int Column, string Key, string Message)
+{
+    public override string ToString() => Line > 0 ? $"line {Line}, column {Column}: {Key}: {Message}" : $"{Key}: {Message}";
+}
+
+/// <summary>A change refused before it reached the cluster, with a message for the user (and, for a file, each problem in it).</summary>
+public sealed class ChangeRejectedException(ChangeFailure reason, string message, IReadOnlyList<InputProblem>? problems = null) : Exception(message)
 {
     public ChangeFailure Reason { get; } = reason;
+
+    public IReadOnlyList<InputProblem> Problems { get; } = problems ?? [];
 }
 
 /// <summary>
@@ -45,6 +53,9 @@ public record ChangeResult(ChangeFailure? Failure, string Message, string? Diff 
 
     public bool Started => OperationId is not null;
 
+    /// <summary>For input refused as invalid: each problem with its line and key (a Compose file's errors).</summary>
+    public IReadOnlyList<InputProblem> Problems { get; init; } = [];
+
     public static ChangeResult Refused(ChangeFailure failure, string message) => new(failure, message);
 }
 
@@ -54,5 +65,5 @@ public sealed record ChangeResult<T>(ChangeFailure? Failure, string Message, T? 
     public static new ChangeResult<T> Refused(ChangeFailure failure, string message) => new(failure, message);
 
     /// <summary>The same result without its value.</summary>
-    public ChangeResult WithoutValue() => new(Failure, Message, Diff) { OperationId = OperationId };
+    public ChangeResult WithoutValue() => new(Failure, Message, Diff) { OperationId = OperationId, Problems = Problems };
 }

@@ -18,6 +18,23 @@ public static class Permissions
         /// <summary>Scale, restart, roll out, roll back.</summary>
         public const string Update = "services.update";
         public const string ReadLogs = "services.logs";
+
+        /// <summary>Create a service (alone, or in a stack the caller may deploy).</summary>
+        public const string Create = "services.create";
+        public const string Remove = "services.remove";
+
+        /// <summary>
+        /// The restricted rule (DESIGN §9): host bind mounts, the host network, cap_add, devices and sysctls. Held by
+        /// Admins only and asked for on the cluster, so an Admin of a stack does not hold it.
+        /// </summary>
+        public const string Unrestricted = "services.unrestricted";
+    }
+
+    public static class Stacks
+    {
+        /// <summary>Deploy a Compose file as a stack, or redeploy it (create, update and prune its objects).</summary>
+        public const string Deploy = "stacks.deploy";
+        public const string Remove = "stacks.remove";
     }
 
     public static class Images
@@ -29,6 +46,13 @@ public static class Permissions
     {
         /// <summary>Drain, pause, activate, label, promote, demote.</summary>
         public const string Update = "nodes.update";
+        public const string Remove = "nodes.remove";
+    }
+
+    public static class Swarm
+    {
+        /// <summary>View and rotate the join tokens: whoever holds one can add a node to the swarm.</summary>
+        public const string JoinTokens = "swarm.jointokens";
     }
 
     public static class Secrets
@@ -66,9 +90,11 @@ public static class Permissions
     public static readonly IReadOnlyList<string> All =
     [
         Clusters.Read, Clusters.Manage,
-        Services.Update, Services.ReadLogs,
+        Services.Update, Services.ReadLogs, Services.Create, Services.Remove, Services.Unrestricted,
+        Stacks.Deploy, Stacks.Remove,
         Images.Distribute,
-        Nodes.Update,
+        Nodes.Update, Nodes.Remove,
+        Swarm.JoinTokens,
         Secrets.Create, Secrets.Inject, Secrets.Rotate, Secrets.Remove,
         Configs.Create, Configs.Inject, Configs.Rotate, Configs.Remove,
         Users.Manage, Grants.Manage, Audit.Read,

@@ -6,7 +6,7 @@ public enum Role
     /// <summary>Reads everything but secret values, which nobody reads.</summary>
     Viewer,
 
-    /// <summary>Scales, restarts, rolls out, distributes images, reads logs.</summary>
+    /// <summary>Scales, restarts, rolls out, distributes images, reads logs; deploys stacks and creates and removes services (restricted rule aside).</summary>
     Operator,
 
     /// <summary>Creates, injects, rotates and removes secrets and configs.</summary>
@@ -25,6 +25,7 @@ public static class Roles
         [Role.Operator] = new HashSet<string>
         {
             Permissions.Clusters.Read, Permissions.Services.Update, Permissions.Services.ReadLogs, Permissions.Images.Distribute,
+            Permissions.Services.Create, Permissions.Services.Remove, Permissions.Stacks.Deploy, Permissions.Stacks.Remove,
         },
         [Role.SecretsAdmin] = new HashSet<string>
         {

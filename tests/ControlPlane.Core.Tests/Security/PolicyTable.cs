@@ -45,6 +45,11 @@ internal static class PolicyTable
         (Permissions.Services.Update,   "-O-A", Touches.ShopStack),
         (Permissions.Services.ReadLogs, "-O-A", Touches.ShopStack),
         (Permissions.Images.Distribute, "-O-A", Touches.Cluster),
+        // Operator on a stack deploys, updates and removes that stack and its services (DESIGN §9).
+        (Permissions.Stacks.Deploy,     "-O-A", Touches.ShopStack),
+        (Permissions.Stacks.Remove,     "-O-A", Touches.ShopStack),
+        (Permissions.Services.Create,   "-O-A", Touches.ShopStack),
+        (Permissions.Services.Remove,   "-O-A", Touches.ShopStack),
         // SecretsAdmin: create, inject, rotate, remove secrets and configs. A family is created and removed at
         // cluster level; it is injected into a service of a stack.
         (Permissions.Secrets.Create,    "--SA", Touches.Cluster),
@@ -57,6 +62,11 @@ internal static class PolicyTable
         (Permissions.Configs.Remove,    "--SA", Touches.Cluster),
         // Admin: all of the above, plus nodes, users, grants and clusters.
         (Permissions.Nodes.Update,      "---A", Touches.Cluster),
+        (Permissions.Nodes.Remove,      "---A", Touches.Cluster),
+        (Permissions.Swarm.JoinTokens,  "---A", Touches.Cluster),
+        // The restricted rule: host bind mounts, host network, cap_add, devices, sysctls. Asked for on the cluster,
+        // so only an Admin of the cluster (or of all clusters) has it, never an Admin of a stack.
+        (Permissions.Services.Unrestricted, "---A", Touches.Cluster),
         (Permissions.Clusters.Manage,   "---A", Touches.ControlPlane),
         (Permissions.Users.Manage,      "---A", Touches.ControlPlane),
         (Permissions.Grants.Manage,     "---A", Touches.ControlPlane),
