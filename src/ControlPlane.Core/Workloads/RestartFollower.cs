@@ -81,7 +81,7 @@ public sealed class RestartPlans(IWorkloadChanges workloads, IImageChanges engin
     public static System.Text.Json.Nodes.JsonObject ForceUpdate(System.Text.Json.Nodes.JsonObject spec)
     {
         var task = spec["TaskTemplate"] as System.Text.Json.Nodes.JsonObject ?? new System.Text.Json.Nodes.JsonObject();
-        task["ForceUpdate"] = ((long?)task["ForceUpdate"] ?? 0) + 1;
+        task["ForceUpdate"] = (ServiceSpecs.Number(task["ForceUpdate"]) ?? 0) + 1;
         spec["TaskTemplate"] = task;
         return spec;
     }

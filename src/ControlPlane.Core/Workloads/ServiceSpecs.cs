@@ -59,10 +59,9 @@ public static partial class ServiceSpecs
             ["Name"] = request.Name?.Trim(),
             ["Labels"] = new JsonObject(),
             ["TaskTemplate"] = new JsonObject { ["ContainerSpec"] = new JsonObject() },
-            ["Mode"] = new JsonObject { ["Replicated"] = new JsonObject { ["Replicas"] = 1 } },
+            ["Mode"] = new JsonObject { ["Replicated"] = new JsonObject { ["Replicas"] = 1L } },
         };
-        var request1 = request with { Mode = request.Mode ?? "replicated" };
-        return Apply(state, spec, request1, limits, creating: true, problems);
+        return Apply(state, spec, request with { Mode = request.Mode ?? "replicated" }, limits, creating: true, problems);
     }
 
     /// <summary>
@@ -151,7 +150,7 @@ public static partial class ServiceSpecs
             {
                 spec["Mode"] = mode == "global"
                     ? new JsonObject { ["Global"] = new JsonObject() }
-                    : new JsonObject { ["Replicated"] = new JsonObject { ["Replicas"] = r.Replicas ?? (long?)spec["Mode"]?["Replicated"]?["Replicas"] ?? 1 } };
+                    : new JsonObject { ["Replicated"] = new JsonObject { ["Replicas"] = r.Replicas ?? Number(spec["Mode"]?["Replicated"]?["Replicas"]) ?? 1 } };
                 paths.Add("Mode");
             }
         }
@@ -451,11 +450,11 @@ public static partial class ServiceSpecs
     {
         var d = UpdatePolicy.Default;
         return update is null ? d : new UpdatePolicy(
-            (long?)update["Parallelism"] ?? d.Parallelism,
-            update["Delay"] is { } delay ? TimeSpan.FromTicks((long)delay / 100) : d.Delay,
+            Number(update["Parallelism"]) ?? d.Parallelism,
+            Number(update["Delay"]) is { } delay ? TimeSpan.FromTicks(delay / 100) : d.Delay,
             (string?)update["FailureAction"] ?? d.FailureAction,
-            update["Monitor"] is { } monitor ? TimeSpan.FromTicks((long)monitor / 100) : d.Monitor,
-            (double?)update["MaxFailureRatio"] ?? d.MaxFailureRatio,
+            Number(update["Monitor"]) is { } monitor ? TimeSpan.FromTicks(monitor / 100) : d.Monitor,
+            (update["MaxFailureRatio"] is { } ratio ? double.Parse(ratio.ToJsonString(), CultureInfo.InvariantCulture) : d.MaxFailureRatio),
             (string?)update["Order"] ?? d.Order);
     }
 
@@ -484,6 +483,10 @@ public static partial class ServiceSpecs
         _ when key.Any(c => char.IsWhiteSpace(c) || char.IsControl(c) || c == '=') => $"The label key '{key}' may not hold spaces, control characters or '='.",
         _ => null,
     };
+
+    /// <summary>A whole number in a spec, however it was put there (parsed text, an int, a long); null when absent or not one.</summary>
+    public static long? Number(JsonNode? node) =>
+        node is JsonValue && long.TryParse(node.ToJsonString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) ? value : null;
 
     private static JsonObject Resources(double? cpus, long? bytes)
     {

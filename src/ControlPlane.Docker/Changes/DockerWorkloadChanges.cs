@@ -160,7 +160,7 @@ public sealed class DockerWorkloadChanges(ClusterRegistry registry) : IWorkloadC
     }
 
     /// <summary>The service's version index and its spec, as the engine's own JSON.</summary>
-    private static async Task<(ulong Version, JsonObject Spec)> InspectAsync(ConnectedEngine engine, string serviceId, CancellationToken ct)
+    private static async Task<(long Version, JsonObject Spec)> InspectAsync(ConnectedEngine engine, string serviceId, CancellationToken ct)
     {
         JsonNode? service;
         try
@@ -171,7 +171,7 @@ public sealed class DockerWorkloadChanges(ClusterRegistry registry) : IWorkloadC
         {
             throw new ChangeRejectedException(ChangeFailure.NotFound, $"Service '{serviceId}' does not exist.");
         }
-        var version = (ulong?)service?["Version"]?["Index"] ?? throw new ChangeRejectedException(ChangeFailure.Failed, "The engine returned a service without a version.");
+        var version = ServiceSpecs.Number(service?["Version"]?["Index"]) ?? throw new ChangeRejectedException(ChangeFailure.Failed, "The engine returned a service without a version.");
         var spec = service?["Spec"] as JsonObject ?? throw new ChangeRejectedException(ChangeFailure.Failed, "The engine returned a service without a spec.");
         return (version, (JsonObject)spec.DeepClone());
     }
