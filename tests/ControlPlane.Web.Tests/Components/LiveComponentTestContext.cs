@@ -46,6 +46,9 @@ public abstract partial class LiveComponentTestContext : BunitContext, IAsyncLif
         Services.AddSingleton(new ChangeLimits());
         Services.AddSingleton<ServiceCommands>();
         Services.AddSingleton<NodeCommands>();
+        Services.AddSingleton<Core.Workloads.IWorkloadChanges>(WorkloadChanges);
+        Services.AddSingleton<Core.Workloads.RestartPlans>();
+        Services.AddSingleton<SwarmCommands>();
         Services.AddSingleton<Core.Secrets.IFileObjectChanges>(FileObjects);
         Services.AddSingleton(Core.Secrets.FileFamilyTimings.Default);
         Services.AddSingleton<Core.Secrets.FileFamilyOperations>();
@@ -73,6 +76,8 @@ public abstract partial class LiveComponentTestContext : BunitContext, IAsyncLif
     protected FakeFileObjectChanges FileObjects { get; } = new();
     /// <summary>Image changes pages ask for, recorded and answered as a swarm that converges at once.</summary>
     protected FakeImageChanges ImageChanges { get; } = new();
+
+    protected FakeWorkloadChanges WorkloadChanges { get; } = new();
 
     /// <summary>What the change executor audits.</summary>
     protected FakeAuditLog Audit { get; } = new();
