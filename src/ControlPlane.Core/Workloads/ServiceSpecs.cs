@@ -126,7 +126,11 @@ public static partial class ServiceSpecs
         {
             var currentMode = spec["Mode"] is JsonObject m && m.ContainsKey("Global") ? "global" : spec["Mode"]?["Replicated"] is not null ? "replicated" : "job";
             var mode = r.Mode?.Trim().ToLowerInvariant() ?? currentMode;
-            if (!Modes.Contains(mode))
+            if (currentMode == "job" && !creating)
+            {
+                Problem("mode", $"{(string?)spec["Name"]} is a job: its mode and replicas are not changed here.");
+            }
+            else if (!Modes.Contains(mode))
             {
                 Problem("mode", $"mode '{r.Mode}' is not one of {string.Join(", ", Modes)}.");
             }

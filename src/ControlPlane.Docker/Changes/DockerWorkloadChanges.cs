@@ -134,28 +134,54 @@ public sealed class DockerWorkloadChanges(ClusterRegistry registry) : IWorkloadC
         });
     }
 
+    /// <summary>
+    /// How long a node change keeps trying while the managers cannot commit it: a role change needs every manager's
+    /// Raft log to take it, and a manager just promoted may still be catching up ("context deadline exceeded").
+    /// </summary>
+    private static readonly TimeSpan NodeChangePatience = TimeSpan.FromSeconds(60);
+
     private async Task<SpecChange> UpdateNodeAsync(string clusterId, string nodeId, Func<NodeUpdateParameters, NodeUpdateParameters> edit, CancellationToken cancellationToken)
     {
         var (connection, engine) = await registry.ConnectForChangeAsync(clusterId, cancellationToken);
-        return await EngineChanges.RetryOutOfSequenceAsync(async () =>
+        var started = DateTimeOffset.UtcNow;
+        string? before = null;
+        for (var attempt = 1; ; attempt++)
         {
             var node = await EngineChanges.NotFoundAsRejection(() => connection.CallAsync(engine.Client, c => c.Swarm.InspectNodeAsync(nodeId, cancellationToken)), $"Node '{nodeId}' does not exist.");
             var spec = node.Spec ?? throw new ChangeRejectedException(ChangeFailure.Failed, "The engine returned a node without a spec.");
-            var before = JsonSerializer.Serialize(spec);
-            var update = edit(new NodeUpdateParameters { Name = spec.Name, Labels = spec.Labels, Role = spec.Role, Availability = spec.Availability });
+            var current = new NodeUpdateParameters { Name = spec.Name, Labels = spec.Labels, Role = spec.Role, Availability = spec.Availability };
+            before ??= JsonSerializer.Serialize(spec);
+            var update = edit(current);
+            if (attempt > 1 && Same(update, current))
+            {
+                // An earlier attempt that timed out was committed after all.
+                return new SpecChange(before, JsonSerializer.Serialize(spec));
+            }
             try
             {
                 await connection.CallAsync(engine.Client, c => c.Swarm.UpdateNodeAsync(node.ID!, node.Version!.Index!.Value, update, cancellationToken));
+                var after = await connection.CallAsync(engine.Client, c => c.Swarm.InspectNodeAsync(node.ID!, cancellationToken));
+                return new SpecChange(before, JsonSerializer.Serialize(after.Spec));
             }
-            catch (DockerApiException ex) when (!EngineChanges.IsOutOfSequence(ex) && ex.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.InternalServerError)
+            catch (DockerApiException ex) when ((EngineChanges.IsOutOfSequence(ex) || IsDeadlineExceeded(ex)) && DateTimeOffset.UtcNow - started < NodeChangePatience)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(2000, 250 * attempt)), cancellationToken);
+            }
+            catch (DockerApiException ex) when (ex.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.InternalServerError or HttpStatusCode.ServiceUnavailable)
             {
                 // Docker keeps its own quorum guard ("can't remove member … loss of quorum"): its words reach the caller.
                 throw new ChangeRejectedException(ChangeFailure.Conflict, $"Docker refused the node change: {EngineChanges.Reason(ex)}");
             }
-            var after = await connection.CallAsync(engine.Client, c => c.Swarm.InspectNodeAsync(node.ID!, cancellationToken));
-            return new SpecChange(before, JsonSerializer.Serialize(after.Spec));
-        });
+        }
     }
+
+    private static bool IsDeadlineExceeded(DockerApiException ex) =>
+        ex.ResponseBody?.Contains("deadline exceeded", StringComparison.OrdinalIgnoreCase) == true;
+
+    private static bool Same(NodeUpdateParameters a, NodeUpdateParameters b) =>
+        string.Equals(a.Role, b.Role, StringComparison.OrdinalIgnoreCase)
+        && string.Equals(a.Availability, b.Availability, StringComparison.OrdinalIgnoreCase)
+        && (a.Labels ?? new Dictionary<string, string>()).OrderBy(l => l.Key).SequenceEqual((b.Labels ?? new Dictionary<string, string>()).OrderBy(l => l.Key));
 
     /// <summary>The service's version index and its spec, as the engine's own JSON.</summary>
     private static async Task<(long Version, JsonObject Spec)> InspectAsync(ConnectedEngine engine, string serviceId, CancellationToken ct)
