@@ -18,8 +18,11 @@ public sealed record RestrictedUse(string Key, string What)
 /// </summary>
 public static class RestrictedRule
 {
-    /// <summary>Every host use in a service spec, in the order of the spec.</summary>
-    public static IReadOnlyList<RestrictedUse> Find(JsonObject serviceSpec)
+    /// <summary>
+    /// Every host use in a service spec, in the order of the spec. A spec read back from the engine names the host
+    /// network by its id: <paramref name="hostNetworkIds"/> are the ids of the cluster's networks with the host driver.
+    /// </summary>
+    public static IReadOnlyList<RestrictedUse> Find(JsonObject serviceSpec, IReadOnlySet<string>? hostNetworkIds = null)
     {
         var uses = new List<RestrictedUse>();
         var task = serviceSpec["TaskTemplate"] as JsonObject;
@@ -33,7 +36,7 @@ public static class RestrictedRule
         }
         foreach (var network in Items(task?["Networks"]).Concat(Items(serviceSpec["Networks"])))
         {
-            if ((string?)network?["Target"] is "host")
+            if ((string?)network?["Target"] is { } target && (target == "host" || hostNetworkIds?.Contains(target) == true))
             {
                 uses.Add(new RestrictedUse("networks", "the host network"));
             }

@@ -17,8 +17,11 @@ namespace ControlPlane.Core.Workloads;
 /// </summary>
 public sealed record MappedService(JsonObject Spec, IReadOnlyList<AccessTarget> UsedScopes, IReadOnlyList<string> Paths)
 {
+    /// <summary>The ids of the cluster's host-driver networks, as an existing spec names them.</summary>
+    public IReadOnlySet<string> HostNetworkIds { get; init; } = new HashSet<string>();
+
     /// <summary>The host uses of the spec (<see cref="RestrictedRule"/>).</summary>
-    public IReadOnlyList<RestrictedUse> HostUses => RestrictedRule.Find(Spec);
+    public IReadOnlyList<RestrictedUse> HostUses => RestrictedRule.Find(Spec, HostNetworkIds);
 }
 
 /// <summary>
@@ -446,7 +449,10 @@ public static partial class ServiceSpecs
         {
             throw new ChangeRejectedException(ChangeFailure.Invalid, "Nothing to change: give at least one field (image, replicas, env, ports, mounts, networks, secrets, configs, constraints, labels, resources, update).");
         }
-        return new MappedService(spec, scopes.Distinct().ToList(), paths);
+        return new MappedService(spec, scopes.Distinct().ToList(), paths)
+        {
+            HostNetworkIds = state.Networks.Where(n => n.Driver == "host").Select(n => n.Id).ToHashSet(StringComparer.Ordinal),
+        };
     }
 
     /// <summary>A service's update policy as its spec holds it (Docker's defaults for what it leaves out).</summary>
