@@ -28,6 +28,7 @@ internal abstract class ComposeNode(int line, int column)
 internal sealed class MapNode(int line, int column) : ComposeNode(line, column)
 {
     private readonly List<KeyValuePair<ScalarNode, ComposeNode>> entries = [];
+    private readonly HashSet<string> written = new(StringComparer.Ordinal);
 
     public IReadOnlyList<KeyValuePair<ScalarNode, ComposeNode>> Entries => entries;
 
@@ -38,6 +39,16 @@ internal sealed class MapNode(int line, int column) : ComposeNode(line, column)
     public ScalarNode? KeyNode(string key) => entries.FirstOrDefault(e => e.Key.Text == key).Key;
 
     public bool Has(string key) => entries.Any(e => e.Key.Text == key);
+
+    /// <summary>
+    /// Sets a key written in this mapping, replacing an earlier one in place; answers whether this mapping already
+    /// wrote it (a key brought in by a merge key may be overridden freely).
+    /// </summary>
+    public bool SetWritten(ScalarNode key, ComposeNode value)
+    {
+        Set(key, value);
+        return !written.Add(key.Text);
+    }
 
     /// <summary>Sets a key, replacing an earlier one of the same name in place; answers whether it replaced one.</summary>
     public bool Set(ScalarNode key, ComposeNode value)

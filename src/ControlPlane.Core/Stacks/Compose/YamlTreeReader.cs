@@ -173,7 +173,7 @@ internal sealed class YamlTreeReader
             problems.Add(scalarKey, "", $"the key {scalarKey.Text} is read as a {scalarKey.TypeName}; quote it to make it a string");
             return;
         }
-        if (map.Set(scalarKey, value))
+        if (map.SetWritten(scalarKey, value))
         {
             problems.Warn($"line {scalarKey.Line}: the key '{scalarKey.Text}' is given twice in the same mapping; the last one counts, as in docker stack deploy");
         }
