@@ -165,9 +165,7 @@ internal static class SchemaValidator
             Validate(node, shaped[0], path, problems);
             return;
         }
-        var kinds = rule.Choices.Select(Describe).Distinct().ToList();
-        var expected = kinds.Count == 1 ? kinds[0] : $"{string.Join(", ", kinds.Take(kinds.Count - 1))} or {kinds[^1]}";
-        problems.Add(node, path, $"must be {expected}, not {Article(node)}");
+        problems.Add(node, path, $"must be {Alternatives(rule.Choices.Select(Describe).Distinct().ToList())}, not {Article(node)}");
     }
 
     private static bool SameShape(ComposeNode node, SchemaRule rule) => (node, rule) switch
@@ -183,16 +181,20 @@ internal static class SchemaValidator
     {
         MapRule => "a mapping",
         ListRule => "a list",
-        ScalarRule scalar => string.Join(" or ", scalar.Kinds.Select(k => k switch
+        ScalarRule scalar => Alternatives(scalar.Kinds.Select(k => k switch
         {
             ScalarKind.String => "a string",
+            ScalarKind.Int when scalar.Kinds.Contains(ScalarKind.Float) => "a number",
             ScalarKind.Int => "an integer",
             ScalarKind.Float => "a number",
             ScalarKind.Bool => "a boolean (true or false)",
             _ => "null",
-        }).Distinct()),
+        }).Distinct().ToList()),
         _ => "something else",
     };
+
+    private static string Alternatives(List<string> kinds) =>
+        kinds.Count == 1 ? kinds[0] : $"{string.Join(", ", kinds.Take(kinds.Count - 1))} or {kinds[^1]}";
 
     private static string Article(ComposeNode node) => node switch
     {
@@ -201,7 +203,7 @@ internal static class SchemaValidator
         ScalarNode { Kind: ScalarKind.Null } => "empty",
         ScalarNode { Kind: ScalarKind.Int } scalar => $"the integer {scalar.Text}",
         ScalarNode { Kind: ScalarKind.Float } scalar => $"the number {scalar.Text}",
-        ScalarNode { Kind: ScalarKind.Bool } scalar => $"the boolean {scalar.Text}",
+        ScalarNode { Kind: ScalarKind.Bool } scalar => $"the boolean {scalar.Text} (quote it to make it a string)",
         ScalarNode scalar => $"the string \"{scalar.Value}\"",
         _ => "something else",
     };
