@@ -26,7 +26,10 @@ internal sealed class ComposeProblems
         }
     }
 
-    /// <summary>The problems in the order of the file, so a reader fixes them top to bottom.</summary>
+    /// <summary>
+    /// The problems in the order of the file, so a reader fixes them top to bottom; one per place and key (a value
+    /// that interpolation could not cast is not also reported by the schema).
+    /// </summary>
     public IReadOnlyList<InputProblem> Sorted() =>
-        problems.Distinct().OrderBy(p => p.Line).ThenBy(p => p.Column).ToList();
+        problems.GroupBy(p => (p.Line, p.Column, p.Key)).Select(g => g.First()).OrderBy(p => p.Line).ThenBy(p => p.Column).ToList();
 }
