@@ -59,7 +59,7 @@ internal static class PortSpec
         }
         if (ip.Length > 0 && ip != "0.0.0.0")
         {
-            warning = $"ignoring IP-address ({ip}:{container}/{protocol}) service will listen on '0.0.0.0'";
+            warning = $"ignoring IP-address ({ip}:{hostPart}:{container}/{protocol}) service will listen on '0.0.0.0'";
         }
         // nat.ParsePortSpecs keys its result by "port/proto" and the CLI sorts those keys as strings.
         var ports = new List<(string Key, PortConfig[] Configs)>();
