@@ -162,6 +162,7 @@ public sealed class ComposeProblemTests
     [InlineData("    volumes: [\"data:/b:ro:extra\"]", "services.web.volumes.0", "too many colons")]
     [InlineData("    environment: {FLAG: yes}", "services.web.environment.FLAG", "boolean")]
     [InlineData("    command: echo 'unterminated", "services.web.command", "closing quote")]
+    [InlineData("    env_file: .env", "services.web.env_file", "author's machine")]
     [InlineData("    healthcheck: {test: [CMD, x], disable: true}", "services.web.healthcheck.disable", "can't be set at the same time")]
     [InlineData("    deploy: {mode: global, replicas: 2}", "services.web.deploy.replicas", "replicated")]
     [InlineData("    deploy: {update_config: {order: random}}", "services.web.deploy.update_config.order", "start-first")]

@@ -41,6 +41,11 @@ internal sealed class ServiceConverter(ComposeFile file, ComposeProblems problem
         PutList(container, "Command", Command(service, "entrypoint", path));
         PutList(container, "Args", Command(service, "command", path));
         PutString(container, "Hostname", service.Str("hostname"));
+        if (service.KeyNode("env_file") is { } envFile)
+        {
+            problems.Add(envFile, $"{path}.env_file",
+                "env_file reads a file on the author's machine, which ControlPlane cannot see; put the variables under environment (with ${VAR} and the deploy's variables)");
+        }
         PutList(container, "Env", Environment(service["environment"]));
         PutString(container, "Dir", service.Str("working_dir"));
         PutString(container, "User", service.Str("user"));
