@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using ControlPlane.Core.Changes;
 
 namespace ControlPlane.Core.Stacks;
 
@@ -23,7 +24,15 @@ public sealed record PlannedNetwork(string Name, JsonObject Create);
 /// <c>SecretName</c>/<c>ConfigName</c> with empty ids and networks by name in <c>Target</c>; the deploy fills in ids.
 /// <see cref="Line"/> is where the service is defined in the file.
 /// </summary>
-public sealed record PlannedService(string Name, JsonObject Spec, int Line);
+public sealed record PlannedService(string Name, JsonObject Spec, int Line)
+{
+    /// <summary>
+    /// The restricted uses the service asks for (DESIGN §9), each at the line and column of the Compose key that asks
+    /// for it, so a refusal names them: those <see cref="Changes.RestrictedRule.Find"/> reads from the spec, and
+    /// <c>devices</c>, which has no place in a swarm spec.
+    /// </summary>
+    public IReadOnlyList<InputProblem> Restricted { get; init; } = [];
+}
 
 /// <summary>What a reference names outside the stack's own objects.</summary>
 public enum ReferenceKind
