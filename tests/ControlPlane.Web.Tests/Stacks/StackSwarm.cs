@@ -57,8 +57,12 @@ internal static class StackSwarm
 
     private static string LabelFilter(string stack) => Uri.EscapeDataString($$"""{"label":["{{StackLabel}}={{stack}}"]}""");
 
-    /// <summary>Every service, network, secret and config of the swarm with its id, name and version: what "unchanged" means for a refused deploy.</summary>
-    public static async Task<string> ListingAsync()
+    /// <summary>
+    /// Every service, network, secret and config of the swarm with its id, name and version: what "unchanged" means for a
+    /// refused deploy. Other suites share the swarm and change it meanwhile, so a test may keep only the names it owns
+    /// (everything a stack deploy makes is named after its stack).
+    /// </summary>
+    public static async Task<string> ListingAsync(string? prefix = null)
     {
         var lines = new List<string>();
         foreach (var kind in new[] { "services", "secrets", "configs" })
@@ -66,7 +70,7 @@ internal static class StackSwarm
             lines.AddRange((await GetAsync(kind)).Select(o => $"{kind} {o!["ID"]} {o["Spec"]!["Name"]} v{o["Version"]!["Index"]}"));
         }
         lines.AddRange((await GetAsync("networks")).Select(n => $"network {n!["Id"]} {n["Name"]}"));
-        return string.Join('\n', lines.Order(StringComparer.Ordinal));
+        return string.Join('\n', lines.Where(l => prefix is null || l.Split(' ')[2].StartsWith(prefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal));
     }
 
     /// <summary>Waits until every service of the stack has its desired tasks running on the spec it now has.</summary>
