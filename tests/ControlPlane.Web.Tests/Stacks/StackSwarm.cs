@@ -84,7 +84,8 @@ internal static class StackSwarm
             var pending = services.Where(s =>
             {
                 var status = s!["ServiceStatus"];
-                var running = (long?)status?["RunningTasks"] ?? 0;
+                // A job's tasks complete rather than run.
+                var running = ((long?)status?["RunningTasks"] ?? 0) + ((long?)status?["CompletedTasks"] ?? 0);
                 var desired = (long?)status?["DesiredTasks"] ?? 0;
                 var updating = (string?)s["UpdateStatus"]?["State"] is "updating" or "rollback_started";
                 return running != desired || updating;
@@ -155,9 +156,13 @@ internal static class StackSwarm
     }
 
     /// <summary>Runs Debian's docker CLI against the manager with extra environment; fails with its output when it fails.</summary>
-    public static async Task<string> CliAsync(IReadOnlyDictionary<string, string> environment, params string[] arguments)
+    public static Task<string> CliAsync(IReadOnlyDictionary<string, string> environment, params string[] arguments) =>
+        CliAsync(environment, DockerCli, arguments);
+
+    /// <summary>Runs the docker CLI at <paramref name="cli"/> (another release where a test needs one) the same way.</summary>
+    public static async Task<string> CliAsync(IReadOnlyDictionary<string, string> environment, string cli, string[] arguments)
     {
-        var start = new ProcessStartInfo(DockerCli) { RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = new ProcessStartInfo(cli) { RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add("-H");
         start.ArgumentList.Add(SwarmEnvironment.DockerHost);
         foreach (var argument in arguments)
