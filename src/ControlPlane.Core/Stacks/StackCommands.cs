@@ -38,6 +38,9 @@ public sealed partial class StackCommands(ClusterStateStore store, OperationRunn
     public const string DeployKind = "stack-deploy";
     public const string RemoveKind = "stack-remove";
 
+    /// <summary>How many service creates and updates a deploy has in flight at once.</summary>
+    public const int ServiceWrites = 4;
+
     /// <summary>How long a removal waits for a network or secret its stopping tasks still hold.</summary>
     public static TimeSpan ReleaseTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
@@ -286,26 +289,37 @@ public sealed partial class StackCommands(ClusterStateStore store, OperationRunn
             }
             await ctx.ProgressAsync(++done);
         }
-        foreach (var service in work.Services)
+        // Services are written a few at a time, as many independent calls: the engine schedules each on its own.
+        using var few = new SemaphoreSlim(ServiceWrites);
+        await Task.WhenAll(work.Services.Select(async service =>
         {
-            var step = $"service {service.Name}";
-            if (service.Action != StackActions.Unchanged)
+            await few.WaitAsync(ct);
+            try
             {
-                ct.ThrowIfCancellationRequested();
-                await ctx.StepAsync(step, OperationStates.Running, service.Action == StackActions.Create ? "creating" : "updating");
-                StackReferences.Apply(service.Spec, ResolvedReferences.None, networkIds);
-                if (service.Current is null)
+                if (service.Action != StackActions.Unchanged)
                 {
-                    await engine.CreateServiceAsync(clusterId, service.Spec, ct);
+                    StackReferences.Apply(service.Spec, ResolvedReferences.None, networkIds);
+                    if (service.Current is null)
+                    {
+                        await engine.CreateServiceAsync(clusterId, service.Spec, ct);
+                    }
+                    else
+                    {
+                        await UpdateAsync(clusterId, service, ct);
+                    }
                 }
-                else
-                {
-                    await UpdateAsync(clusterId, service, ct);
-                }
-                await ctx.StepAsync(step, OperationStates.Succeeded, service.Action == StackActions.Create ? "created" : "updated");
+                // The step and the progress in one record write.
+                var finished = Interlocked.Increment(ref done);
+                await ctx.UpdateAsync(operation => operation.WithStep(Step($"service {service.Name}",
+                        service.Action == StackActions.Unchanged ? OperationStates.Skipped : OperationStates.Succeeded,
+                        service.Action switch { StackActions.Create => "created", StackActions.Update => "updated", _ => StackActions.Unchanged }))
+                    with { Progress = new OperationProgress(Math.Max(finished, operation.Progress.Done), operation.Progress.Total) });
             }
-            await ctx.ProgressAsync(++done);
-        }
+            finally
+            {
+                few.Release();
+            }
+        }));
         foreach (var pruned in work.Pruned)
         {
             await ctx.StepAsync($"service {pruned.Name}", OperationStates.Running, "removing");
