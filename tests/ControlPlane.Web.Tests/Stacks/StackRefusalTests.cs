@@ -15,9 +15,6 @@ public sealed class StackRefusalTests(StackHost host) : IClassFixture<StackHost>
     private const string Password = "stack-refusals-password-1";
     private const string Image = SwarmEnvironment.DemoImage;
 
-    /// <summary>The names these tests' stacks and families start with; the rest of the shared swarm is other suites'.</summary>
-    private const string Mine = "hs";
-
     public static TheoryData<string, string, string> BadFiles() => new()
     {
         { "yaml syntax", "services:\n  web:\n    image: [unclosed\n    deploy: {}\n", "" },
@@ -33,7 +30,8 @@ public sealed class StackRefusalTests(StackHost host) : IClassFixture<StackHost>
     public async Task A_bad_file_is_400_with_the_line_column_and_key_of_its_problem_and_the_swarm_is_left_as_it_was(string what, string compose, string keyPart)
     {
         var stack = $"hsbad{host.Run}";
-        var before = await StackSwarm.ListingAsync(Mine);
+        // Only what this test could make: the shared swarm changes meanwhile under other tests and suites.
+        var before = await StackSwarm.ListingAsync(stack);
 
         using var preview = await host.Admin.PreviewAsync(stack, compose);
         using var deploy = await host.Admin.DeployAsync(stack, compose);
@@ -46,7 +44,7 @@ public sealed class StackRefusalTests(StackHost host) : IClassFixture<StackHost>
             Assert.All(errors, e => Assert.True(e.Line > 0 && e.Column > 0 && (e.Key.Length > 0 || keyPart.Length == 0), $"{what}: {e}"));
             Assert.Contains(errors, e => e.Key.Contains(keyPart, StringComparison.Ordinal) || e.Message.Contains(keyPart, StringComparison.Ordinal));
         }
-        Assert.Equal(before, await StackSwarm.ListingAsync(Mine));
+        Assert.Equal(before, await StackSwarm.ListingAsync(stack));
     }
 
     [Fact]
@@ -54,14 +52,14 @@ public sealed class StackRefusalTests(StackHost host) : IClassFixture<StackHost>
     {
         var stack = $"hsext{host.Run}";
         var compose = $"version: \"3.9\"\nservices:\n  web:\n    image: {Image}\n    networks: [outside]\n    secrets: [nosuch]\nnetworks:\n  outside:\n    external: true\n    name: hs-no-such-net\nsecrets:\n  nosuch:\n    external: true\n";
-        var before = await StackSwarm.ListingAsync(Mine);
+        var before = await StackSwarm.ListingAsync(stack);
 
         var errors = await StackApi.ErrorsAsync(await host.Admin.DeployAsync(stack, compose));
 
         Assert.Equal(2, errors.Count);
         Assert.Contains(errors, e => e.Message.Contains("hs-no-such-net", StringComparison.Ordinal) && e.Line >= 8);
         Assert.Contains(errors, e => e.Message.Contains("nosuch", StringComparison.Ordinal) && e.Line >= 11);
-        Assert.Equal(before, await StackSwarm.ListingAsync(Mine));
+        Assert.Equal(before, await StackSwarm.ListingAsync(stack));
     }
 
     private async Task<HttpClient> UserAsync(string name, string role, string? stack)
@@ -101,7 +99,7 @@ public sealed class StackRefusalTests(StackHost host) : IClassFixture<StackHost>
 
             await operatorClient.FinishedAsync(await operatorClient.DeployAsync(a, plain));
 
-            var before = await StackSwarm.ListingAsync(Mine);
+            var before = await StackSwarm.ListingAsync(a, b, family);
             var other = await ForbiddenAsync(await operatorClient.DeployAsync(b, plain));
             Assert.Contains(b, other);
             var bind = $"version: \"3.9\"\nservices:\n  web:\n    image: {Image}\n    volumes:\n      - /etc:/host-etc:ro\n";
@@ -111,7 +109,7 @@ public sealed class StackRefusalTests(StackHost host) : IClassFixture<StackHost>
             var usesFamily = $"version: \"3.9\"\nservices:\n  web:\n    image: {Image}\n    secrets: [{family}]\nsecrets:\n  {family}:\n    external: true\n";
             var reach = await ForbiddenAsync(await operatorClient.DeployAsync(a, usesFamily));
             Assert.Contains(b, reach);
-            Assert.Equal(before, await StackSwarm.ListingAsync(Mine));
+            Assert.Equal(before, await StackSwarm.ListingAsync(a, b, family));
 
             var denied = (await AuditAsync(user)).EnumerateArray().Where(r => r.GetProperty("result").GetString() == "denied").ToList();
             Assert.Equal(3, denied.Count(r => r.GetProperty("action").GetString() == "stacks.deploy"));
@@ -134,14 +132,14 @@ public sealed class StackRefusalTests(StackHost host) : IClassFixture<StackHost>
         var user = $"hs-view-{host.Run}";
         using var viewer = await UserAsync(user, "Viewer", null);
         var broken = "services:\n  web:\n    image: [unclosed\n";
-        var before = await StackSwarm.ListingAsync(Mine);
+        var before = await StackSwarm.ListingAsync(stack);
 
         await ForbiddenAsync(await viewer.PreviewAsync(stack, broken));
         await ForbiddenAsync(await viewer.DeployAsync(stack, broken));
         await ForbiddenAsync(await viewer.DeployAsync(stack, $"services:\n  web:\n    image: {Image}\n"));
         await ForbiddenAsync(await viewer.DeleteAsync($"{StackApi.Stacks}/{stack}"));
 
-        Assert.Equal(before, await StackSwarm.ListingAsync(Mine));
+        Assert.Equal(before, await StackSwarm.ListingAsync(stack));
         var denied = (await AuditAsync(user)).EnumerateArray().Where(r => r.GetProperty("result").GetString() == "denied")
             .Select(r => r.GetProperty("action").GetString()).ToList();
         Assert.Equal(1, denied.Count(a => a == "stacks.preview"));

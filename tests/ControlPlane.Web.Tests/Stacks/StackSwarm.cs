@@ -62,7 +62,7 @@ internal static class StackSwarm
     /// refused deploy. Other suites share the swarm and change it meanwhile, so a test may keep only the names it owns
     /// (everything a stack deploy makes is named after its stack).
     /// </summary>
-    public static async Task<string> ListingAsync(string? prefix = null)
+    public static async Task<string> ListingAsync(params string[] prefixes)
     {
         var lines = new List<string>();
         foreach (var kind in new[] { "services", "secrets", "configs" })
@@ -70,7 +70,7 @@ internal static class StackSwarm
             lines.AddRange((await GetAsync(kind)).Select(o => $"{kind} {o!["ID"]} {o["Spec"]!["Name"]} v{o["Version"]!["Index"]}"));
         }
         lines.AddRange((await GetAsync("networks")).Select(n => $"network {n!["Id"]} {n["Name"]}"));
-        return string.Join('\n', lines.Where(l => prefix is null || l.Split(' ')[2].StartsWith(prefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal));
+        return string.Join('\n', lines.Where(l => prefixes.Length == 0 || prefixes.Any(p => l.Split(' ')[2].StartsWith(p, StringComparison.Ordinal))).Order(StringComparer.Ordinal));
     }
 
     /// <summary>Waits until every service of the stack has its desired tasks running on the spec it now has.</summary>
