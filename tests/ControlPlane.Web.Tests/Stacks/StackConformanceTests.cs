@@ -80,17 +80,7 @@ public sealed class StackConformanceTests(ConformanceHost conformance) : IClassF
         try
         {
             var cliVariables = new Dictionary<string, string>(variables) { ["FAMILY_SECRET"] = $"{ConformanceHost.Family}.v1" };
-            string[] deploy = ["stack", "deploy", .. prune ? new[] { "--prune" } : [], "-c", file, cli];
-            try
-            {
-                await StackSwarm.CliAsync(cliVariables, cliPath, deploy);
-            }
-            catch (InvalidOperationException ex) when (ex.Message.Contains("not found", StringComparison.Ordinal))
-            {
-                // Seen with the 28.2 CLI on a loaded swarm: "network cli04_default not found" for the network it had just
-                // created. A second deploy is what a user would run; it creates only what is missing.
-                await StackSwarm.CliAsync(cliVariables, cliPath, deploy);
-            }
+            await StackSwarm.CliAsync(cliVariables, cliPath, ["stack", "deploy", .. prune ? new[] { "--prune" } : [], "-c", file, cli]);
             await StackSwarm.WaitConvergedAsync(cli, TimeSpan.FromSeconds(120));
             var cliText = await SnapshotAsync(cli);
             if (!keep)
