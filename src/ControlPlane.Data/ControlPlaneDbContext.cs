@@ -27,6 +27,8 @@ public abstract class ControlPlaneDbContext(DbContextOptions options) : DbContex
 
     public DbSet<LeaseRow> Leases => Set<LeaseRow>();
 
+    public DbSet<StackDeploymentRow> StackDeployments => Set<StackDeploymentRow>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.Entity<MetricSample>(sample =>
@@ -90,6 +92,15 @@ public abstract class ControlPlaneDbContext(DbContextOptions options) : DbContex
             lease.HasKey(l => l.Name);
             lease.Property(l => l.Name).HasMaxLength(100);
             lease.Property(l => l.Holder).HasMaxLength(200);
+        });
+        modelBuilder.Entity<StackDeploymentRow>(deployment =>
+        {
+            deployment.Property(d => d.ClusterId).HasMaxLength(100);
+            deployment.Property(d => d.Stack).HasMaxLength(200);
+            deployment.Property(d => d.DeployedBy).HasMaxLength(200);
+            deployment.Property(d => d.OperationId).HasMaxLength(32);
+            deployment.Property(d => d.Result).HasMaxLength(20);
+            deployment.HasIndex(d => new { d.ClusterId, d.Stack, d.Id });
         });
     }
 }

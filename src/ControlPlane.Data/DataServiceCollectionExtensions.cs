@@ -55,6 +55,7 @@ public static class DataServiceCollectionExtensions
         services.AddSingleton<OperationStore>();
         services.AddSingleton<IOperationStore>(sp => sp.GetRequiredService<OperationStore>());
         services.AddSingleton<ILeaseStore, LeaseStore>();
+        services.AddSingleton<Core.Stacks.IStackHistory, Stacks.StackHistoryStore>();
         services.TryAddSingleton<LeaseHolder>();
         services.AddSingleton<Core.Health.IDatabaseProbe, DatabaseProbe>();
         services.AddHostedService<DatabaseInitializer>();

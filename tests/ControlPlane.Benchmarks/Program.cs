@@ -45,6 +45,8 @@ switch (ModeOf(ref args))
         return await RotationBenchmark.RunAsync(args);
     case "rollout":
         return await RolloutBenchmark.RunAsync(args);
+    case "stack-deploy":
+        return await StackDeployBenchmark.RunAsync(args);
     case HubClientsProcess.Mode:
         return await HubClientsProcess.RunClientsAsync(args);
     case var unknown:

@@ -1,6 +1,10 @@
 using ControlPlane.Core.Identity;
 using ControlPlane.Data.Entities;
 using ControlPlane.Data.Identity;
+using ControlPlane.Core.Operations;
+using ControlPlane.Core.Stacks;
+using ControlPlane.Data.Operations;
+using ControlPlane.Data.Stacks;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -46,6 +50,48 @@ public abstract class UpgradeTests<TDatabase> where TDatabase : TestDatabase
             Assert.Equal(32, bob.SecurityStamp?.Length);
             Assert.NotEqual(alice.SecurityStamp, bob.SecurityStamp);
             Assert.Equal(alice.SecurityStamp, await accounts.SecurityStampAsync(alice.Account!.Id));
+        }
+        finally
+        {
+            await database.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_database_from_before_stack_history_keeps_its_operations_and_then_keeps_stack_deploys()
+    {
+        var database = Create(stopBefore: "StackDeployments");
+        await database.InitializeAsync();
+        try
+        {
+            var scopes = database.Services.GetRequiredService<IServiceScopeFactory>();
+            var operations = new OperationStore(scopes, TimeProvider.System);
+            var at = DateTimeOffset.FromUnixTimeMilliseconds(1_790_000_000_000);
+            // An operation as the earlier release stored it; its table is unchanged by the upgrade.
+            var earlier = new Operation("0123456789abcdef0123456789abcdef", "rollout", "prod", "web", "shop", "alice", OperationStates.Succeeded,
+                new OperationProgress(2, 2), ControlPlane.Core.Model.ValueList<OperationStep>.From([]), null, at, at, at) { Permission = "services.update" };
+            await operations.SaveAsync(earlier);
+
+            await using (var db = database.CreateContext())
+            {
+                Assert.Contains(db.Database.GetPendingMigrations(), m => m.EndsWith("_StackDeployments", StringComparison.Ordinal));
+                await db.Database.MigrateAsync();
+                Assert.Empty(db.Database.GetPendingMigrations());
+            }
+
+            Assert.Equal("alice", (await operations.FindAsync(earlier.Id))?.Actor);
+            var history = new StackHistoryStore(scopes);
+            var variables = new Dictionary<string, string> { ["TAG"] = "1" };
+            var first = await history.AddAsync(new StackDeployment(0, "prod", "shop", "services:\n  web:\n    image: app:${TAG}\n", variables, false, "alice", at, earlier.Id, StackDeployResults.Running));
+            await history.SetResultAsync(first.Id, StackDeployResults.Succeeded);
+            var second = await history.AddAsync(new StackDeployment(0, "prod", "shop", "services: {}\n", new Dictionary<string, string>(), true, "bob", at.AddMinutes(1), null, StackDeployResults.Failed));
+
+            var listed = await history.ListAsync("prod", "shop");
+            Assert.Equal([second.Id, first.Id], listed.Select(d => d.Id));
+            Assert.Equal("1", listed[1].Variables["TAG"]);
+            Assert.Equal(StackDeployResults.Succeeded, listed[1].Result);
+            Assert.Equal(first.Id, Assert.Single(await history.LatestAsync("prod")).Id);
+            Assert.Empty(await history.ListAsync("prod", "other"));
         }
         finally
         {

@@ -29,6 +29,7 @@ public static class ClusterEndpoints
         api.MapSecretEndpoints();
         api.MapOperationEndpoints();
         api.MapImageEndpoints();
+        api.MapStackEndpoints();
         api.MapAuditExport();
 
         clusters.MapGet("/", async (HttpContext http, ClusterStateStore store, AccessControl access) =>

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using ControlPlane.Web.Authorization;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -120,6 +121,8 @@ public static class AuthenticationSetup
         services.AddSingleton<Core.Images.ImageDistribution>();
         services.AddSingleton<Core.Images.RolloutHistory>();
         services.AddSingleton<Core.Images.ImageCommands>();
+        services.TryAddSingleton<Core.Stacks.IStackHistory, Core.Stacks.InMemoryStackHistory>();
+        services.AddSingleton<Core.Stacks.StackCommands>();
         services.AddSingleton<AnonymousRefusals>();
         services.AddHostedService(sp => sp.GetRequiredService<AnonymousRefusals>());
         services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, AuditingAuthorizationResultHandler>();

@@ -301,6 +301,59 @@ namespace ControlPlane.Data.Migrations.Postgres
                     b.ToTable("Operations");
                 });
 
+            modelBuilder.Entity("ControlPlane.Data.Entities.StackDeploymentRow", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("ClusterId")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<string>("Compose")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<long>("DeployedAtMs")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("DeployedBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("OperationId")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<bool>("Prune")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("Result")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<string>("Stack")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("Variables")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ClusterId", "Stack", "Id");
+
+                    b.ToTable("StackDeployments");
+                });
+
             modelBuilder.Entity("ControlPlane.Data.Entities.UserAccount", b =>
                 {
                     b.Property<long>("Id")

@@ -1,0 +1,82 @@
+using ControlPlane.Core.Changes;
+using ControlPlane.Core.Stacks;
+using ControlPlane.Web.Authorization;
+
+namespace ControlPlane.Web.Api;
+
+/// <summary>
+/// Stacks from Compose files (DESIGN §6 "Workloads", §9): preview, deploy and remove (operations), the list, and the
+/// last deployed file with its history. Every call goes through <see cref="StackCommands"/>, which asks the gate.
+/// </summary>
+public static class StackEndpoints
+{
+    /// <summary>A Compose file to preview or deploy as the stack <see cref="Name"/>.</summary>
+    public sealed record StackBody(string? Name, string? Compose, Dictionary<string, string>? Variables, bool? Prune);
+
+    /// <summary>Redeploying an earlier file; prune left out keeps what that deploy asked for.</summary>
+    public sealed record RedeployBody(bool? Prune);
+
+    /// <summary>A deploy of the stack's history, as the API shows it.</summary>
+    public sealed record DeploymentView(long Id, string Stack, string Compose, IReadOnlyDictionary<string, string> Variables, bool Prune,
+        string DeployedBy, DateTimeOffset DeployedAt, string? OperationId, string Result)
+    {
+        public static DeploymentView Of(StackDeployment d) => new(d.Id, d.Stack, d.Compose, d.Variables, d.Prune, d.DeployedBy, d.DeployedAt, d.OperationId, d.Result);
+    }
+
+    public static RouteGroupBuilder MapStackEndpoints(this RouteGroupBuilder api)
+    {
+        var clusters = api.MapGroup("/clusters").WithTags("Stacks");
+
+        clusters.MapPost("/{cluster}/stacks/preview", async (string cluster, StackBody body, HttpContext http, StackCommands stacks) =>
+        {
+            var result = await stacks.PreviewAsync(await http.ChangeCallerAsync(), cluster, Request(body), http.RequestAborted);
+            return result.Succeeded ? Results.Ok(result.Value) : Answer(result);
+        });
+
+        clusters.MapPost("/{cluster}/stacks", async (string cluster, StackBody body, HttpContext http, StackCommands stacks) =>
+            Started(await stacks.DeployAsync(await http.ChangeCallerAsync(), cluster, Request(body), http.RequestAborted)));
+
+        clusters.MapGet("/{cluster}/stacks", async (string cluster, HttpContext http, StackCommands stacks) =>
+        {
+            var result = await stacks.ListAsync(await http.ChangeCallerAsync(), cluster, http.RequestAborted);
+            return result.Succeeded ? Results.Ok(result.Value) : Answer(result);
+        });
+
+        clusters.MapGet("/{cluster}/stacks/{name}/compose", async (string cluster, string name, HttpContext http, StackCommands stacks) =>
+        {
+            var result = await stacks.ComposeAsync(await http.ChangeCallerAsync(), cluster, name, http.RequestAborted);
+            return result.Succeeded ? Results.Ok(DeploymentView.Of(result.Value!)) : Answer(result);
+        });
+
+        clusters.MapGet("/{cluster}/stacks/{name}/history", async (string cluster, string name, HttpContext http, StackCommands stacks) =>
+        {
+            var result = await stacks.HistoryAsync(await http.ChangeCallerAsync(), cluster, name, http.RequestAborted);
+            return result.Succeeded ? Results.Ok(result.Value!.Select(DeploymentView.Of)) : Answer(result);
+        });
+
+        clusters.MapPost("/{cluster}/stacks/{name}/history/{id:long}/redeploy", async (string cluster, string name, long id, RedeployBody? body, HttpContext http, StackCommands stacks) =>
+            Started(await stacks.RedeployAsync(await http.ChangeCallerAsync(), cluster, name, id, body?.Prune, http.RequestAborted)));
+
+        clusters.MapDelete("/{cluster}/stacks/{name}", async (string cluster, string name, HttpContext http, StackCommands stacks) =>
+            Started(await stacks.RemoveAsync(await http.ChangeCallerAsync(), cluster, name, http.RequestAborted)));
+
+        return api;
+    }
+
+    private static StackRequest Request(StackBody body) => new(body.Name, body.Compose, body.Variables, body.Prune ?? false);
+
+    /// <summary>An operation started (202 with its id and Location), or the refusal; a file's problems as <c>errors</c>.</summary>
+    private static IResult Started(ChangeResult result) => result.Started ? OperationEndpoints.Started(result) : Answer(result);
+
+    /// <summary>
+    /// A refusal as a problem: invalid input with its problems is 400 with <c>errors: [{line, column, key, message}]</c>
+    /// as an extension of the problem details, so clients point at the file's lines; others as every change answers.
+    /// </summary>
+    public static IResult Answer(ChangeResult result) => result is { Failure: ChangeFailure.Invalid, Problems.Count: > 0 }
+        ? Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid Compose file", detail: result.Message,
+            extensions: new Dictionary<string, object?>
+            {
+                ["errors"] = result.Problems.Select(p => new { line = p.Line, column = p.Column, key = p.Key, message = p.Message }).ToList(),
+            })
+        : ChangeEndpoints.Answer(result);
+}
