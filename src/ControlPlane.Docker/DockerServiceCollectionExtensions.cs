@@ -32,6 +32,7 @@ public static class DockerServiceCollectionExtensions
         services.AddSingleton<ControlPlane.Core.Secrets.IFileObjectChanges, DockerFileObjectChanges>();
         services.AddSingleton<ControlPlane.Core.Images.IImageChanges, DockerImageChanges>();
         services.AddSingleton<ControlPlane.Core.Stacks.IStackChanges, DockerStackChanges>();
+        services.AddSingleton<ControlPlane.Core.Workloads.IWorkloadChanges, DockerWorkloadChanges>();
         services.AddSingleton<ChangeLocks>();
         services.AddSingleton<ChangeGate>();
         services.TryAddSingleton<IOperationStore, InMemoryOperationStore>();

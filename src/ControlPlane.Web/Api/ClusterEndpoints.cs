@@ -25,6 +25,7 @@ public static class ClusterEndpoints
         api.MapLogEndpoints();
         api.MapIdentityEndpoints();
         api.MapChangeEndpoints();
+        api.MapWorkloadEndpoints();
         api.MapSecretEndpoints();
         api.MapOperationEndpoints();
         api.MapImageEndpoints();

@@ -114,6 +114,8 @@ public static class AuthenticationSetup
         services.AddSingleton(configuration.GetSection(Core.Changes.ChangeLimits.SectionName).Get<Core.Changes.ChangeLimits>() ?? new Core.Changes.ChangeLimits());
         services.AddSingleton<Core.Changes.ServiceCommands>();
         services.AddSingleton<Core.Changes.NodeCommands>();
+        services.AddSingleton<Core.Workloads.RestartPlans>();
+        services.AddSingleton<Core.Changes.SwarmCommands>();
         Changes.SecretFamiliesSetup.AddSecretFamilies(services);
         services.AddSingleton<Core.Images.RolloutPlans>();
         services.AddSingleton<Core.Images.ImageDistribution>();

@@ -15,8 +15,11 @@ public sealed class ServiceAndNodeCommandsTests : IAsyncLifetime
 
     public ServiceAndNodeCommandsTests()
     {
-        _services = new ServiceCommands(_f.Store, _f.Gate, _f.Swarm, new ChangeLimits { MaxReplicas = 500 });
-        _nodes = new NodeCommands(_f.Store, _f.Gate, _f.Swarm);
+        var workloads = new Workloads.FakeWorkloadChanges();
+        var images = new Images.FakeImageEngine();
+        _services = new ServiceCommands(_f.Store, _f.Gate, _f.Swarm, new ChangeLimits { MaxReplicas = 500 }, workloads, _f.Runner,
+            new Core.Workloads.RestartPlans(workloads, images, TimeProvider.System), images);
+        _nodes = new NodeCommands(_f.Store, _f.Gate, _f.Swarm, workloads);
         _f.Add(Service("web", "shop"), new ClusterNode("n1", "host-1", "worker", "active", "ready", null, false, "20.10.24", "10.0.0.1", 1, 1, Labels.Empty, Created, Created));
     }
 
