@@ -49,6 +49,20 @@ internal static class MatrixEntryPoints
         new(Permissions.Configs.Remove, "DELETE", "/api/clusters/{cluster}/configs/mx{run}-none", Touches.Cluster),
         // No image: refused as invalid after the permission check, so an allowed caller starts nothing.
         new(Permissions.Images.Distribute, "POST", "/api/clusters/{cluster}/images/distribute", Touches.Cluster, _ => new { image = "", nodes = (string[]?)null }),
+        // Stacks: a preview changes nothing; a deploy of an unreadable file is refused (400) after the permission check.
+        new(Permissions.Stacks.Deploy, "POST", "/api/clusters/{cluster}/stacks/preview", Touches.ShopStack, run => new { name = $"shop{run}", compose = "services: {}\n" }),
+        new(Permissions.Stacks.Deploy, "POST", "/api/clusters/{cluster}/stacks", Touches.ShopStack, run => new { name = $"shop{run}", compose = "services: [\n" }),
+        new(Permissions.Clusters.Read, "GET", "/api/clusters/{cluster}/stacks/shop{run}/compose", Touches.ShopStack),
+        new(Permissions.Clusters.Read, "GET", "/api/clusters/{cluster}/stacks/shop{run}/history", Touches.ShopStack),
+        // A bind mount needs the unrestricted permission on the cluster, asked before the file's missing secret is found (400).
+        new(Permissions.Services.Unrestricted, "POST", "/api/clusters/{cluster}/stacks", Touches.Cluster, run => new
+        {
+            name = $"shop{run}",
+            compose = $"services:\n  web:\n    image: 10.99.0.1:5000/demo/app:1\n    volumes: [\"/etc:/host-etc:ro\"]\n    secrets: [gone]\nsecrets:\n  gone:\n    external: true\n    name: mx{run}-none\n",
+        }),
+        // Removing the shop stack would take the fixture's service with it: a stack with nothing in it meets 404 past the
+        // guard. It is no stack a stack grant names, so only cluster-wide grants reach it.
+        new(Permissions.Stacks.Remove, "DELETE", "/api/clusters/{cluster}/stacks/mx{run}-none", Touches.Cluster),
         new(Permissions.Users.Manage, "GET", "/api/users", Touches.ControlPlane),
         new(Permissions.Grants.Manage, "GET", "/api/grants", Touches.ControlPlane),
         new(Permissions.Audit.Read, "GET", "/api/audit?limit=1", Touches.ControlPlane),
