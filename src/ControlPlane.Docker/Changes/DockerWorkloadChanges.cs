@@ -121,17 +121,15 @@ public sealed class DockerWorkloadChanges(ClusterRegistry registry) : IWorkloadC
 
     public async Task RotateJoinTokenAsync(string clusterId, string role, CancellationToken cancellationToken)
     {
-        var (connection, engine) = await registry.ConnectForChangeAsync(clusterId, cancellationToken);
+        var (_, engine) = await registry.ConnectForChangeAsync(clusterId, cancellationToken);
+        var flag = role == "manager" ? "rotateManagerToken" : "rotateWorkerToken";
         await EngineChanges.RetryOutOfSequenceAsync(async () =>
         {
-            var swarm = await connection.CallAsync(engine.Client, c => c.Swarm.InspectSwarmAsync(cancellationToken));
-            await connection.CallAsync(engine.Client, c => c.Swarm.UpdateSwarmAsync(new SwarmUpdateParameters
-            {
-                Spec = swarm.Spec,
-                Version = (long)swarm.Version!.Index!.Value,
-                RotateWorkerToken = role == "worker",
-                RotateManagerToken = role == "manager",
-            }, cancellationToken));
+            // The swarm's spec goes back as the engine gave it, so no setting Docker.DotNet does not know is lost.
+            var swarm = await SendAsync(engine, HttpMethod.Get, "swarm", null, cancellationToken);
+            var version = ServiceSpecs.Number(swarm?["Version"]?["Index"]) ?? throw new ChangeRejectedException(ChangeFailure.Failed, "The engine returned a swarm without a version.");
+            var spec = swarm?["Spec"]?.DeepClone() ?? throw new ChangeRejectedException(ChangeFailure.Failed, "The engine returned a swarm without a spec.");
+            await SendAsync(engine, HttpMethod.Post, $"swarm/update?version={version}&{flag}=true", spec, cancellationToken);
             return true;
         });
     }

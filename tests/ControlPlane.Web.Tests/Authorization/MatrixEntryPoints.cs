@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using ControlPlane.Core.Security;
 using ControlPlane.Core.Tests.Security;
+using ControlPlane.Web.Tests.Infrastructure;
 
 namespace ControlPlane.Web.Tests.Authorization;
 
@@ -11,6 +12,9 @@ namespace ControlPlane.Web.Tests.Authorization;
 /// </summary>
 internal sealed record MatrixEntryPoint(string Permission, string Method, string Route, Touches On, Func<string, object>? Body = null)
 {
+    /// <summary>Run before each caller's request: puts back what an allowed caller's request used up (a removed service).</summary>
+    public Func<MatrixFixture, Task>? Prepare { get; init; }
+
     /// <summary>Method and route: the name of the entry point in test results.</summary>
     public string Name => $"{Method} {Route}";
 
@@ -66,6 +70,28 @@ internal static class MatrixEntryPoints
         new(Permissions.Users.Manage, "GET", "/api/users", Touches.ControlPlane),
         new(Permissions.Grants.Manage, "GET", "/api/grants", Touches.ControlPlane),
         new(Permissions.Audit.Read, "GET", "/api/audit?limit=1", Touches.ControlPlane),
+        // Workloads. Creating the shop service again is refused as a conflict (409) after the guard, so nothing is made;
+        // without a stack label the target is the cluster, and the bind mount asks for the restricted permission there
+        // (the query only tells the two rows apart; the API ignores it).
+        new(Permissions.Services.Create, "POST", "/api/clusters/{cluster}/services", Touches.ShopStack,
+            run => new { name = $"mx-shop-{run}", image = SwarmEnvironment.DemoImage, replicas = 0, labels = new Dictionary<string, string> { ["com.docker.stack.namespace"] = $"shop{run}" } }),
+        new(Permissions.Services.Unrestricted, "POST", "/api/clusters/{cluster}/services?bind", Touches.Cluster,
+            run => new { name = $"mx-shop-{run}", image = SwarmEnvironment.DemoImage, replicas = 0, mounts = new[] { new { type = "bind", source = "/tmp", target = "/host-tmp" } } }),
+        // The shop service has no replicas: an edit to 0 changes nothing, a restart converges at once.
+        new(Permissions.Services.Update, "PATCH", Service, Touches.ShopStack, _ => new { replicas = 0 }),
+        new(Permissions.Services.Update, "POST", $"{Service}/restart", Touches.ShopStack),
+        // A service of the shop stack made (again) for each caller, so every allowed caller really removes one.
+        new(Permissions.Services.Remove, "DELETE", "/api/clusters/{cluster}/services/mx-rm-{run}", Touches.ShopStack)
+        {
+            Prepare = fixture => fixture.EnsureShopServiceAsync($"mx-rm-{fixture.Run}"),
+        },
+        // Past the guard: no such node (404), or a node that is up (409); nothing changes.
+        new(Permissions.Nodes.Update, "POST", "/api/clusters/{cluster}/nodes/mx-none/role", Touches.Cluster, _ => new { role = "worker" }),
+        new(Permissions.Nodes.Update, "PUT", "/api/clusters/{cluster}/nodes/mx-none/labels", Touches.Cluster, _ => new { labels = new Dictionary<string, string>() }),
+        new(Permissions.Nodes.Remove, "DELETE", "/api/clusters/{cluster}/nodes/cp-node3", Touches.Cluster),
+        // Reading the tokens changes nothing; a rotation of no role is refused (400) after the guard.
+        new(Permissions.Swarm.JoinTokens, "GET", "/api/clusters/{cluster}/swarm/join-tokens", Touches.Cluster),
+        new(Permissions.Swarm.JoinTokens, "POST", "/api/clusters/{cluster}/swarm/join-tokens/rotate", Touches.Cluster, _ => new { role = "nobody" }),
     ];
 
     /// <summary>Permissions whose entry points arrive with later issues; keep this short.</summary>

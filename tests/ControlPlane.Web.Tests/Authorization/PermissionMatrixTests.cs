@@ -87,12 +87,36 @@ public sealed class MatrixFixture : IAsyncLifetime
         }
     }
 
+    /// <summary>Makes a service of the shop stack with no replicas unless it exists, and waits until ControlPlane sees it.</summary>
+    public async Task EnsureShopServiceAsync(string name)
+    {
+        using var docker = new DockerClientBuilder().WithEndpoint(new Uri(SwarmEnvironment.DockerHost)).Build();
+        if (!(await docker.Swarm.ListServicesAsync()).Any(s => s.Spec!.Name == name))
+        {
+            await docker.Swarm.CreateServiceAsync(new ServiceCreateParameters
+            {
+                Service = new ServiceSpec
+                {
+                    Name = name,
+                    Labels = new Dictionary<string, string> { ["com.docker.stack.namespace"] = ShopStack },
+                    TaskTemplate = new TaskSpec { ContainerSpec = new ContainerSpec { Image = SwarmEnvironment.DemoImage } },
+                    Mode = new ServiceMode { Replicated = new ReplicatedService { Replicas = 0 } },
+                },
+            });
+        }
+        await Admin.GetUntilAsync($"/api/clusters/{Cluster}/services/{name}", (status, _) => status == HttpStatusCode.OK, TimeSpan.FromSeconds(60));
+    }
+
     public async Task DisposeAsync()
     {
         using var docker = new DockerClientBuilder().WithEndpoint(new Uri(SwarmEnvironment.DockerHost)).Build();
         foreach (var id in _services)
         {
             await docker.Swarm.RemoveServiceAsync(id);
+        }
+        foreach (var service in (await docker.Swarm.ListServicesAsync()).Where(s => s.Spec!.Name == $"mx-rm-{Run}"))
+        {
+            await docker.Swarm.RemoveServiceAsync(service.ID!);
         }
         foreach (var secret in (await docker.Secrets.ListAsync()).Where(s => s.Spec!.Name!.StartsWith($"mx{Run}-", StringComparison.Ordinal)))
         {
@@ -127,6 +151,10 @@ public sealed class PermissionMatrixTests(MatrixFixture fixture) : IClassFixture
             foreach (var scope in PolicyTable.ScopeNames)
             {
                 var expected = PolicyTable.Allows(role, scope, entry.Permission, entry.On);
+                if (entry.Prepare is { } prepare)
+                {
+                    await prepare(fixture);
+                }
                 using var response = await fixture.Clients[MatrixFixture.UserName(role, scope)].SendAsync(RequestFor(entry));
                 var refused = response.StatusCode == HttpStatusCode.Forbidden;
                 // Allowed means the request got past the guard and worked: no 401, no 403, no server error.

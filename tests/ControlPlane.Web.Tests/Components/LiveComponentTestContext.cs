@@ -44,7 +44,7 @@ public abstract partial class LiveComponentTestContext : BunitContext, IAsyncLif
         Services.AddSingleton<IOperationStore>(Operations);
         Services.AddSingleton<OperationRunner>();
         Services.AddSingleton(new ChangeLimits());
-        Services.AddSingleton<Core.Workloads.IWorkloadChanges>(Workloads);
+        Services.AddSingleton<Core.Workloads.IWorkloadChanges>(WorkloadChanges);
         Services.AddSingleton<Core.Workloads.RestartPlans>();
         Services.AddSingleton<ServiceCommands>();
         Services.AddSingleton<NodeCommands>();
@@ -81,7 +81,7 @@ public abstract partial class LiveComponentTestContext : BunitContext, IAsyncLif
     protected FakeImageChanges ImageChanges { get; } = new();
 
     /// <summary>Service, node and join-token changes pages cause, recorded and kept in memory.</summary>
-    protected FakeWorkloadChanges Workloads { get; } = new();
+    protected FakeWorkloadChanges WorkloadChanges { get; } = new();
 
     /// <summary>The stack engine pages deploy to and remove from, in memory.</summary>
     protected FakeStackChanges StackEngine { get; } = new();

@@ -25,7 +25,7 @@ public sealed class NodeActionsTests : LiveComponentTestContext
 
         cut.WaitForAssertion(() => Assert.Contains("is the only manager", TextOf(cut.Find("[data-testid=node-outcome]"))));
         Assert.Contains("mud-alert-text-error", cut.Find("[data-testid=node-outcome]").ClassName);
-        Assert.Empty(Workloads.Calls);
+        Assert.Empty(WorkloadChanges.Calls);
     }
 
     [Fact]
@@ -41,7 +41,7 @@ public sealed class NodeActionsTests : LiveComponentTestContext
 
         cut.WaitForAssertion(() => Assert.Contains("2 managers, an even number", TextOf(cut.Find("[data-testid=node-outcome]"))));
         Assert.Contains("mud-alert-text-warning", cut.Find("[data-testid=node-outcome]").ClassName);
-        Assert.Equal(["role id-node2 manager"], Workloads.Calls);
+        Assert.Equal(["role id-node2 manager"], WorkloadChanges.Calls);
     }
 
     [Fact]
@@ -68,7 +68,7 @@ public sealed class NodeActionsTests : LiveComponentTestContext
             .QuerySelector("[data-testid=kv-remove]")!.Click();
         cut.Find("[data-testid=node-labels-save]").Click();
 
-        cut.WaitForAssertion(() => Assert.Equal(["labels id-node1 rack=r1,zone=b"], Workloads.Calls));
+        cut.WaitForAssertion(() => Assert.Equal(["labels id-node1 rack=r1,zone=b"], WorkloadChanges.Calls));
     }
 
     [Fact]
@@ -87,7 +87,7 @@ public sealed class NodeActionsTests : LiveComponentTestContext
         dialogs.Field("confirm-by-name-input").Input("node3");
         dialogs.Find("[data-testid=confirm-by-name-confirm]").Click();
 
-        cut.WaitForAssertion(() => Assert.Equal(["remove node id-node3"], Workloads.Calls));
+        cut.WaitForAssertion(() => Assert.Equal(["remove node id-node3"], WorkloadChanges.Calls));
     }
 
     [Fact]
@@ -121,7 +121,7 @@ public sealed class NodeActionsTests : LiveComponentTestContext
         cut.WaitForElement("[data-role=worker] [data-testid=join-token-rotate]").Click();
         dialogs.WaitForElement(FormFields.MessageBoxYes).Click();
 
-        cut.WaitForAssertion(() => Assert.Contains("rotate worker", Workloads.Calls));
+        cut.WaitForAssertion(() => Assert.Contains("rotate worker", WorkloadChanges.Calls));
     }
 
     [Fact]

@@ -23,7 +23,7 @@ public sealed class ServiceActionsTests : LiveComponentTestContext
         cut.Find("[data-testid=service-form-submit]").Click();
 
         cut.WaitForAssertion(() => Assert.Contains("huapi", TextOf(cut.Find("[data-testid=service-form-done]"))));
-        Assert.Equal([$"create huapi registry/demo/app:2@{FakeImageChanges.Digest}"], Workloads.Calls);
+        Assert.Equal([$"create huapi registry/demo/app:2@{FakeImageChanges.Digest}"], WorkloadChanges.Calls);
         Assert.Contains("Replicas", cut.Find("[data-testid=service-form-diff]").TextContent);
     }
 
@@ -40,7 +40,7 @@ public sealed class ServiceActionsTests : LiveComponentTestContext
 
         cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("[data-testid=service-form-refusal]")));
         Assert.Contains("name", TextOf(cut.Find("[data-testid=service-form]")).ToLowerInvariant());
-        Assert.Empty(Workloads.Calls);
+        Assert.Empty(WorkloadChanges.Calls);
     }
 
     [Fact]
@@ -72,7 +72,7 @@ public sealed class ServiceActionsTests : LiveComponentTestContext
         cut.Find("[data-testid=service-form-submit]").Click();
 
         cut.WaitForAssertion(() => Assert.Contains("Mode.Replicated.Replicas: 1 → 3", cut.Find("[data-testid=service-form-diff]").TextContent));
-        Assert.Equal(["update id-web"], Workloads.Calls);
+        Assert.Equal(["update id-web"], WorkloadChanges.Calls);
     }
 
     [Fact]
@@ -89,7 +89,7 @@ public sealed class ServiceActionsTests : LiveComponentTestContext
         dialogs.Field("confirm-by-name-input").Input("web");
         dialogs.Find("[data-testid=confirm-by-name-confirm]").Click();
 
-        cut.WaitForAssertion(() => Assert.Equal(["remove id-web"], Workloads.Calls));
+        cut.WaitForAssertion(() => Assert.Equal(["remove id-web"], WorkloadChanges.Calls));
     }
 
     [Fact]
@@ -104,10 +104,10 @@ public sealed class ServiceActionsTests : LiveComponentTestContext
         var cut = Render<ServiceDetail>(p => p.Add(x => x.IdOrName, "web"));
 
         cut.Find("[data-testid=service-restart]").Click();
-        Assert.Empty(Workloads.Calls);
+        Assert.Empty(WorkloadChanges.Calls);
         dialogs.WaitForElement(FormFields.MessageBoxYes).Click();
 
         cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("[data-testid=service-restart-live] [data-testid=operation]")));
-        cut.WaitForAssertion(() => Assert.Contains("update id-web", Workloads.Calls));
+        cut.WaitForAssertion(() => Assert.Contains("update id-web", WorkloadChanges.Calls));
     }
 }

@@ -1,13 +1,11 @@
 using System.Text.Json.Nodes;
 using ControlPlane.Core.Changes;
 using ControlPlane.Core.Model;
-using ControlPlane.Core.Secrets;
-using ControlPlane.Core.Stacks;
 using ControlPlane.Core.Workloads;
 
 namespace ControlPlane.Web.Tests.Components;
 
-/// <summary>Records the workload changes pages cause; services' specs are kept in memory, as the engine would hold them.</summary>
+/// <summary>Records the workload changes a page asks for instead of making them (the Docker side is tested against the swarm); services' specs are kept in memory, as the engine would hold them.</summary>
 public sealed class FakeWorkloadChanges : IWorkloadChanges
 {
     public const string WorkerToken = "SWMTKN-1-worker-secret";
@@ -79,64 +77,6 @@ public sealed class FakeWorkloadChanges : IWorkloadChanges
     public Task RotateJoinTokenAsync(string clusterId, string role, CancellationToken cancellationToken)
     {
         Calls.Add($"rotate {role}");
-        return Task.CompletedTask;
-    }
-}
-
-/// <summary>A stack engine in memory: stacks by name, every image pinned, every write recorded.</summary>
-public sealed class FakeStackChanges : IStackChanges
-{
-    public const string Digest = "sha256:1111111111111111111111111111111111111111111111111111111111111111";
-
-    public List<string> Calls { get; } = [];
-
-    public Dictionary<string, EngineStack> Stacks { get; } = [];
-
-    public Task<EngineStack> ReadStackAsync(string clusterId, string stack, CancellationToken cancellationToken) =>
-        Task.FromResult(Stacks.GetValueOrDefault(stack) ?? new EngineStack([], [], [], []));
-
-    public Task<IReadOnlyList<EngineObject>> ListAsync(string clusterId, ReferenceKind kind, CancellationToken cancellationToken) =>
-        Task.FromResult<IReadOnlyList<EngineObject>>([]);
-
-    public Task<PinnedImage?> ResolveImageAsync(string clusterId, string image, CancellationToken cancellationToken) =>
-        Task.FromResult<PinnedImage?>(new PinnedImage($"{image}@{Digest}", null));
-
-    public Task<EngineService?> InspectServiceAsync(string clusterId, string serviceId, CancellationToken cancellationToken) =>
-        Task.FromResult(Stacks.Values.SelectMany(s => s.Services).FirstOrDefault(s => s.Id == serviceId));
-
-    public Task<string> CreateServiceAsync(string clusterId, JsonObject spec, CancellationToken cancellationToken)
-    {
-        Calls.Add($"create service {spec["Name"]}");
-        return Task.FromResult($"id-{spec["Name"]}");
-    }
-
-    public Task UpdateServiceAsync(string clusterId, string serviceId, long version, JsonObject spec, CancellationToken cancellationToken)
-    {
-        Calls.Add($"update service {spec["Name"]}");
-        return Task.CompletedTask;
-    }
-
-    public Task RemoveServiceAsync(string clusterId, string serviceId, CancellationToken cancellationToken)
-    {
-        Calls.Add($"remove service {serviceId}");
-        return Task.CompletedTask;
-    }
-
-    public Task<string> CreateNetworkAsync(string clusterId, JsonObject create, CancellationToken cancellationToken)
-    {
-        Calls.Add($"create network {create["Name"]}");
-        return Task.FromResult($"net-{create["Name"]}");
-    }
-
-    public Task RemoveNetworkAsync(string clusterId, string networkId, CancellationToken cancellationToken)
-    {
-        Calls.Add($"remove network {networkId}");
-        return Task.CompletedTask;
-    }
-
-    public Task RemoveFileObjectAsync(string clusterId, FileObjectKind kind, string id, CancellationToken cancellationToken)
-    {
-        Calls.Add($"remove {kind} {id}");
         return Task.CompletedTask;
     }
 }
