@@ -44,11 +44,14 @@ public abstract partial class LiveComponentTestContext : BunitContext, IAsyncLif
         Services.AddSingleton<IOperationStore>(Operations);
         Services.AddSingleton<OperationRunner>();
         Services.AddSingleton(new ChangeLimits());
-        Services.AddSingleton<ServiceCommands>();
-        Services.AddSingleton<NodeCommands>();
         Services.AddSingleton<Core.Workloads.IWorkloadChanges>(WorkloadChanges);
         Services.AddSingleton<Core.Workloads.RestartPlans>();
+        Services.AddSingleton<ServiceCommands>();
+        Services.AddSingleton<NodeCommands>();
         Services.AddSingleton<SwarmCommands>();
+        Services.AddSingleton<Core.Stacks.IStackChanges>(StackEngine);
+        Services.AddSingleton<Core.Stacks.IStackHistory>(StackHistory);
+        Services.AddSingleton<Core.Stacks.StackCommands>();
         Services.AddSingleton<Core.Secrets.IFileObjectChanges>(FileObjects);
         Services.AddSingleton(Core.Secrets.FileFamilyTimings.Default);
         Services.AddSingleton<Core.Secrets.FileFamilyOperations>();
@@ -77,7 +80,14 @@ public abstract partial class LiveComponentTestContext : BunitContext, IAsyncLif
     /// <summary>Image changes pages ask for, recorded and answered as a swarm that converges at once.</summary>
     protected FakeImageChanges ImageChanges { get; } = new();
 
+    /// <summary>Service, node and join-token changes pages cause, recorded and kept in memory.</summary>
     protected FakeWorkloadChanges WorkloadChanges { get; } = new();
+
+    /// <summary>The stack engine pages deploy to and remove from, in memory.</summary>
+    protected FakeStackChanges StackEngine { get; } = new();
+
+    /// <summary>Stack deploys, as the database would keep them.</summary>
+    protected Core.Stacks.InMemoryStackHistory StackHistory { get; } = new();
 
     /// <summary>What the change executor audits.</summary>
     protected FakeAuditLog Audit { get; } = new();

@@ -90,6 +90,14 @@ public sealed class ClusterSelection(ClusterStateStore store, AccessControl acce
     /// <summary>Whether the user may do something on a target (to hide what they cannot do; the server checks again).</summary>
     public bool Allows(string permission, AccessTarget target) => AccessPolicy.IsAllowed(_loaded, permission, target);
 
+    /// <summary>
+    /// Whether the user may do something on the cluster itself or on some stack of it they hold a grant on (to show a
+    /// button such as "Deploy stack" whose target is chosen afterwards; the server checks the chosen target).
+    /// </summary>
+    public bool AllowsSomewhere(string permission, string clusterId) =>
+        Allows(permission, AccessTarget.InCluster(clusterId))
+        || _loaded.Where(g => g.Scope.Cluster == clusterId && g.Scope.Stack is not null).Any(g => Allows(permission, AccessTarget.InCluster(clusterId, g.Scope.Stack)));
+
     public void Select(string clusterId)
     {
         if (clusterId != ClusterId && VisibleClusters.Any(c => c.Id == clusterId))

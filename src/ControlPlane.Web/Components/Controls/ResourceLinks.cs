@@ -8,6 +8,8 @@ public static class ResourceLinks
 {
     public static string Service(string serviceId) => $"services/{Uri.EscapeDataString(serviceId)}";
 
+    public static string Stack(string name) => $"stacks/{Uri.EscapeDataString(name)}";
+
     public static string Node(string nodeId) => $"nodes/{Uri.EscapeDataString(nodeId)}";
 
     public static string ServiceLogs(string serviceId) => $"logs?service={Uri.EscapeDataString(serviceId)}";
