@@ -24,7 +24,18 @@ public sealed record StackDeployment(
     string DeployedBy,
     DateTimeOffset DeployedAt,
     string? OperationId,
-    string Result);
+    string Result)
+{
+    /// <summary>The variables' values were left out: they are for those who may deploy the stack (a value may be a password).</summary>
+    public bool VariableValuesHidden { get; init; }
+
+    /// <summary>The same deploy with its variables' names only.</summary>
+    public StackDeployment WithoutVariableValues() => this with
+    {
+        Variables = Variables.ToDictionary(v => v.Key, _ => "", StringComparer.Ordinal),
+        VariableValuesHidden = true,
+    };
+}
 
 /// <summary>Where stack deploys are kept: the database in the app, memory where there is none.</summary>
 public interface IStackHistory

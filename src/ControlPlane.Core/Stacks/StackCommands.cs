@@ -161,7 +161,7 @@ public sealed partial class StackCommands(ClusterStateStore store, OperationRunn
         var last = (await history.ListAsync(clusterId, stack, 1000, ct)).FirstOrDefault(d => d.Result == StackDeployResults.Succeeded);
         return last is null
             ? ChangeResult<StackDeployment>.Refused(ChangeFailure.NotFound, $"Stack '{stack}' has no Compose file deployed through ControlPlane.")
-            : new ChangeResult<StackDeployment>(null, $"Deployed by {last.DeployedBy}.", last);
+            : new ChangeResult<StackDeployment>(null, $"Deployed by {last.DeployedBy}.", ForReader(caller, last));
     }
 
     /// <summary>The stack's deploys through ControlPlane, newest first, each with its file, variables and result.</summary>
@@ -172,8 +172,17 @@ public sealed partial class StackCommands(ClusterStateStore store, OperationRunn
             return ChangeResult<IReadOnlyList<StackDeployment>>.Refused(refused.Failure!.Value, refused.Message);
         }
         var deploys = await history.ListAsync(clusterId, stack, 100, ct);
-        return new ChangeResult<IReadOnlyList<StackDeployment>>(null, $"{deploys.Count} deploy(s).", deploys);
+        return new ChangeResult<IReadOnlyList<StackDeployment>>(null, $"{deploys.Count} deploy(s).", deploys.Select(d => ForReader(caller, d)).ToList());
     }
+
+    /// <summary>
+    /// A deploy as this reader may see it: whoever may read the stack sees its file, but the variables' values only
+    /// whoever may deploy it (a value may be a password, and a redeploy needs none of them).
+    /// </summary>
+    private static StackDeployment ForReader(ChangeCaller caller, StackDeployment deploy) =>
+        AccessPolicy.IsAllowed(caller.Grants, Permissions.Stacks.Deploy, AccessTarget.InCluster(deploy.ClusterId, deploy.Stack))
+            ? deploy
+            : deploy.WithoutVariableValues();
 
     /// <summary>
     /// The deploy's gate: the permission on the stack, on every scope its references reach into, and the unrestricted

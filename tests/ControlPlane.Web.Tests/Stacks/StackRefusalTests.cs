@@ -126,6 +126,33 @@ public sealed class StackRefusalTests(StackHost host) : IClassFixture<StackHost>
     }
 
     [Fact]
+    public async Task A_viewer_reads_the_deployed_file_and_its_variable_names_but_not_their_values()
+    {
+        var stack = $"hsvar{host.Run}";
+        const string value = "hs-variable-value-not-for-viewers";
+        var compose = $"version: \"3.9\"\nservices:\n  web:\n    image: {Image}\n    environment:\n      TOKEN: ${{TOKEN}}\n";
+        using var viewer = await UserAsync($"hs-varview-{host.Run}", "Viewer", null);
+        try
+        {
+            await host.Admin.DeployAndWaitAsync(stack, compose, new Dictionary<string, string> { ["TOKEN"] = value });
+
+            var seenByViewer = await viewer.GetStringAsync($"{StackApi.Stacks}/{stack}/compose");
+            var historyByViewer = await viewer.GetStringAsync($"{StackApi.Stacks}/{stack}/history");
+            var seenByAdmin = await host.Admin.GetFromJsonAsync<JsonElement>($"{StackApi.Stacks}/{stack}/compose");
+
+            Assert.Contains("TOKEN", seenByViewer);
+            Assert.DoesNotContain(value, seenByViewer);
+            Assert.DoesNotContain(value, historyByViewer);
+            Assert.True(JsonDocument.Parse(seenByViewer).RootElement.GetProperty("variableValuesHidden").GetBoolean());
+            Assert.Equal(value, seenByAdmin.GetProperty("variables").GetProperty("TOKEN").GetString());
+        }
+        finally
+        {
+            await StackSwarm.RemoveAsync(stack);
+        }
+    }
+
+    [Fact]
     public async Task A_viewer_is_refused_preview_deploy_and_remove_before_any_problem_of_the_file_and_each_refusal_is_audited()
     {
         var stack = $"hsv{host.Run}";
