@@ -244,36 +244,6 @@ public sealed class WorkloadApiTests(WorkloadsFixture f) : IClassFixture<Workloa
     }
 
     [Fact]
-    public async Task A_worker_is_promoted_with_a_warning_and_demoted_back_and_the_only_manager_is_never_demoted()
-    {
-        using var docker = WorkloadsFixture.Docker();
-        try
-        {
-            using var only = await f.Admin.PostAsJsonAsync($"/api/clusters/{Cluster}/nodes/cp-node1/role", new { role = "worker" });
-            await AssertProblemAsync(only, HttpStatusCode.Conflict, "cp-node1 is the only manager");
-
-            using var promote = await f.Admin.PostAsJsonAsync($"/api/clusters/{Cluster}/nodes/cp-node2/role", new { role = "manager" });
-            Assert.Equal(HttpStatusCode.OK, promote.StatusCode);
-            var promoted = await promote.Content.ReadFromJsonAsync<JsonElement>();
-            Assert.Contains("2 managers, an even number", promoted.GetProperty("message").GetString());
-            Assert.Contains("Role: \"worker\" → \"manager\"", promoted.GetProperty("diff").GetString());
-            await f.Admin.GetUntilAsync($"/api/clusters/{Cluster}/nodes", (_, json) => Node(json, "cp-node2") is { } n
-                && n.GetProperty("role").GetString() == "manager" && n.GetProperty("managerReachability").GetString() == "reachable", Converge);
-
-            using var demote = await f.Admin.PostAsJsonAsync($"/api/clusters/{Cluster}/nodes/cp-node2/role", new { role = "worker" });
-            Assert.True(demote.StatusCode == HttpStatusCode.OK, $"demote: {(int)demote.StatusCode} {await demote.Content.ReadAsStringAsync()}");
-            Assert.Equal("worker", (await docker.Swarm.InspectNodeAsync("cp-node2")).Spec!.Role);
-            await f.Admin.GetUntilAsync($"/api/clusters/{Cluster}/nodes", (_, json) => Node(json, "cp-node2")?.GetProperty("role").GetString() == "worker", Converge);
-        }
-        finally
-        {
-            await DemoteAsync(docker, "cp-node2");
-        }
-        var audit = await f.Admin.GetFromJsonAsync<JsonElement>("/api/audit?actor=admin&action=nodes.role&limit=100");
-        Assert.Contains(audit.EnumerateArray(), a => a.GetProperty("result").GetString() == "failed" && a.GetProperty("detail").GetString()!.Contains("only manager"));
-    }
-
-    [Fact]
     public async Task Node_labels_set_through_the_api_place_a_task_by_constraint_and_are_put_back()
     {
         using var docker = WorkloadsFixture.Docker();
@@ -348,7 +318,7 @@ public sealed class WorkloadApiTests(WorkloadsFixture f) : IClassFixture<Workloa
     }
 
     /// <summary>Puts a node back to worker whatever the test left it as; its spec moves while Docker reconciles a role, so a write can meet "update out of sequence".</summary>
-    private static async Task DemoteAsync(DockerClient docker, string hostname)
+    internal static async Task DemoteAsync(DockerClient docker, string hostname)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -368,7 +338,7 @@ public sealed class WorkloadApiTests(WorkloadsFixture f) : IClassFixture<Workloa
         }
     }
 
-    private static JsonElement? Node(JsonElement nodes, string hostname) =>
+    internal static JsonElement? Node(JsonElement nodes, string hostname) =>
         nodes.ValueKind == JsonValueKind.Array ? nodes.EnumerateArray().Cast<JsonElement?>().FirstOrDefault(n => n!.Value.GetProperty("hostname").GetString() == hostname) : null;
 
     private async Task<List<string>> RunningTasksAsync(string service)
@@ -389,10 +359,55 @@ public sealed class WorkloadApiTests(WorkloadsFixture f) : IClassFixture<Workloa
         labels = stack is null ? new Dictionary<string, string>() : new Dictionary<string, string> { ["com.docker.stack.namespace"] = stack },
     };
 
-    private static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string detail)
+    internal static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string detail)
     {
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == status, $"expected {(int)status}, got {(int)response.StatusCode}: {body}");
         Assert.Contains(detail, JsonDocument.Parse(body).RootElement.GetProperty("detail").GetString());
+    }
+}
+
+/// <summary>
+/// Runs alone: a swarm of two managers needs both for every write while the new one catches up, so the other suites'
+/// changes on the shared swarm would time out meanwhile ("context deadline exceeded").
+/// </summary>
+[CollectionDefinition(nameof(SwarmTopologyCollection), DisableParallelization = true)]
+public sealed class SwarmTopologyCollection;
+
+/// <summary>A node's role changed through the API on the real swarm, and the quorum kept.</summary>
+[Collection(nameof(SwarmTopologyCollection))]
+public sealed class NodeRoleTests(WorkloadsFixture f) : IClassFixture<WorkloadsFixture>
+{
+    private const string Cluster = WorkloadsFixture.Cluster;
+    private static readonly TimeSpan Converge = TimeSpan.FromSeconds(90);
+
+    [Fact]
+    public async Task A_worker_is_promoted_with_a_warning_and_demoted_back_and_the_only_manager_is_never_demoted()
+    {
+        using var docker = WorkloadsFixture.Docker();
+        try
+        {
+            using var only = await f.Admin.PostAsJsonAsync($"/api/clusters/{Cluster}/nodes/cp-node1/role", new { role = "worker" });
+            await WorkloadApiTests.AssertProblemAsync(only, HttpStatusCode.Conflict, "cp-node1 is the only manager");
+
+            using var promote = await f.Admin.PostAsJsonAsync($"/api/clusters/{Cluster}/nodes/cp-node2/role", new { role = "manager" });
+            Assert.Equal(HttpStatusCode.OK, promote.StatusCode);
+            var promoted = await promote.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.Contains("2 managers, an even number", promoted.GetProperty("message").GetString());
+            Assert.Contains("Role: \"worker\" → \"manager\"", promoted.GetProperty("diff").GetString());
+            await f.Admin.GetUntilAsync($"/api/clusters/{Cluster}/nodes", (_, json) => WorkloadApiTests.Node(json, "cp-node2") is { } n
+                && n.GetProperty("role").GetString() == "manager" && n.GetProperty("managerReachability").GetString() == "reachable", Converge);
+
+            using var demote = await f.Admin.PostAsJsonAsync($"/api/clusters/{Cluster}/nodes/cp-node2/role", new { role = "worker" });
+            Assert.True(demote.StatusCode == HttpStatusCode.OK, $"demote: {(int)demote.StatusCode} {await demote.Content.ReadAsStringAsync()}");
+            Assert.Equal("worker", (await docker.Swarm.InspectNodeAsync("cp-node2")).Spec!.Role);
+            await f.Admin.GetUntilAsync($"/api/clusters/{Cluster}/nodes", (_, json) => WorkloadApiTests.Node(json, "cp-node2")?.GetProperty("role").GetString() == "worker", Converge);
+        }
+        finally
+        {
+            await WorkloadApiTests.DemoteAsync(docker, "cp-node2");
+        }
+        var audit = await f.Admin.GetFromJsonAsync<JsonElement>("/api/audit?actor=admin&action=nodes.role&limit=100");
+        Assert.Contains(audit.EnumerateArray(), a => a.GetProperty("result").GetString() == "failed" && a.GetProperty("detail").GetString()!.Contains("only manager"));
     }
 }

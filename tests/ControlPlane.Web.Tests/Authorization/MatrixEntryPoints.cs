@@ -58,8 +58,9 @@ internal static class MatrixEntryPoints
         new(Permissions.Stacks.Deploy, "POST", "/api/clusters/{cluster}/stacks", Touches.ShopStack, run => new { name = $"shop{run}", compose = "services: [\n" }),
         new(Permissions.Clusters.Read, "GET", "/api/clusters/{cluster}/stacks/shop{run}/compose", Touches.ShopStack),
         new(Permissions.Clusters.Read, "GET", "/api/clusters/{cluster}/stacks/shop{run}/history", Touches.ShopStack),
-        // A bind mount needs the unrestricted permission on the cluster, asked before the file's missing secret is found (400).
-        new(Permissions.Services.Unrestricted, "POST", "/api/clusters/{cluster}/stacks", Touches.Cluster, run => new
+        // A bind mount needs the unrestricted permission on the cluster, asked before the file's missing secret is found (400)
+        // (the query only tells the two rows apart; the API ignores it).
+        new(Permissions.Services.Unrestricted, "POST", "/api/clusters/{cluster}/stacks?bind", Touches.Cluster, run => new
         {
             name = $"shop{run}",
             compose = $"services:\n  web:\n    image: 10.99.0.1:5000/demo/app:1\n    volumes: [\"/etc:/host-etc:ro\"]\n    secrets: [gone]\nsecrets:\n  gone:\n    external: true\n    name: mx{run}-none\n",

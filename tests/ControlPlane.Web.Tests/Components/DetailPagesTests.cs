@@ -18,7 +18,9 @@ public sealed class NodeDetailPageTests : LiveComponentTestContext
         var cut = Render<NodeDetail>(p => p.Add(x => x.NodeId, node.Id));
 
         Assert.Equal("node1", TextOf(cut.Find("[data-testid=node-hostname]")));
-        Assert.Contains("zone=eu-1", TextOf(cut.Find("[data-testid=node-labels]")));
+        var label = Assert.Single(cut.FindAll("[data-testid=node-label]"));
+        Assert.Equal("zone", label.QuerySelector("th")!.TextContent.Trim());
+        Assert.Equal("eu-1", label.QuerySelector("td")!.TextContent.Trim());
         var capacity = TextOf(cut.Find("[data-testid=node-capacity]"));
         Assert.Contains("CPU: 0.5 of 2 reserved", capacity);
         Assert.Contains("Memory: 1 GiB of 4 GiB reserved", capacity);

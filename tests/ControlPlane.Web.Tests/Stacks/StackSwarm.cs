@@ -74,6 +74,8 @@ internal static class StackSwarm
     }
 
     /// <summary>Waits until every service of the stack has its desired tasks running on the spec it now has.</summary>
+    private static readonly HashSet<string> TerminalTaskStates = ["complete", "failed", "rejected", "shutdown", "orphaned", "remove"];
+
     public static async Task WaitConvergedAsync(string stack, TimeSpan timeout)
     {
         var clock = Stopwatch.StartNew();
@@ -81,11 +83,22 @@ internal static class StackSwarm
         while (clock.Elapsed < timeout)
         {
             var services = await GetAsync($"services?status=true&filters={LabelFilter(stack)}");
+            var jobTasks = new Dictionary<string, JsonArray>();
+            foreach (var job in services.Where(s => s!["Spec"]!["Mode"] is JsonObject mode && (mode.ContainsKey("ReplicatedJob") || mode.ContainsKey("GlobalJob"))))
+            {
+                var id = (string)job!["ID"]!;
+                jobTasks[id] = await GetAsync($"tasks?filters={Uri.EscapeDataString($$"""{"service":["{{id}}"]}""")}");
+            }
             var pending = services.Where(s =>
             {
-                var status = s!["ServiceStatus"];
-                // A job's tasks complete rather than run.
-                var running = ((long?)status?["RunningTasks"] ?? 0) + ((long?)status?["CompletedTasks"] ?? 0);
+                if (jobTasks.TryGetValue((string)s!["ID"]!, out var own))
+                {
+                    // A job has converged once its tasks have run and ended. Its desired count follows the nodes
+                    // (a global job), which other tests pause and drain on the shared swarm meanwhile.
+                    return own.Count == 0 || own.Any(t => !TerminalTaskStates.Contains((string?)t!["Status"]?["State"] ?? ""));
+                }
+                var status = s["ServiceStatus"];
+                var running = (long?)status?["RunningTasks"] ?? 0;
                 var desired = (long?)status?["DesiredTasks"] ?? 0;
                 var updating = (string?)s["UpdateStatus"]?["State"] is "updating" or "rollback_started";
                 return running != desired || updating;
