@@ -16,11 +16,12 @@ public static class StackEndpoints
     /// <summary>Redeploying an earlier file; prune left out keeps what that deploy asked for.</summary>
     public sealed record RedeployBody(bool? Prune);
 
-    /// <summary>A deploy of the stack's history, as the API shows it.</summary>
-    public sealed record DeploymentView(long Id, string Stack, string Compose, IReadOnlyDictionary<string, string> Variables, bool Prune,
+    /// <summary>A deploy of the stack's history, as the API shows it; the variables' values only to those who may deploy the stack.</summary>
+    public sealed record DeploymentView(long Id, string Stack, string Compose, IReadOnlyDictionary<string, string> Variables, bool VariableValuesHidden, bool Prune,
         string DeployedBy, DateTimeOffset DeployedAt, string? OperationId, string Result)
     {
-        public static DeploymentView Of(StackDeployment d) => new(d.Id, d.Stack, d.Compose, d.Variables, d.Prune, d.DeployedBy, d.DeployedAt, d.OperationId, d.Result);
+        public static DeploymentView Of(StackDeployment d) =>
+            new(d.Id, d.Stack, d.Compose, d.Variables, d.VariableValuesHidden, d.Prune, d.DeployedBy, d.DeployedAt, d.OperationId, d.Result);
     }
 
     public static RouteGroupBuilder MapStackEndpoints(this RouteGroupBuilder api)

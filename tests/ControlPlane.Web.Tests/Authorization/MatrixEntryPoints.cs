@@ -63,7 +63,7 @@ internal static class MatrixEntryPoints
         new(Permissions.Services.Unrestricted, "POST", "/api/clusters/{cluster}/stacks?bind", Touches.Cluster, run => new
         {
             name = $"shop{run}",
-            compose = $"services:\n  web:\n    image: 10.99.0.1:5000/demo/app:1\n    volumes: [\"/etc:/host-etc:ro\"]\n    secrets: [gone]\nsecrets:\n  gone:\n    external: true\n    name: mx{run}-none\n",
+            compose = $"version: \"3.9\"\nservices:\n  web:\n    image: 10.99.0.1:5000/demo/app:1\n    volumes: [\"/etc:/host-etc:ro\"]\n    secrets: [gone]\nsecrets:\n  gone:\n    external: true\n    name: mx{run}-none\n",
         }),
         // Removing the shop stack would take the fixture's service with it: a stack with nothing in it meets 404 past the
         // guard. It is no stack a stack grant names, so only cluster-wide grants reach it.
