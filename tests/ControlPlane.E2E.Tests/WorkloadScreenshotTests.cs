@@ -73,6 +73,27 @@ public sealed class WorkloadScreenshotTests(BrowserFixture browser, ITestOutputH
                 await SaveAsync(dark.Page, "stack-page-dark");
             }
 
+            // Edit & redeploy: the file from the last deploy, changed in the editor, previewed as an update, deployed.
+            await page.GetByTestId("stack-edit").ClickAsync();
+            var editor = page.GetByTestId("stack-deploy");
+            await Expect(editor.GetByTestId("compose-text")).ToHaveValueAsync(File("1", 2));
+            await editor.GetByTestId("compose-text").FillAsync(File("1", 3));
+            await editor.GetByTestId("stack-deploy-preview").ClickAsync();
+            await Expect(editor.GetByTestId("stack-preview-row").Filter(new() { HasText = $"{stack}_web" })).ToContainTextAsync("update");
+            await Expect(editor.GetByTestId("stack-preview-row").Filter(new() { HasText = $"{stack}_worker" })).ToContainTextAsync("unchanged");
+            await editor.GetByTestId("stack-deploy-start").ClickAsync();
+            await Expect(page.GetByTestId("stack-history-row")).ToHaveCountAsync(2, new() { Timeout = 120_000 });
+            await Expect(page.GetByTestId("stack-service").Filter(new() { HasText = $"{stack}_web" })).ToContainTextAsync("3 / 3 running", new() { Timeout = 120_000 });
+
+            // Redeploying the first version rolls the stack back to it.
+            await page.GetByTestId("stack-history-row").Last.GetByTestId("stack-history-redeploy").ClickAsync();
+            await page.GetByRole(AriaRole.Button, new() { Name = "Redeploy", Exact = true }).ClickAsync();
+            await Expect(page.GetByTestId("stack-history-row")).ToHaveCountAsync(3, new() { Timeout = 120_000 });
+            await Expect(page.GetByTestId("stack-service").Filter(new() { HasText = $"{stack}_web" })).ToContainTextAsync("2 / 2 running", new() { Timeout = 120_000 });
+            await CloseToastsAsync(page);
+            await app.WaitForRenderQuietAsync();
+            await SaveAsync(page, "stack-page-redeployed");
+
             await page.GetByTestId("stack-remove").ClickAsync();
             var confirm = page.GetByTestId("confirm-by-name-confirm");
             await Expect(confirm).ToBeDisabledAsync();
