@@ -57,6 +57,7 @@ public static class ControlPlaneWebApplication
         }
         app.UseSecurityHeaders();
         app.UseApiFaultBarrier();
+        app.UseApiRequestLimits();
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseCrossOriginProtection();
