@@ -25,7 +25,14 @@ public static class ApiFaultBarrier
         {
             try
             {
-                await next(http);
+                if (http.Request.Path.StartsWithSegments("/hubs"))
+                {
+                    await HubRefusals.RunAsync(http, next);
+                }
+                else
+                {
+                    await next(http);
+                }
             }
             catch (Exception ex) when (!http.RequestAborted.IsCancellationRequested)
             {
