@@ -137,6 +137,7 @@ public sealed class ChangeGate(IAuditLog audit, ChangeLocks locks, TimeProvider 
                     { Kind: EngineFaultKind.BadRequest } fault => (ChangeFailure.Invalid, fault.Message),
                     { Kind: EngineFaultKind.NotFound } fault => (ChangeFailure.NotFound, fault.Message),
                     { Kind: EngineFaultKind.Conflict } fault => (ChangeFailure.Conflict, fault.Message),
+                    { Kind: EngineFaultKind.Unreachable } fault => (ChangeFailure.Unreachable, fault.Message),
                     _ => (ChangeFailure.Failed, $"The cluster refused the change: {ex.Message}"),
                 };
                 await AuditAsync(caller, intent, AuditResult.Failed, message);

@@ -23,7 +23,7 @@ public static class EngineChanges
         }
         catch (ClusterUnreachableException ex)
         {
-            throw new ChangeRejectedException(ChangeFailure.Failed, ex.Message);
+            throw new ChangeRejectedException(ChangeFailure.Unreachable, ex.Message);
         }
     }
 

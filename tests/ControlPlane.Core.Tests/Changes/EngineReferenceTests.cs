@@ -45,7 +45,7 @@ public sealed class EngineReferenceTests
     [InlineData(EngineFaultKind.BadRequest, ChangeFailure.Invalid)]
     [InlineData(EngineFaultKind.NotFound, ChangeFailure.NotFound)]
     [InlineData(EngineFaultKind.Conflict, ChangeFailure.Conflict)]
-    [InlineData(EngineFaultKind.Unreachable, ChangeFailure.Failed)]
+    [InlineData(EngineFaultKind.Unreachable, ChangeFailure.Unreachable)]
     public async Task The_gate_answers_an_engine_refusal_as_what_it_means_with_Dockers_message(EngineFaultKind kind, ChangeFailure expected)
     {
         var audit = new RecordingAuditLog();
