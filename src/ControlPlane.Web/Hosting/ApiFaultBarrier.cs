@@ -21,7 +21,7 @@ public static class ApiFaultBarrier
     }
 
     public static IApplicationBuilder UseApiFaultBarrier(this IApplicationBuilder app) =>
-        app.UseWhen(http => IsApi(http.Request.Path), api => api.Use(async (http, next) =>
+        app.Use(async (http, next) =>
         {
             try
             {
@@ -34,11 +34,13 @@ public static class ApiFaultBarrier
                     await next(http);
                 }
             }
-            catch (Exception ex) when (!http.RequestAborted.IsCancellationRequested)
+            // Outside the API only a request that could not be read (a malformed sign-in form, say) is answered
+            // here, since binding failures throw everywhere; anything else there is the error page's.
+            catch (Exception ex) when (!http.RequestAborted.IsCancellationRequested && (IsApi(http.Request.Path) || ex is BadHttpRequestException))
             {
                 await AnswerAsync(http, ex);
             }
-        }));
+        });
 
     public static bool IsApi(PathString path) => path.StartsWithSegments("/api") || path.StartsWithSegments("/hubs");
 

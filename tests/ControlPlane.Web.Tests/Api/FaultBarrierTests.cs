@@ -54,6 +54,15 @@ public sealed class FaultBarrierTests(UnreachableAppFactory factory) : IClassFix
         Assert.Contains("100000", problem.GetProperty("detail").GetString());
     }
 
+    [Fact]
+    public async Task A_sign_in_form_that_is_not_a_form_is_refused_not_a_server_error()
+    {
+        using var body = new StringContent("{\"username\":1}", Encoding.UTF8, "application/json");
+        using var response = await factory.CreateClient().PostAsync("/account/login", body);
+
+        Assert.InRange((int)response.StatusCode, 400, 499);
+    }
+
     private static async Task<JsonElement> ProblemAsync(HttpResponseMessage response, HttpStatusCode expected)
     {
         var text = await response.Content.ReadAsStringAsync();
