@@ -115,6 +115,15 @@ public sealed class BadInputTests(ITestOutputHelper output) : IAsyncLifetime
         var counts = answers.GroupBy(a => a.Status).OrderBy(g => g.Key).Select(g => $"{g.Count()} × {g.Key}");
         output.WriteLine($"{answers.Count} requests from {requests.Count} hostile requests × {callers.Count} callers in {clock.Elapsed.TotalSeconds:0.0}s: {string.Join(", ", counts)}");
 
+        foreach (var status in answers.GroupBy(a => a.Status).OrderBy(g => g.Key))
+        {
+            output.WriteLine($"e.g. {Describe(status.First())}");
+        }
+        foreach (var created in answers.Where(a => a.Status == 201))
+        {
+            output.WriteLine($"created: {Describe(created)}");
+        }
+
         var serverErrors = answers.Where(a => a.Status >= 500).Select(Describe).ToList();
         Assert.True(serverErrors.Count == 0, $"{serverErrors.Count} server errors:\n{string.Join("\n", serverErrors.Take(20))}");
         var bare = answers.Where(a => a.Status is >= 400 and < 500 && a.ContentType != "application/problem+json").Select(Describe).ToList();
