@@ -281,15 +281,18 @@ public sealed class BadInputTests(ITestOutputHelper output) : IAsyncLifetime
         return body;
     }
 
-    /// <summary>What the swarm holds, as the engine lists it: every service, network, secret, config and node, with its version.</summary>
+    /// <summary>
+    /// What the swarm holds, as the engine lists it: every service, network, secret, config and node with its spec.
+    /// Specs rather than versions, so a rollout of an earlier test settling (its update status moving on) is no change.
+    /// </summary>
     private static async Task<string> SwarmListingAsync()
     {
         using var docker = new DockerClientBuilder().WithEndpoint(new Uri(SwarmEnvironment.DockerHost)).Build();
         var lines = new List<string>();
-        lines.AddRange((await docker.Swarm.ListServicesAsync()).Select(s => $"service {s.ID} {s.Spec?.Name} v{s.Version?.Index}"));
-        lines.AddRange((await docker.Networks.ListNetworksAsync()).Where(n => n.Scope == "swarm").Select(n => $"network {n.ID} {n.Name}"));
-        lines.AddRange((await docker.Secrets.ListAsync()).Select(s => $"secret {s.ID} {s.Spec?.Name} v{s.Version?.Index}"));
-        lines.AddRange((await docker.Configs.ListConfigsAsync()).Select(c => $"config {c.ID} {c.Spec?.Name} v{c.Version?.Index}"));
+        lines.AddRange((await docker.Swarm.ListServicesAsync()).Select(s => $"service {s.ID} {JsonSerializer.Serialize(s.Spec)}"));
+        lines.AddRange((await docker.Networks.ListNetworksAsync()).Where(n => n.Scope == "swarm").Select(n => $"network {n.ID} {n.Name} {JsonSerializer.Serialize(n.Labels)}"));
+        lines.AddRange((await docker.Secrets.ListAsync()).Select(s => $"secret {s.ID} {s.Spec?.Name} {JsonSerializer.Serialize(s.Spec?.Labels)}"));
+        lines.AddRange((await docker.Configs.ListConfigsAsync()).Select(c => $"config {c.ID} {c.Spec?.Name} {JsonSerializer.Serialize(c.Spec?.Labels)}"));
         lines.AddRange((await docker.Swarm.ListNodesAsync()).Select(n => $"node {n.ID} {n.Description?.Hostname} {JsonSerializer.Serialize(n.Spec)}"));
         lines.Sort(StringComparer.Ordinal);
         return string.Join("\n", lines);
