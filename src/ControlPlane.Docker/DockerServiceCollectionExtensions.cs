@@ -34,6 +34,7 @@ public static class DockerServiceCollectionExtensions
         services.AddSingleton<ControlPlane.Core.Stacks.IStackChanges, DockerStackChanges>();
         services.AddSingleton<ControlPlane.Core.Workloads.IWorkloadChanges, DockerWorkloadChanges>();
         services.AddSingleton<ChangeLocks>();
+        services.AddSingleton<IEngineFaults, DockerEngineFaults>();
         services.AddSingleton<ChangeGate>();
         services.TryAddSingleton<IOperationStore, InMemoryOperationStore>();
         services.AddSingleton<OperationRunner>();

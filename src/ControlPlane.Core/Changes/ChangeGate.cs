@@ -77,7 +77,7 @@ public sealed record Acted<T>(T? Value, string Message, string? Detail = null, s
 /// Audit records are written whatever happens to the caller's connection; a record that cannot be written stops the
 /// change (the exception reaches the caller), it is never swallowed: nothing acts before its "started" is stored.
 /// </summary>
-public sealed class ChangeGate(IAuditLog audit, ChangeLocks locks, TimeProvider time)
+public sealed class ChangeGate(IAuditLog audit, ChangeLocks locks, TimeProvider time, IEngineFaults? faults = null)
 {
     public const string NoGrant = "no grant gives this permission on this target";
 
@@ -124,11 +124,24 @@ public sealed class ChangeGate(IAuditLog audit, ChangeLocks locks, TimeProvider 
                 await AuditAsync(caller, intent, AuditResult.Failed, "The caller went away before the change finished.");
                 throw;
             }
+            catch (InvalidEngineReferenceException invalid)
+            {
+                await AuditAsync(caller, intent, AuditResult.Failed, invalid.Message);
+                return ChangeResult<T>.Refused(ChangeFailure.Invalid, invalid.Message);
+            }
             catch (Exception ex) when (ex is not AuditUnavailableException)
             {
-                var message = $"The cluster refused the change: {ex.Message}";
+                // The engine's 400/404/409 say what is wrong with the request; only the rest is the cluster failing.
+                var (failure, message) = faults?.Classify(ex) switch
+                {
+                    { Kind: EngineFaultKind.BadRequest } fault => (ChangeFailure.Invalid, fault.Message),
+                    { Kind: EngineFaultKind.NotFound } fault => (ChangeFailure.NotFound, fault.Message),
+                    { Kind: EngineFaultKind.Conflict } fault => (ChangeFailure.Conflict, fault.Message),
+                    { Kind: EngineFaultKind.Unreachable } fault => (ChangeFailure.Unreachable, fault.Message),
+                    _ => (ChangeFailure.Failed, $"The cluster refused the change: {ex.Message}"),
+                };
                 await AuditAsync(caller, intent, AuditResult.Failed, message);
-                return ChangeResult<T>.Refused(ChangeFailure.Failed, message);
+                return ChangeResult<T>.Refused(failure, message);
             }
             if (acted.Continues)
             {

@@ -21,6 +21,8 @@ public enum ChangeFailure
     NotFound,
     Conflict,
     Failed,
+    /// <summary>No manager of the cluster answered; the message names the cluster.</summary>
+    Unreachable,
 }
 
 /// <summary>One thing wrong with what the caller sent, where it is (line and column of a file, 1-based) and under which key.</summary>

@@ -24,6 +24,17 @@ public static class IdentityRules
         _ => null,
     };
 
+    /// <summary>
+    /// What is wrong with a token's name, or null when it is fine: free text, but no control characters (PostgreSQL
+    /// refuses a NUL in text, and a line break would forge lines in a list).
+    /// </summary>
+    public static string? ValidateTokenName(string? name) => name switch
+    {
+        _ when string.IsNullOrWhiteSpace(name) || name.Length > 100 => "A token needs a name of 1 to 100 characters, e.g. 'ci-deploy'.",
+        _ when name.Any(char.IsControl) => "A token's name may not hold control characters.",
+        _ => null,
+    };
+
     /// <summary>What is wrong with a password, or null when it is fine.</summary>
     public static string? ValidatePassword(string? password) => password switch
     {

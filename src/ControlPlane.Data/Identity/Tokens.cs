@@ -12,9 +12,9 @@ public sealed class Tokens(IServiceScopeFactory scopes, TimeProvider time) : ITo
 {
     public async Task<CreatedToken> CreateAsync(long accountId, string name, int expiresInDays, CancellationToken ct = default)
     {
-        if (string.IsNullOrWhiteSpace(name) || name.Length > 100)
+        if (IdentityRules.ValidateTokenName(name) is { } problem)
         {
-            throw new ArgumentException("A token needs a name of 1 to 100 characters, e.g. 'ci-deploy'.");
+            throw new ArgumentException(problem);
         }
         if (expiresInDays is < 1 or > IdentityRules.MaxTokenDays)
         {

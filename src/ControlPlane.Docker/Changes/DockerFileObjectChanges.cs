@@ -85,7 +85,7 @@ public sealed class DockerFileObjectChanges(ClusterRegistry registry, TimeProvid
     public async Task<byte[]> ReadConfigDataAsync(string clusterId, string id, CancellationToken cancellationToken)
     {
         var (connection, engine) = await registry.ConnectForChangeAsync(clusterId, cancellationToken);
-        var config = await EngineChanges.NotFoundAsRejection(() => connection.CallAsync(engine.Client, c => c.Configs.InspectConfigAsync(id, cancellationToken)), $"The config '{id}' does not exist.");
+        var config = await EngineChanges.NotFoundAsRejection(() => connection.CallAsync(engine.Client, c => c.Configs.InspectConfigAsync(EngineReference.Check(id, "id or name"), cancellationToken)), $"The config '{id}' does not exist.");
         return config.Spec?.Data ?? [];
     }
 
@@ -155,7 +155,7 @@ public sealed class DockerFileObjectChanges(ClusterRegistry registry, TimeProvid
         ConvergenceProgress? last = null;
         while (true)
         {
-            var service = await EngineChanges.NotFoundAsRejection(() => connection.CallAsync(engine.Client, c => c.Swarm.InspectServiceAsync(serviceId, cancellationToken)), $"Service '{serviceId}' does not exist.");
+            var service = await EngineChanges.NotFoundAsRejection(() => connection.CallAsync(engine.Client, c => c.Swarm.InspectServiceAsync(EngineReference.Check(serviceId, "service id or name"), cancellationToken)), $"Service '{serviceId}' does not exist.");
             var tasks = await EngineChanges.TasksOfAsync(connection, engine, service.ID!, cancellationToken);
             var verdict = Judge(service, tasks, from);
             if (last is null || last != verdict.Progress)

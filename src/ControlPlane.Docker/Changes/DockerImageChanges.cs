@@ -122,7 +122,7 @@ public sealed class DockerImageChanges(ClusterRegistry registry) : IImageChanges
     public async Task<RolloutStatus> ReadRolloutAsync(string clusterId, string serviceId, CancellationToken cancellationToken)
     {
         var (connection, engine) = await registry.ConnectForChangeAsync(clusterId, cancellationToken);
-        var service = await EngineChanges.NotFoundAsRejection(() => connection.CallAsync(engine.Client, c => c.Swarm.InspectServiceAsync(serviceId, cancellationToken)),
+        var service = await EngineChanges.NotFoundAsRejection(() => connection.CallAsync(engine.Client, c => c.Swarm.InspectServiceAsync(EngineReference.Check(serviceId, "service id or name"), cancellationToken)),
             $"Service '{serviceId}' no longer exists.");
         var tasks = await EngineChanges.TasksOfAsync(connection, engine, service.ID, cancellationToken);
         var names = new Dictionary<string, string> { [service.ID] = service.Spec?.Name ?? service.ID };

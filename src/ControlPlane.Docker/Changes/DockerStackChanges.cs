@@ -79,7 +79,7 @@ public sealed class DockerStackChanges(ClusterRegistry registry, TimeProvider ti
 
     public async Task<EngineService?> InspectServiceAsync(string clusterId, string serviceId, CancellationToken cancellationToken)
     {
-        using var response = await SendAsync(clusterId, HttpMethod.Get, $"services/{Uri.EscapeDataString(serviceId)}", null, cancellationToken);
+        using var response = await SendAsync(clusterId, HttpMethod.Get, $"services/{EngineReference.Segment(serviceId, "service id or name")}", null, cancellationToken);
         if (response.StatusCode == HttpStatusCode.NotFound)
         {
             return null;
@@ -97,12 +97,12 @@ public sealed class DockerStackChanges(ClusterRegistry registry, TimeProvider ti
 
     public async Task UpdateServiceAsync(string clusterId, string serviceId, long version, JsonObject spec, CancellationToken cancellationToken)
     {
-        using var response = await SendAsync(clusterId, HttpMethod.Post, $"services/{Uri.EscapeDataString(serviceId)}/update?version={version}", spec, cancellationToken);
+        using var response = await SendAsync(clusterId, HttpMethod.Post, $"services/{EngineReference.Segment(serviceId, "service id or name")}/update?version={version}", spec, cancellationToken);
         await EnsureAsync(response, $"service {(string?)spec["Name"]}", cancellationToken);
     }
 
     public Task RemoveServiceAsync(string clusterId, string serviceId, CancellationToken cancellationToken) =>
-        RemoveAsync(clusterId, $"services/{Uri.EscapeDataString(serviceId)}", $"service {serviceId}", cancellationToken);
+        RemoveAsync(clusterId, $"services/{EngineReference.Segment(serviceId, "service id or name")}", $"service {serviceId}", cancellationToken);
 
     public async Task<string> CreateNetworkAsync(string clusterId, JsonObject create, CancellationToken cancellationToken)
     {
@@ -112,10 +112,10 @@ public sealed class DockerStackChanges(ClusterRegistry registry, TimeProvider ti
     }
 
     public Task RemoveNetworkAsync(string clusterId, string networkId, CancellationToken cancellationToken) =>
-        RemoveAsync(clusterId, $"networks/{Uri.EscapeDataString(networkId)}", $"network {networkId}", cancellationToken);
+        RemoveAsync(clusterId, $"networks/{EngineReference.Segment(networkId, "network id or name")}", $"network {networkId}", cancellationToken);
 
     public Task RemoveFileObjectAsync(string clusterId, FileObjectKind kind, string id, CancellationToken cancellationToken) =>
-        RemoveAsync(clusterId, $"{kind.Facts().Plural}/{Uri.EscapeDataString(id)}", $"{kind.Facts().Noun} {id}", cancellationToken);
+        RemoveAsync(clusterId, $"{kind.Facts().Plural}/{EngineReference.Segment(id, "id or name")}", $"{kind.Facts().Noun} {id}", cancellationToken);
 
     private async Task RemoveAsync(string clusterId, string path, string what, CancellationToken cancellationToken)
     {

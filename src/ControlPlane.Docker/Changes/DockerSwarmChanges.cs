@@ -40,7 +40,7 @@ public sealed class DockerSwarmChanges(ClusterRegistry registry) : ISwarmChanges
         var (connection, engine) = await registry.ConnectForChangeAsync(clusterId, cancellationToken);
         return await EngineChanges.RetryOutOfSequenceAsync(async () =>
         {
-            var node = await EngineChanges.NotFoundAsRejection(() => connection.CallAsync(engine.Client, c => c.Swarm.InspectNodeAsync(nodeId, cancellationToken)), $"Node '{nodeId}' does not exist.");
+            var node = await EngineChanges.NotFoundAsRejection(() => connection.CallAsync(engine.Client, c => c.Swarm.InspectNodeAsync(EngineReference.Check(nodeId, "node id or hostname"), cancellationToken)), $"Node '{nodeId}' does not exist.");
             var spec = node.Spec ?? throw new ChangeRejectedException(ChangeFailure.Failed, "The engine returned a node without a spec.");
             var before = JsonSerializer.Serialize(spec);
             var update = new NodeUpdateParameters { Name = spec.Name, Labels = spec.Labels, Role = spec.Role, Availability = availability };

@@ -45,7 +45,7 @@ public sealed class DockerWorkloadChanges(ClusterRegistry registry) : IWorkloadC
         {
             throw new ChangeRejectedException(ChangeFailure.Invalid, $"Docker refused the service: {EngineChanges.Reason(ex)}");
         }
-        var service = await connection.CallAsync(engine.Client, c => c.Swarm.InspectServiceAsync(id, cancellationToken));
+        var service = await connection.CallAsync(engine.Client, c => c.Swarm.InspectServiceAsync(EngineReference.Check(id, "service id or name"), cancellationToken));
         return DockerModelMapper.ToService(service);
     }
 
@@ -76,7 +76,7 @@ public sealed class DockerWorkloadChanges(ClusterRegistry registry) : IWorkloadC
         var (_, spec) = await InspectAsync(engine, serviceId, cancellationToken);
         await EngineChanges.NotFoundAsRejection(async () =>
         {
-            await connection.CallAsync(engine.Client, c => c.Swarm.RemoveServiceAsync(serviceId, cancellationToken));
+            await connection.CallAsync(engine.Client, c => c.Swarm.RemoveServiceAsync(EngineReference.Check(serviceId, "service id or name"), cancellationToken));
             return true;
         }, $"Service '{serviceId}' does not exist.");
         return new SpecChange(spec.ToJsonString(), "{}");
@@ -93,7 +93,7 @@ public sealed class DockerWorkloadChanges(ClusterRegistry registry) : IWorkloadC
         var (connection, engine) = await registry.ConnectForChangeAsync(clusterId, cancellationToken);
         try
         {
-            await connection.CallAsync(engine.Client, c => c.Swarm.RemoveNodeAsync(nodeId, false, cancellationToken));
+            await connection.CallAsync(engine.Client, c => c.Swarm.RemoveNodeAsync(EngineReference.Check(nodeId, "node id or hostname"), false, cancellationToken));
         }
         catch (DockerApiException ex) when (ex.StatusCode == HttpStatusCode.NotFound)
         {
@@ -147,7 +147,7 @@ public sealed class DockerWorkloadChanges(ClusterRegistry registry) : IWorkloadC
         string? before = null;
         for (var attempt = 1; ; attempt++)
         {
-            var node = await EngineChanges.NotFoundAsRejection(() => connection.CallAsync(engine.Client, c => c.Swarm.InspectNodeAsync(nodeId, cancellationToken)), $"Node '{nodeId}' does not exist.");
+            var node = await EngineChanges.NotFoundAsRejection(() => connection.CallAsync(engine.Client, c => c.Swarm.InspectNodeAsync(EngineReference.Check(nodeId, "node id or hostname"), cancellationToken)), $"Node '{nodeId}' does not exist.");
             var spec = node.Spec ?? throw new ChangeRejectedException(ChangeFailure.Failed, "The engine returned a node without a spec.");
             var current = new NodeUpdateParameters { Name = spec.Name, Labels = spec.Labels, Role = spec.Role, Availability = spec.Availability };
             before ??= JsonSerializer.Serialize(spec);
@@ -189,7 +189,7 @@ public sealed class DockerWorkloadChanges(ClusterRegistry registry) : IWorkloadC
         JsonNode? service;
         try
         {
-            service = await SendAsync(engine, HttpMethod.Get, $"services/{Uri.EscapeDataString(serviceId)}?insertDefaults=false", null, ct);
+            service = await SendAsync(engine, HttpMethod.Get, $"services/{EngineReference.Segment(serviceId, "service id or name")}?insertDefaults=false", null, ct);
         }
         catch (DockerApiException ex) when (ex.StatusCode == HttpStatusCode.NotFound)
         {

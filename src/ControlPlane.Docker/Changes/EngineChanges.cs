@@ -23,7 +23,7 @@ public static class EngineChanges
         }
         catch (ClusterUnreachableException ex)
         {
-            throw new ChangeRejectedException(ChangeFailure.Failed, ex.Message);
+            throw new ChangeRejectedException(ChangeFailure.Unreachable, ex.Message);
         }
     }
 
@@ -42,7 +42,7 @@ public static class EngineChanges
     /// <summary>The service and its spec, "not found" as a refusal; the read half of every service read-modify-write.</summary>
     public static async Task<(SwarmService Service, ServiceSpec Spec)> InspectServiceAsync(ClusterConnection connection, ConnectedEngine engine, string serviceId, CancellationToken ct)
     {
-        var service = await NotFoundAsRejection(() => connection.CallAsync(engine.Client, c => c.Swarm.InspectServiceAsync(serviceId, ct)), $"Service '{serviceId}' does not exist.");
+        var service = await NotFoundAsRejection(() => connection.CallAsync(engine.Client, c => c.Swarm.InspectServiceAsync(EngineReference.Check(serviceId, "service id or name"), ct)), $"Service '{serviceId}' does not exist.");
         return (service, service.Spec ?? throw new ChangeRejectedException(ChangeFailure.Failed, "The engine returned a service without a spec."));
     }
 
@@ -58,7 +58,7 @@ public static class EngineChanges
     /// <summary>The change from <paramref name="before"/> to the spec as the engine now holds it (with its defaults filled in).</summary>
     public static async Task<SpecChange> SpecChangeAsync(ClusterConnection connection, ConnectedEngine engine, string serviceId, string before, CancellationToken ct)
     {
-        var after = await connection.CallAsync(engine.Client, c => c.Swarm.InspectServiceAsync(serviceId, ct));
+        var after = await connection.CallAsync(engine.Client, c => c.Swarm.InspectServiceAsync(EngineReference.Check(serviceId, "service id or name"), ct));
         return new SpecChange(before, JsonSerializer.Serialize(after.Spec));
     }
 

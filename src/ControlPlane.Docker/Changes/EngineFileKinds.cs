@@ -1,3 +1,4 @@
+using ControlPlane.Core.Changes;
 using ControlPlane.Core.Model;
 using ControlPlane.Core.Secrets;
 using ControlPlane.Docker.Watching;
@@ -23,10 +24,10 @@ internal sealed record EngineFileKind(
 {
     public static readonly EngineFileKind Secret = new(
         async (c, name, labels, data, ct) => (await c.Secrets.CreateAsync(new SwarmSecretSpec { Name = name, Labels = labels, Data = data }, ct)).ID,
-        (c, id, ct) => c.Secrets.DeleteAsync(id, ct),
+        (c, id, ct) => c.Secrets.DeleteAsync(EngineReference.Check(id, "id or name"), ct),
         async (c, id, ct) =>
         {
-            var secret = await c.Secrets.InspectAsync(id, ct);
+            var secret = await c.Secrets.InspectAsync(EngineReference.Check(id, "id or name"), ct);
             // Docker allows the labels to change and nothing else; the value is left out (Docker never returns it).
             return new EngineFileObject(secret.Spec!.Name!, secret.Version!.Index!.Value, secret.Spec.Labels,
                 labels => new { secret.Spec.Name, Labels = labels, secret.Spec.Driver, secret.Spec.Templating });
@@ -41,10 +42,10 @@ internal sealed record EngineFileKind(
 
     public static readonly EngineFileKind Config = new(
         async (c, name, labels, data, ct) => (await c.Configs.CreateConfigAsync(new SwarmCreateConfigParameters { Config = new SwarmConfigSpec { Name = name, Labels = labels, Data = data } }, ct)).ID,
-        (c, id, ct) => c.Configs.RemoveConfigAsync(id, ct),
+        (c, id, ct) => c.Configs.RemoveConfigAsync(EngineReference.Check(id, "id or name"), ct),
         async (c, id, ct) =>
         {
-            var config = await c.Configs.InspectConfigAsync(id, ct);
+            var config = await c.Configs.InspectConfigAsync(EngineReference.Check(id, "id or name"), ct);
             return new EngineFileObject(config.Spec!.Name!, config.Version!.Index!.Value, config.Spec.Labels,
                 labels => new { config.Spec.Name, Labels = labels, config.Spec.Data, config.Spec.Templating });
         },

@@ -9,10 +9,16 @@ namespace ControlPlane.Docker.Connection;
 /// <summary>Builds Docker.DotNet clients for endpoints, with client certificates where TLS is configured.</summary>
 public static class DockerClientFactory
 {
+    /// <summary>
+    /// How long one Engine API call may take (streams such as logs and events are not limited by it), so a
+    /// request never waits on a stuck engine for Docker.DotNet's default 100 s.
+    /// </summary>
+    public static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(30);
+
     public static DockerClient Create(ClusterEndpoint endpoint)
     {
         var uri = endpoint.Uri;
-        var builder = new DockerClientBuilder();
+        var builder = new DockerClientBuilder().WithTimeout(CallTimeout);
         if (endpoint.Tls is { } tls)
         {
             // Docker's own convention: tcp:// with TLS material means https.

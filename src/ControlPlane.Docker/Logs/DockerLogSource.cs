@@ -1,3 +1,4 @@
+using ControlPlane.Core.Changes;
 using System.Net;
 using System.Runtime.CompilerServices;
 using ControlPlane.Core.Logs;
@@ -50,7 +51,7 @@ public sealed class DockerLogSource(ClusterRegistry registry) : ILogSource
             return target.Kind switch
             {
                 // Timestamps are always asked for: they are parsed off, and the text is the same either way.
-                LogTargetKind.Service => await connection.CallAsync(engine.Client, c => c.Swarm.GetServiceLogsAsync(target.Id, false, new ServiceLogsParameters
+                LogTargetKind.Service => await connection.CallAsync(engine.Client, c => c.Swarm.GetServiceLogsAsync(EngineReference.Check(target.Id, "service id or name"), false, new ServiceLogsParameters
                 {
                     Follow = options.Follow,
                     Tail = tail,
@@ -59,7 +60,7 @@ public sealed class DockerLogSource(ClusterRegistry registry) : ILogSource
                     ShowStdout = true,
                     ShowStderr = true,
                 }, cancellationToken)),
-                _ => await connection.CallAsync(engine.Client, c => c.Containers.GetContainerLogsAsync(target.Id, new ContainerLogsParameters
+                _ => await connection.CallAsync(engine.Client, c => c.Containers.GetContainerLogsAsync(EngineReference.Check(target.Id, "container id or name"), new ContainerLogsParameters
                 {
                     Follow = options.Follow,
                     Tail = tail,

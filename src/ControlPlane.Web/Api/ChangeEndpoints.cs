@@ -31,6 +31,7 @@ public static class ChangeEndpoints
         ChangeFailure.Forbidden => Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: result.Message),
         ChangeFailure.NotFound => Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: result.Message),
         ChangeFailure.Conflict => Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Change in progress", detail: result.Message),
+        ChangeFailure.Unreachable => Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Cluster unreachable", detail: result.Message),
         _ => Results.Problem(statusCode: StatusCodes.Status502BadGateway, title: "The cluster refused the change", detail: result.Message),
     };
 }

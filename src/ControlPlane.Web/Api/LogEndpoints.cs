@@ -15,6 +15,9 @@ namespace ControlPlane.Web.Api;
 /// </summary>
 public static partial class LogEndpoints
 {
+    /// <summary>The most last lines one download may ask for (per task for a service).</summary>
+    public const int MaxTail = 100_000;
+
     public static RouteGroupBuilder MapLogEndpoints(this RouteGroupBuilder api)
     {
         var clusters = api.MapGroup("/clusters").WithTags("Logs");
@@ -41,10 +44,10 @@ public static partial class LogEndpoints
         string cluster, LogTarget requested, int? tail, bool? timestamps)
     {
         var ct = http.RequestAborted;
-        if (tail < 0)
+        if (tail is < 0 or > MaxTail)
         {
             return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid tail",
-                detail: "tail is the number of last lines to download (per task for a service); leave it out for all of them.");
+                detail: $"tail is the number of last lines to download (per task for a service), from 0 to {MaxTail}; leave it out for all of them.");
         }
 
         // The first line is read before answering, so a refusal, a missing target or an unreachable cluster is

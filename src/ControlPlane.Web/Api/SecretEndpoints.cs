@@ -1,3 +1,4 @@
+using ControlPlane.Web.Hosting;
 using System.Text.Json;
 using ControlPlane.Core.Changes;
 using ControlPlane.Core.Secrets;
@@ -40,11 +41,12 @@ public static class SecretEndpoints
                 return result.Succeeded
                     ? Results.Created($"/api/clusters/{cluster}/{plural}", new { family = request.Family?.Trim(), name, version = 1 })
                     : ChangeEndpoints.Answer(result);
-            });
+            }).WithBodyLimit(ApiRequestLimits.FileObjectBodyBytes);
 
             clusters.MapPost($"/{{cluster}}/{plural}/{{family}}/rotate", async (string cluster, string family, RotateRequest? request, HttpContext http, FileFamilyCommands changes) =>
                 OperationEndpoints.Started(await changes.RotateAsync(await http.ChangeCallerAsync(), cluster, kind, family,
-                    new ValueSource(request?.Data, request?.Generate), request?.GraceSeconds, http.RequestAborted)));
+                    new ValueSource(request?.Data, request?.Generate), request?.GraceSeconds, http.RequestAborted)))
+                .WithBodyLimit(ApiRequestLimits.FileObjectBodyBytes);
 
             clusters.MapPost($"/{{cluster}}/{plural}/{{name}}/adopt", async (string cluster, string name, HttpContext http, FileFamilyCommands changes) =>
                 ChangeEndpoints.Answer(await changes.AdoptAsync(await http.ChangeCallerAsync(), cluster, kind, name, http.RequestAborted)));

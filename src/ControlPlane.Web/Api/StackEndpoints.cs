@@ -1,3 +1,4 @@
+using ControlPlane.Web.Hosting;
 using ControlPlane.Core.Changes;
 using ControlPlane.Core.Stacks;
 using ControlPlane.Web.Authorization;
@@ -32,10 +33,11 @@ public static class StackEndpoints
         {
             var result = await stacks.PreviewAsync(await http.ChangeCallerAsync(), cluster, Request(body), http.RequestAborted);
             return result.Succeeded ? Results.Ok(result.Value) : Answer(result);
-        });
+        }).WithBodyLimit(ApiRequestLimits.StackBodyBytes);
 
         clusters.MapPost("/{cluster}/stacks", async (string cluster, StackBody body, HttpContext http, StackCommands stacks) =>
-            Started(await stacks.DeployAsync(await http.ChangeCallerAsync(), cluster, Request(body), http.RequestAborted)));
+            Started(await stacks.DeployAsync(await http.ChangeCallerAsync(), cluster, Request(body), http.RequestAborted)))
+            .WithBodyLimit(ApiRequestLimits.StackBodyBytes);
 
         clusters.MapGet("/{cluster}/stacks", async (string cluster, HttpContext http, StackCommands stacks) =>
         {

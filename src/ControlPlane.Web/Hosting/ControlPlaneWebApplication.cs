@@ -30,6 +30,7 @@ public static class ControlPlaneWebApplication
         services.AddControlPlaneRequestLimits(configuration);
         services.AddControlPlaneForwardedHeaders(configuration);
         services.AddProblemDetails();
+        services.AddApiFaultBarrier();
         services.AddOpenApi();
         // Enums by name only: the default converter also reads numbers, so a role of 3 would be Admin and 7 a role
         // that does not exist.
@@ -55,6 +56,8 @@ public static class ControlPlaneWebApplication
             app.UseHsts();
         }
         app.UseSecurityHeaders();
+        app.UseApiFaultBarrier();
+        app.UseApiRequestLimits();
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseCrossOriginProtection();
