@@ -23,11 +23,19 @@ public static class ChangeEndpoints
         return api;
     }
 
-    /// <summary>A change's result as HTTP: 200 with the diff, or a problem whose status says why it was not made.</summary>
-    public static IResult Answer(ChangeResult result) => result.Failure switch
+    /// <summary>
+    /// A change's result as HTTP: 200 with the diff, or a problem whose status says why it was not made. Input refused
+    /// with its problems (a Compose file's, a service request's) lists each under <c>errors: [{line, column, key,
+    /// message}]</c>, an extension of the problem details, so clients can point at them.
+    /// </summary>
+    public static IResult Answer(ChangeResult result, string invalidTitle = "Invalid change") => result.Failure switch
     {
         null => Results.Ok(new { message = result.Message, diff = result.Diff }),
-        ChangeFailure.Invalid => Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid change", detail: result.Message),
+        ChangeFailure.Invalid => Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: invalidTitle, detail: result.Message,
+            extensions: result.Problems.Count == 0 ? null : new Dictionary<string, object?>
+            {
+                ["errors"] = result.Problems.Select(p => new { line = p.Line, column = p.Column, key = p.Key, message = p.Message }).ToList(),
+            }),
         ChangeFailure.Forbidden => Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: result.Message),
         ChangeFailure.NotFound => Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: result.Message),
         ChangeFailure.Conflict => Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Change in progress", detail: result.Message),

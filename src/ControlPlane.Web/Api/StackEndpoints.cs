@@ -71,15 +71,6 @@ public static class StackEndpoints
     /// <summary>An operation started (202 with its id and Location), or the refusal; a file's problems as <c>errors</c>.</summary>
     private static IResult Started(ChangeResult result) => result.Started ? OperationEndpoints.Started(result) : Answer(result);
 
-    /// <summary>
-    /// A refusal as a problem: invalid input with its problems is 400 with <c>errors: [{line, column, key, message}]</c>
-    /// as an extension of the problem details, so clients point at the file's lines; others as every change answers.
-    /// </summary>
-    public static IResult Answer(ChangeResult result) => result is { Failure: ChangeFailure.Invalid, Problems.Count: > 0 }
-        ? Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid Compose file", detail: result.Message,
-            extensions: new Dictionary<string, object?>
-            {
-                ["errors"] = result.Problems.Select(p => new { line = p.Line, column = p.Column, key = p.Key, message = p.Message }).ToList(),
-            })
-        : ChangeEndpoints.Answer(result);
+    /// <summary>A refusal as a problem; a file's problems under <c>errors</c> with their lines.</summary>
+    public static IResult Answer(ChangeResult result) => ChangeEndpoints.Answer(result, "Invalid Compose file");
 }

@@ -23,11 +23,11 @@ public static class WorkloadEndpoints
             var result = await services.CreateAsync(await http.ChangeCallerAsync(), cluster, request, http.RequestAborted);
             return result.Succeeded
                 ? Results.Created($"/api/clusters/{cluster}/services/{result.Value!.Name}", result.Value)
-                : Answer(result);
+                : ChangeEndpoints.Answer(result);
         }).WithName("CreateService");
 
         clusters.MapPatch("/{cluster}/services/{idOrName}", async (string cluster, string idOrName, ServiceRequest request, HttpContext http, ServiceCommands services) =>
-            Answer(await services.EditAsync(await http.ChangeCallerAsync(), cluster, idOrName, request, http.RequestAborted)))
+            ChangeEndpoints.Answer(await services.EditAsync(await http.ChangeCallerAsync(), cluster, idOrName, request, http.RequestAborted)))
             .WithName("EditService");
 
         clusters.MapPost("/{cluster}/services/{idOrName}/restart", async (string cluster, string idOrName, HttpContext http, ServiceCommands services) =>
@@ -35,19 +35,19 @@ public static class WorkloadEndpoints
             .WithName("RestartService");
 
         clusters.MapDelete("/{cluster}/services/{idOrName}", async (string cluster, string idOrName, HttpContext http, ServiceCommands services) =>
-            Answer(await services.RemoveAsync(await http.ChangeCallerAsync(), cluster, idOrName, http.RequestAborted)))
+            ChangeEndpoints.Answer(await services.RemoveAsync(await http.ChangeCallerAsync(), cluster, idOrName, http.RequestAborted)))
             .WithName("RemoveService");
 
         clusters.MapPost("/{cluster}/nodes/{idOrHostname}/role", async (string cluster, string idOrHostname, RoleRequest request, HttpContext http, NodeCommands nodes) =>
-            Answer(await nodes.SetRoleAsync(await http.ChangeCallerAsync(), cluster, idOrHostname, request.Role, http.RequestAborted)))
+            ChangeEndpoints.Answer(await nodes.SetRoleAsync(await http.ChangeCallerAsync(), cluster, idOrHostname, request.Role, http.RequestAborted)))
             .WithName("SetNodeRole");
 
         clusters.MapPut("/{cluster}/nodes/{idOrHostname}/labels", async (string cluster, string idOrHostname, LabelsRequest request, HttpContext http, NodeCommands nodes) =>
-            Answer(await nodes.SetLabelsAsync(await http.ChangeCallerAsync(), cluster, idOrHostname, request.Labels, http.RequestAborted)))
+            ChangeEndpoints.Answer(await nodes.SetLabelsAsync(await http.ChangeCallerAsync(), cluster, idOrHostname, request.Labels, http.RequestAborted)))
             .WithName("SetNodeLabels");
 
         clusters.MapDelete("/{cluster}/nodes/{idOrHostname}", async (string cluster, string idOrHostname, HttpContext http, NodeCommands nodes) =>
-            Answer(await nodes.RemoveAsync(await http.ChangeCallerAsync(), cluster, idOrHostname, http.RequestAborted)))
+            ChangeEndpoints.Answer(await nodes.RemoveAsync(await http.ChangeCallerAsync(), cluster, idOrHostname, http.RequestAborted)))
             .WithName("RemoveNode");
 
         clusters.MapGet("/{cluster}/swarm/join-tokens", async (string cluster, HttpContext http, SwarmCommands swarm) =>
@@ -55,7 +55,7 @@ public static class WorkloadEndpoints
             var result = await swarm.ReadJoinTokensAsync(await http.ChangeCallerAsync(), cluster, http.RequestAborted);
             if (!result.Succeeded)
             {
-                return Answer(result);
+                return ChangeEndpoints.Answer(result);
             }
             // A token adds a node to the swarm: no cache along the way may keep it.
             http.Response.Headers.CacheControl = "no-store";
@@ -64,15 +64,9 @@ public static class WorkloadEndpoints
         }).WithName("GetJoinTokens");
 
         clusters.MapPost("/{cluster}/swarm/join-tokens/rotate", async (string cluster, RoleRequest request, HttpContext http, SwarmCommands swarm) =>
-            Answer(await swarm.RotateJoinTokenAsync(await http.ChangeCallerAsync(), cluster, request.Role, http.RequestAborted)))
+            ChangeEndpoints.Answer(await swarm.RotateJoinTokenAsync(await http.ChangeCallerAsync(), cluster, request.Role, http.RequestAborted)))
             .WithName("RotateJoinToken");
 
         return api;
     }
-
-    /// <summary>As <see cref="ChangeEndpoints.Answer"/>, with each problem of refused input under <c>errors</c> (key and message).</summary>
-    private static IResult Answer(ChangeResult result) => result is { Failure: ChangeFailure.Invalid, Problems.Count: > 0 }
-        ? Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid change", detail: result.Message,
-            extensions: new Dictionary<string, object?> { ["errors"] = result.Problems.Select(p => new { line = p.Line, column = p.Column, key = p.Key, message = p.Message }).ToList() })
-        : ChangeEndpoints.Answer(result);
 }
