@@ -1,5 +1,6 @@
 using ControlPlane.Core.DockerApi;
 using ControlPlane.Data.Audit;
+using ControlPlane.Docker.Forwarding;
 using Microsoft.Extensions.Options;
 
 namespace ControlPlane.Web.DockerApi;
@@ -20,6 +21,11 @@ public static class DockerApiServiceCollectionExtensions
         });
         services.AddSingleton<IClientCertificateIssuer>(sp => sp.GetRequiredService<UserCertificateAuthority>());
         services.AddSingleton<ClientBundleCommands>();
+        services.AddHttpForwarder();
+        services.AddSingleton<EngineUpstreams>();
+        services.AddSingleton<DockerApiHandler>();
+        services.AddSingleton<DockerApiServer>();
+        services.AddHostedService(sp => sp.GetRequiredService<DockerApiServer>());
         return services;
     }
 }

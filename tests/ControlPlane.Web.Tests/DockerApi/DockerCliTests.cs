@@ -1,0 +1,204 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.Json;
+using ControlPlane.Data;
+using ControlPlane.Web.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ControlPlane.Web.Tests.DockerApi;
+
+/// <summary>
+/// Debian's docker CLI (<c>/usr/bin/docker</c>, 20.10) through ControlPlane's Docker API endpoint on the local swarm,
+/// with client bundles downloaded from the API: the commands work for an Admin, a stack Operator sees and changes only
+/// their stack, and every change is in the audit log under the bundle's name.
+/// </summary>
+public sealed class DockerCliTests(DockerApiAppFactory factory) : IClassFixture<DockerApiAppFactory>
+{
+    private const string Cluster = DockerApiAppFactory.ClusterId;
+    private const string StackLabel = "com.docker.stack.namespace";
+    private const string Image = SwarmEnvironment.DemoImage;
+    private static readonly TimeSpan SyncTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly HttpClient _admin = factory.CreateAdminClient();
+
+    private async Task SyncedAsync() =>
+        await _admin.GetUntilAsync("/api/clusters", (_, json) => json.ValueKind == JsonValueKind.Array && json.EnumerateArray().Any(c => c.GetProperty("status").GetString() == "synced"), SyncTimeout);
+
+    private async Task<List<JsonElement>> AuditAsync(string actor) =>
+        [.. (await _admin.GetFromJsonAsync<JsonElement>($"/api/audit?actor={Uri.EscapeDataString(actor)}")).EnumerateArray()];
+
+    [Fact]
+    public async Task An_admin_bundle_runs_version_info_services_stacks_secrets_and_nodes_through_ControlPlane()
+    {
+        await SyncedAsync();
+        var (bundle, _) = await factory.CreateBundleAsync(_admin, "hdlaptop");
+        Assert.Contains("DOCKER_TLS_VERIFY=1", await File.ReadAllTextAsync(Path.Combine(bundle, "env.sh")));
+        Assert.Contains("docker context create", await File.ReadAllTextAsync(Path.Combine(bundle, "README.txt")));
+        using (var certificate = X509Certificate2.CreateFromPemFile(Path.Combine(bundle, "cert.pem"), Path.Combine(bundle, "key.pem")))
+        {
+            Assert.Contains("CN=admin", certificate.Subject);
+            Assert.Contains("bundle hdlaptop", certificate.Subject);
+        }
+
+        Assert.Matches(@"^\d+\.\d+", (await factory.DockerOkAsync(bundle, "version", "--format", "{{.Server.Version}}")).Trim());
+        Assert.Equal("active", (await factory.DockerOkAsync(bundle, "info", "--format", "{{.Swarm.LocalNodeState}}")).Trim());
+        Assert.Equal(3, (await factory.DockerOkAsync(bundle, "node", "ls", "-q")).Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+
+        try
+        {
+            await factory.DockerOkAsync(bundle, "service", "create", "--detach", "--name", "hdcli", Image);
+            Assert.Contains("hdcli", await factory.DockerOkAsync(bundle, "service", "ls", "--format", "{{.Name}}"));
+            Assert.Equal("hdcli", (await factory.DockerOkAsync(bundle, "service", "inspect", "hdcli", "--format", "{{.Spec.Name}}")).Trim());
+            await factory.DockerOkAsync(bundle, "service", "ps", "hdcli");
+            await factory.DockerOkAsync(bundle, "service", "update", "--detach", "--image", "10.99.0.1:5000/demo/app:2", "hdcli");
+            Assert.Contains("demo/app:2", await factory.DockerOkAsync(bundle, "service", "inspect", "hdcli", "--format", "{{.Spec.TaskTemplate.ContainerSpec.Image}}"));
+            await factory.DockerOkAsync(bundle, "service", "scale", "--detach", "hdcli=2");
+            Assert.Equal("2", (await factory.DockerOkAsync(bundle, "service", "inspect", "hdcli", "--format", "{{.Spec.Mode.Replicated.Replicas}}")).Trim());
+            await factory.DockerOkAsync(bundle, "service", "logs", "--tail", "5", "hdcli");
+        }
+        finally
+        {
+            await factory.DockerAsync(bundle, null, "service", "rm", "hdcli");
+        }
+
+        var (exit, _, error) = await factory.DockerAsync(bundle, "not-in-the-audit-log", "secret", "create", "hdclisecret", "-");
+        Assert.True(exit == 0, error);
+        Assert.Contains("hdclisecret", await factory.DockerOkAsync(bundle, "secret", "ls", "--format", "{{.Name}}"));
+        await factory.DockerOkAsync(bundle, "secret", "rm", "hdclisecret");
+
+        var compose = Path.Combine(bundle, "hdstack.yml");
+        await File.WriteAllTextAsync(compose, $"version: \"3.8\"\nservices:\n  web:\n    image: {Image}\n");
+        try
+        {
+            await factory.DockerOkAsync(bundle, "stack", "deploy", "-c", compose, "hdclistack");
+            Assert.Contains("hdclistack", await factory.DockerOkAsync(bundle, "stack", "ls", "--format", "{{.Name}}"));
+        }
+        finally
+        {
+            await factory.DockerOkAsync(bundle, "stack", "rm", "hdclistack");
+        }
+
+        var audit = await AuditAsync("admin (docker cli, bundle hdlaptop)");
+        Assert.Contains(audit, r => r.GetProperty("action").GetString() == "docker POST /services/create" && r.GetProperty("result").GetString() == "succeeded");
+        Assert.Contains(audit, r => r.GetProperty("action").GetString() == "docker POST /services/{id}/update" && r.GetProperty("target").GetString()!.Contains("hdcli"));
+        Assert.Contains(audit, r => r.GetProperty("action").GetString() == "docker DELETE /services/{id}" && r.GetProperty("result").GetString() == "succeeded");
+        var secret = Assert.Single(audit, r => r.GetProperty("action").GetString() == "docker POST /secrets/create" && r.GetProperty("result").GetString() == "succeeded");
+        Assert.Contains("hdclisecret", secret.GetProperty("detail").GetString());
+        var everything = string.Join('\n', audit.Select(r => r.ToString()));
+        Assert.DoesNotContain("not-in-the-audit-log", everything);
+        Assert.DoesNotContain(Convert.ToBase64String("not-in-the-audit-log"u8), everything);
+        Assert.Contains(audit, r => r.GetProperty("action").GetString() == "docker POST /networks/create" && r.GetProperty("target").GetString()!.Contains("hdclistack"));
+    }
+
+    [Fact]
+    public async Task A_stack_operator_bundle_sees_and_changes_only_their_stack_and_host_uses_are_refused_with_the_reason()
+    {
+        await SyncedAsync();
+        var (admin, _) = await factory.CreateBundleAsync(_admin, "hdadmin");
+        (await _admin.PostAsJsonAsync("/api/users", new { username = "hdop", password = "hdop-long-password" })).EnsureSuccessStatusCode();
+        (await _admin.PostAsJsonAsync("/api/grants", new { subject = "hdop", role = "Operator", scope = new { cluster = Cluster, stack = "hdshop" } })).EnsureSuccessStatusCode();
+        using var operatorClient = await factory.CreateSignedInClientAsync("hdop", "hdop-long-password");
+        var (bundle, _) = await factory.CreateBundleAsync(operatorClient, "hdterminal");
+        try
+        {
+            await factory.DockerOkAsync(admin, "service", "create", "--detach", "--name", "hdother_web", "--label", $"{StackLabel}=hdother", Image);
+            await factory.DockerOkAsync(bundle, "service", "create", "--detach", "--name", "hdshop_web", "--label", $"{StackLabel}=hdshop", Image);
+
+            var listed = (await factory.DockerOkAsync(bundle, "service", "ls", "--format", "{{.Name}}")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            Assert.Equal(["hdshop_web"], listed);
+            Assert.Contains("hdother_web", await factory.DockerOkAsync(admin, "service", "ls", "--format", "{{.Name}}"));
+
+            var inspect = await factory.DockerAsync(bundle, null, "service", "inspect", "hdother_web");
+            Assert.NotEqual(0, inspect.Exit);
+            Assert.Contains("no grant", inspect.Error);
+
+            var bind = await factory.DockerAsync(bundle, null, "service", "create", "--detach", "--name", "hdshop_bind", "--label", $"{StackLabel}=hdshop",
+                "--mount", "type=bind,source=/tmp,target=/host", Image);
+            Assert.NotEqual(0, bind.Exit);
+            Assert.Contains("bind mount of the host path /tmp", bind.Error);
+
+            var capability = await factory.DockerAsync(bundle, null, "service", "create", "--detach", "--name", "hdshop_cap", "--label", $"{StackLabel}=hdshop",
+                "--cap-add", "NET_ADMIN", Image);
+            Assert.NotEqual(0, capability.Exit);
+            Assert.Contains("capability", capability.Error);
+
+            var unlabelled = await factory.DockerAsync(bundle, null, "service", "create", "--detach", "--name", "hdloose", Image);
+            Assert.NotEqual(0, unlabelled.Exit);
+            Assert.Contains(StackLabel, unlabelled.Error);
+
+            await factory.DockerOkAsync(bundle, "service", "scale", "--detach", "hdshop_web=2");
+            await factory.DockerOkAsync(bundle, "service", "rm", "hdshop_web");
+        }
+        finally
+        {
+            await factory.DockerAsync(admin, null, "service", "rm", "hdother_web", "hdshop_web", "hdshop_bind", "hdshop_cap", "hdloose");
+        }
+
+        var audit = await AuditAsync("hdop (docker cli, bundle hdterminal)");
+        Assert.Contains(audit, r => r.GetProperty("action").GetString() == "docker POST /services/create" && r.GetProperty("result").GetString() == "succeeded"
+            && r.GetProperty("target").GetString() == $"{Cluster}/hdshop/service hdshop_web");
+        Assert.Contains(audit, r => r.GetProperty("action").GetString() == "docker POST /services/create" && r.GetProperty("result").GetString() == "denied"
+            && r.GetProperty("detail").GetString()!.Contains("bind mount"));
+        Assert.Contains(audit, r => r.GetProperty("result").GetString() == "denied" && r.GetProperty("target").GetString()!.Contains("hdother"));
+        Assert.Contains(audit, r => r.GetProperty("action").GetString() == "docker DELETE /services/{id}" && r.GetProperty("result").GetString() == "succeeded");
+    }
+
+    [Fact]
+    public async Task A_revoked_or_expired_bundle_is_refused_and_a_foreign_or_missing_certificate_fails_the_handshake()
+    {
+        await SyncedAsync();
+        var (revoked, revokedId) = await factory.CreateBundleAsync(_admin, "hdrevoked");
+        await factory.DockerOkAsync(revoked, "version");
+        (await _admin.DeleteAsync($"/api/clientbundles/{revokedId}")).EnsureSuccessStatusCode();
+        var afterRevoke = await factory.DockerAsync(revoked, null, "service", "ls");
+        Assert.NotEqual(0, afterRevoke.Exit);
+        Assert.Contains("revoked or expired", afterRevoke.Error);
+        var listed = await _admin.GetFromJsonAsync<JsonElement>("/api/clientbundles");
+        Assert.Contains(listed.EnumerateArray(), b => b.GetProperty("id").GetInt64() == revokedId && b.GetProperty("revokedAt").ValueKind == JsonValueKind.String);
+
+        var (expired, expiredId) = await factory.CreateBundleAsync(_admin, "hdexpired");
+        await using (var scope = factory.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<ControlPlaneDbContext>();
+            await db.ClientBundles.Where(b => b.Id == expiredId).ExecuteUpdateAsync(b => b.SetProperty(r => r.ExpiresAtMs, DateTimeOffset.UtcNow.AddMinutes(-1).ToUnixTimeMilliseconds()));
+        }
+        var afterExpiry = await factory.DockerAsync(expired, null, "service", "ls");
+        Assert.NotEqual(0, afterExpiry.Exit);
+        Assert.Contains("revoked or expired", afterExpiry.Error);
+
+        // A certificate of another CA, with the right server CA: the server refuses it in the handshake.
+        var foreign = Directory.CreateTempSubdirectory("hd-foreign-").FullName;
+        try
+        {
+            File.Copy(Path.Combine(revoked, "ca.pem"), Path.Combine(foreign, "ca.pem"));
+            using var otherKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+            var otherCa = new CertificateRequest("CN=admin", otherKey, HashAlgorithmName.SHA256);
+            otherCa.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.2")], false));
+            using var selfSigned = otherCa.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
+            await File.WriteAllTextAsync(Path.Combine(foreign, "cert.pem"), selfSigned.ExportCertificatePem());
+            await File.WriteAllTextAsync(Path.Combine(foreign, "key.pem"), otherKey.ExportPkcs8PrivateKeyPem());
+            var handshake = await factory.DockerAsync(foreign, null, "version", "--format", "{{.Server.Version}}");
+            Assert.NotEqual(0, handshake.Exit);
+            // Refused in the handshake (TLS 1.3 reports it on the first read): never an HTTP answer from ControlPlane.
+            Assert.Contains("error during connect", handshake.Error);
+            Assert.DoesNotContain("Error response from daemon", handshake.Error);
+        }
+        finally
+        {
+            Directory.Delete(foreign, recursive: true);
+        }
+
+        // No certificate at all: the same.
+        using var ca = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(revoked, "ca.pem"));
+        using var handler = new HttpClientHandler
+        {
+            ServerCertificateCustomValidationCallback = (_, certificate, _, _) => certificate is not null,
+        };
+        using var anonymous = new HttpClient(handler);
+        var endpoint = new Uri(factory.DockerHost.Replace("tcp://", "https://", StringComparison.Ordinal) + "/_ping");
+        await Assert.ThrowsAsync<HttpRequestException>(() => anonymous.GetAsync(endpoint));
+    }
+}
