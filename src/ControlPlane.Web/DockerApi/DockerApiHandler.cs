@@ -32,7 +32,9 @@ public sealed class DockerApiHandler(
     public static Task RefuseAsync(HttpContext http, int status, string message)
     {
         http.Response.StatusCode = status;
-        return http.Response.WriteAsJsonAsync(new { message });
+        // Exactly this type: the docker CLI reads the message out of JSON only when the header says no more.
+        http.Response.ContentType = "application/json";
+        return http.Response.WriteAsync(JsonSerializer.Serialize(new { message }));
     }
 
     public async Task InvokeAsync(HttpContext http)

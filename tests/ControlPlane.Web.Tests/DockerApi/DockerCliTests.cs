@@ -113,7 +113,7 @@ public sealed class DockerCliTests(DockerApiAppFactory factory) : IClassFixture<
 
             var inspect = await factory.DockerAsync(bundle, null, "service", "inspect", "hdother_web");
             Assert.NotEqual(0, inspect.Exit);
-            Assert.Contains("no grant", inspect.Error);
+            Assert.Contains($"Error response from daemon: You have no grant that allows 'clusters.read' on {Cluster}/hdother.", inspect.Error);
 
             var bind = await factory.DockerAsync(bundle, null, "service", "create", "--detach", "--name", "hdshop_bind", "--label", $"{StackLabel}=hdshop",
                 "--mount", "type=bind,source=/tmp,target=/host", Image);
@@ -131,10 +131,20 @@ public sealed class DockerCliTests(DockerApiAppFactory factory) : IClassFixture<
 
             await factory.DockerOkAsync(bundle, "service", "scale", "--detach", "hdshop_web=2");
             await factory.DockerOkAsync(bundle, "service", "rm", "hdshop_web");
+
+            var compose = Path.Combine(bundle, "hdshop.yml");
+            await File.WriteAllTextAsync(compose, $"version: \"3.8\"\nservices:\n  api:\n    image: {Image}\n");
+            await factory.DockerOkAsync(bundle, "stack", "deploy", "-c", compose, "hdshop");
+            Assert.Contains("hdshop_api", await factory.DockerOkAsync(bundle, "service", "ls", "--format", "{{.Name}}"));
+            var elsewhere = await factory.DockerAsync(bundle, null, "stack", "deploy", "-c", compose, "hdother");
+            Assert.NotEqual(0, elsewhere.Exit);
+            Assert.Contains("no grant", elsewhere.Error);
+            await factory.DockerOkAsync(bundle, "stack", "rm", "hdshop");
         }
         finally
         {
-            await factory.DockerAsync(admin, null, "service", "rm", "hdother_web", "hdshop_web", "hdshop_bind", "hdshop_cap", "hdloose");
+            await factory.DockerAsync(admin, null, "service", "rm", "hdother_web", "hdshop_web", "hdshop_bind", "hdshop_cap", "hdloose", "hdshop_api", "hdother_api");
+            await factory.DockerAsync(admin, null, "network", "rm", "hdshop_default", "hdother_default");
         }
 
         var audit = await AuditAsync("hdop (docker cli, bundle hdterminal)");
@@ -200,5 +210,40 @@ public sealed class DockerCliTests(DockerApiAppFactory factory) : IClassFixture<
         using var anonymous = new HttpClient(handler);
         var endpoint = new Uri(factory.DockerHost.Replace("tcp://", "https://", StringComparison.Ordinal) + "/_ping");
         await Assert.ThrowsAsync<HttpRequestException>(() => anonymous.GetAsync(endpoint));
+    }
+
+    [Fact]
+    public async Task A_bundle_revoked_while_its_connection_stays_open_is_refused_on_its_next_request()
+    {
+        await SyncedAsync();
+        var (bundle, id) = await factory.CreateBundleAsync(_admin, "hdopen");
+        using var ca = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(bundle, "ca.pem"));
+        using var certificate = X509Certificate2.CreateFromPemFile(Path.Combine(bundle, "cert.pem"), Path.Combine(bundle, "key.pem"));
+        var opened = 0;
+        using var handler = new SocketsHttpHandler
+        {
+            MaxConnectionsPerServer = 1,
+            SslOptions =
+            {
+                ClientCertificates = [X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pkcs12), null)],
+                RemoteCertificateValidationCallback = (_, server, _, _) =>
+                {
+                    Interlocked.Increment(ref opened);
+                    using var chain = new X509Chain { ChainPolicy = { TrustMode = X509ChainTrustMode.CustomRootTrust, RevocationMode = X509RevocationMode.NoCheck } };
+                    chain.ChainPolicy.CustomTrustStore.Add(ca);
+                    return server is not null && chain.Build(new X509Certificate2(server));
+                },
+            },
+        };
+        using var client = new HttpClient(handler) { BaseAddress = new Uri(factory.DockerHost.Replace("tcp://", "https://", StringComparison.Ordinal) + "/") };
+
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("_ping")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("v1.41/version")).StatusCode);
+        (await _admin.DeleteAsync($"/api/clientbundles/{id}")).EnsureSuccessStatusCode();
+        using var refused = await client.GetAsync("v1.41/services");
+
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        Assert.Contains("revoked or expired", await refused.Content.ReadAsStringAsync());
+        Assert.Equal(1, opened);
     }
 }
