@@ -47,6 +47,7 @@ public sealed class DockerCliTests(DockerApiAppFactory factory) : IClassFixture<
         Assert.Equal("active", (await factory.DockerOkAsync(bundle, "info", "--format", "{{.Swarm.LocalNodeState}}")).Trim());
         Assert.Equal(3, (await factory.DockerOkAsync(bundle, "node", "ls", "-q")).Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
 
+        var started = DateTimeOffset.UtcNow.AddSeconds(-1);
         try
         {
             await factory.DockerOkAsync(bundle, "service", "create", "--detach", "--name", "hdcli", Image);
@@ -58,6 +59,11 @@ public sealed class DockerCliTests(DockerApiAppFactory factory) : IClassFixture<
             await factory.DockerOkAsync(bundle, "service", "scale", "--detach", "hdcli=2");
             Assert.Equal("2", (await factory.DockerOkAsync(bundle, "service", "inspect", "hdcli", "--format", "{{.Spec.Mode.Replicated.Replicas}}")).Trim());
             await factory.DockerOkAsync(bundle, "service", "logs", "--tail", "5", "hdcli");
+            // A streamed body: the engine's events, forwarded as they come, until the time asked for.
+            var events = await factory.DockerOkAsync(bundle, "events", "--since", started.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture),
+                "--until", DateTimeOffset.UtcNow.AddSeconds(1).ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture), "--filter", "type=service", "--format", "{{.Action}} {{.Actor.Attributes.name}}");
+            Assert.Contains("create hdcli", events);
+            Assert.Contains("update hdcli", events);
         }
         finally
         {
