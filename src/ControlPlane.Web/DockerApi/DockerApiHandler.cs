@@ -5,21 +5,23 @@ using System.Text.Json.Nodes;
 using ControlPlane.Core.Audit;
 using ControlPlane.Core.Changes;
 using ControlPlane.Core.DockerApi;
+using ControlPlane.Core.Identity;
 using ControlPlane.Core.Security;
 using ControlPlane.Core.State;
 using ControlPlane.Docker.Forwarding;
+using ControlPlane.Web.Authentication;
 using ControlPlane.Web.Authorization;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace ControlPlane.Web.DockerApi;
 
 /// <summary>
-/// The Docker API endpoint's whole pipeline (DESIGN §10): the client certificate to its bundle and user (revocation and
-/// expiry checked on every request), the route to its class, the gate, then the request forwarded to the cluster's
+/// The Docker API endpoint's whole pipeline (DESIGN §10): the client certificate to its bundle and user, or an API token to
+/// its user (revocation and expiry checked on every request), the route to its class, the gate, then the request forwarded to the cluster's
 /// current manager, a list filtered to what the caller may see. Only requests to the endpoint's own listener get here.
 /// </summary>
 public sealed class DockerApiHandler(
-    IClientBundleStore bundles, AccessControl access, ChangeGate gate, ClusterStateStore store, EngineUpstreams upstreams,
+    IClientBundleStore bundles, ITokenStore tokens, AccessControl access, ChangeGate gate, ClusterStateStore store, EngineUpstreams upstreams,
     IHttpForwarder forwarder, ILogger<DockerApiHandler> logger)
 {
     private const int MaxInspectedBody = 4 * 1024 * 1024;
@@ -106,24 +108,44 @@ public sealed class DockerApiHandler(
         }
     }
 
-    /// <summary>The caller behind the connection's certificate, with their current grants; null (and answered) when the bundle is not live.</summary>
+    /// <summary>
+    /// The caller behind the connection's certificate, or behind an API token sent as <c>Authorization: Bearer cpt_…</c>
+    /// (from the CLI's <c>HttpHeaders</c>), with their current grants; null (and answered) when neither is live.
+    /// </summary>
     private async Task<ChangeCaller?> CallerAsync(HttpContext http)
     {
         var certificate = http.Connection.ClientCertificate;
-        var holder = certificate is null ? null : await bundles.ActiveAsync(certificate.SerialNumber, http.RequestAborted);
-        if (holder is null)
+        string? userName = null, accountId = null, actor = null;
+        Claim[] extra = [];
+        if (certificate is not null)
         {
+            if (await bundles.ActiveAsync(certificate.SerialNumber, http.RequestAborted) is { } holder)
+            {
+                (userName, accountId, actor) = (holder.UserName, Invariant(holder.AccountId), $"{holder.UserName} (docker cli, bundle {holder.Bundle.Name})");
+            }
+        }
+        else if (ApiTokenAuthenticationHandler.TokenOf(http.Request) is { } token && await tokens.AuthenticateAsync(token, http.RequestAborted) is var (account, record))
+        {
+            (userName, accountId, actor) = (account.UserName, Invariant(account.Id), $"{account.UserName} (docker cli, token {record.Name})");
+            extra = [new Claim(ControlPlaneClaims.TokenName, record.Name), new Claim(ControlPlaneClaims.TokenId, Invariant(record.Id))];
+        }
+        if (userName is null)
+        {
+            var what = certificate is null ? "no client certificate and no live API token" : "the client bundle is revoked or expired, or its user is gone";
             await gate.AuditRefusalAsync($"docker cli, certificate {certificate?.SerialNumber ?? "none"}", $"docker {http.Request.Method} {http.Request.Path}", "ControlPlane",
-                http.ClientAddress(), "the client bundle is revoked or expired, or its user is gone");
-            await RefuseAsync(http, StatusCodes.Status401Unauthorized, "This client bundle is revoked or expired: download a new one from your account page.");
+                http.ClientAddress(), what);
+            await RefuseAsync(http, StatusCodes.Status401Unauthorized, certificate is null
+                ? "ControlPlane's Docker API needs a client bundle's certificate (DOCKER_CERT_PATH) or an API token as 'Authorization: Bearer cpt_…'."
+                : "This client bundle is revoked or expired: download a new one from your account page.");
             return null;
         }
         var principal = new ClaimsPrincipal(new ClaimsIdentity(
-            [new Claim(ClaimTypes.Name, holder.UserName), new Claim(ClaimTypes.NameIdentifier, holder.AccountId.ToString(System.Globalization.CultureInfo.InvariantCulture))],
-            "ClientBundle"));
+            [new Claim(ClaimTypes.Name, userName), new Claim(ClaimTypes.NameIdentifier, accountId!), .. extra], "DockerApi"));
         var caller = await access.CallerAsync(principal, http.ClientAddress(), http.RequestAborted);
-        return caller with { Actor = $"{holder.UserName} (docker cli, bundle {holder.Bundle.Name})" };
+        return caller with { Actor = actor! };
     }
+
+    private static string Invariant(long value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>
     /// The verdict on ControlPlane's picture. An object created a moment ago (a network <c>docker stack deploy</c> has

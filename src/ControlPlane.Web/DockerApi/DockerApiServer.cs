@@ -55,8 +55,9 @@ public sealed class DockerApiServer(
             {
                 ServerCertificate = serverCertificate,
                 SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
-                ClientCertificateMode = ClientCertificateMode.RequireCertificate,
-                // Only the user CA's certificates: any other fails the handshake. Revocation is checked per request.
+                // Allowed rather than required, so CI systems may send an API token instead (checked per request); a
+                // certificate that is sent must be the user CA's: any other fails the handshake. Revocation is checked per request.
+                ClientCertificateMode = ClientCertificateMode.AllowCertificate,
                 ClientCertificateValidation = (certificate, _, _) => ca.Issued(certificate),
             });
         });

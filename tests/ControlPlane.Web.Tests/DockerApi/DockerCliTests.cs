@@ -163,7 +163,7 @@ public sealed class DockerCliTests(DockerApiAppFactory factory) : IClassFixture<
     }
 
     [Fact]
-    public async Task A_revoked_or_expired_bundle_is_refused_and_a_foreign_or_missing_certificate_fails_the_handshake()
+    public async Task A_revoked_or_expired_bundle_is_refused_and_a_foreign_or_missing_certificate_fails_the_handshake_and_no_certificate_is_refused()
     {
         await SyncedAsync();
         var (revoked, revokedId) = await factory.CreateBundleAsync(_admin, "hdrevoked");
@@ -207,7 +207,7 @@ public sealed class DockerCliTests(DockerApiAppFactory factory) : IClassFixture<
             Directory.Delete(foreign, recursive: true);
         }
 
-        // No certificate at all: the same.
+        // No certificate and no token: the TLS connection is made (a CI system may send a token instead), the request refused.
         using var ca = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(revoked, "ca.pem"));
         using var handler = new HttpClientHandler
         {
@@ -215,7 +215,9 @@ public sealed class DockerCliTests(DockerApiAppFactory factory) : IClassFixture<
         };
         using var anonymous = new HttpClient(handler);
         var endpoint = new Uri(factory.DockerHost.Replace("tcp://", "https://", StringComparison.Ordinal) + "/_ping");
-        await Assert.ThrowsAsync<HttpRequestException>(() => anonymous.GetAsync(endpoint));
+        using var refused = await anonymous.GetAsync(endpoint);
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        Assert.Contains("client bundle", await refused.Content.ReadAsStringAsync());
     }
 
     [Fact]
@@ -251,5 +253,38 @@ public sealed class DockerCliTests(DockerApiAppFactory factory) : IClassFixture<
         Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
         Assert.Contains("revoked or expired", await refused.Content.ReadAsStringAsync());
         Assert.Equal(1, opened);
+    }
+
+    [Fact]
+    public async Task An_api_token_sent_by_the_cli_from_its_config_file_acts_as_its_user_and_is_audited_with_the_token_s_name()
+    {
+        await SyncedAsync();
+        var (bundle, _) = await factory.CreateBundleAsync(_admin, "hdforca");
+        var ci = Directory.CreateTempSubdirectory("hd-token-").FullName;
+        try
+        {
+            // Only the CA: the CLI then verifies the server and sends no certificate.
+            File.Copy(Path.Combine(bundle, "ca.pem"), Path.Combine(ci, "ca.pem"));
+            using var created = await _admin.PostAsJsonAsync("/api/tokens", new { name = "hdci", expiresInDays = 1 });
+            created.EnsureSuccessStatusCode();
+            var token = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("token").GetString();
+            Directory.CreateDirectory(Path.Combine(ci, ".docker"));
+            await File.WriteAllTextAsync(Path.Combine(ci, ".docker", "config.json"), JsonSerializer.Serialize(new { HttpHeaders = new Dictionary<string, string> { ["Authorization"] = $"Bearer {token}" } }));
+
+            Assert.Equal("active", (await factory.DockerOkAsync(ci, "info", "--format", "{{.Swarm.LocalNodeState}}")).Trim());
+            var (exit, _, error) = await factory.DockerAsync(ci, "token-secret-data", "secret", "create", "hdtokensecret", "-");
+            Assert.True(exit == 0, error);
+            await factory.DockerOkAsync(ci, "secret", "rm", "hdtokensecret");
+
+            var audit = await AuditAsync("admin (docker cli, token hdci)");
+            Assert.Contains(audit, r => r.GetProperty("action").GetString() == "docker POST /secrets/create" && r.GetProperty("result").GetString() == "succeeded");
+            Assert.Contains(audit, r => r.GetProperty("action").GetString() == "docker DELETE /secrets/{id}" && r.GetProperty("result").GetString() == "succeeded");
+            Assert.DoesNotContain(Convert.ToBase64String("token-secret-data"u8), string.Join('\n', audit.Select(r => r.ToString())));
+        }
+        finally
+        {
+            await factory.DockerAsync(bundle, null, "secret", "rm", "hdtokensecret");
+            Directory.Delete(ci, recursive: true);
+        }
     }
 }
