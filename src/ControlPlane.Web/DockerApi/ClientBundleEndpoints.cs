@@ -32,7 +32,7 @@ public static class ClientBundleEndpoints
             var result = await commands.CreateAsync(await http.ChangeCallerAsync(), request.Name, request.ExpiresInDays, http.RequestAborted);
             return result.Failure switch
             {
-                null => Results.File(Zip(result.Value!, BundleFiles.DockerHost(options.Value, cluster)), "application/zip", $"bundle-{result.Value!.Bundle.Name}.zip"),
+                null => Results.File(BundleFiles.Zip(result.Value!, BundleFiles.DockerHost(options.Value, cluster)), "application/zip", $"bundle-{result.Value!.Bundle.Name}.zip"),
                 Core.Changes.ChangeFailure.Invalid => Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "The bundle was not created", detail: result.Message),
                 _ => ChangeEndpoints.Answer(result.WithoutValue()),
             };
@@ -43,13 +43,18 @@ public static class ClientBundleEndpoints
                 : ChangeEndpoints.Answer(result.WithoutValue()));
         return app;
     }
+}
 
-    private static byte[] Zip(CreatedBundle bundle, string dockerHost)
+/// <summary>The files of a client bundle: the certificates, the key, and the environment for each shell.</summary>
+public static class BundleFiles
+{
+    /// <summary>The bundle as the zip a user downloads.</summary>
+    public static byte[] Zip(CreatedBundle bundle, string dockerHost)
     {
         using var buffer = new MemoryStream();
         using (var zip = new ZipArchive(buffer, ZipArchiveMode.Create))
         {
-            foreach (var (name, content) in BundleFiles.Of(bundle, dockerHost))
+            foreach (var (name, content) in Of(bundle, dockerHost))
             {
                 var entry = zip.CreateEntry(name, CompressionLevel.Optimal);
                 // key.pem owner-only when unpacked by tools that honour the mode.
@@ -60,11 +65,7 @@ public static class ClientBundleEndpoints
         }
         return buffer.ToArray();
     }
-}
 
-/// <summary>The files of a client bundle: the certificates, the key, and the environment for each shell.</summary>
-public static class BundleFiles
-{
     public static string DockerHost(DockerApiOptions options, string cluster) =>
         $"tcp://{options.PublicHost}:{(Uri.TryCreate(options.Url, UriKind.Absolute, out var url) ? url.Port : 2376)}/clusters/{cluster}";
 
