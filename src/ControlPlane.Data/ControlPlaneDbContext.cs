@@ -29,6 +29,8 @@ public abstract class ControlPlaneDbContext(DbContextOptions options) : DbContex
 
     public DbSet<StackDeploymentRow> StackDeployments => Set<StackDeploymentRow>();
 
+    public DbSet<ClientBundleRow> ClientBundles => Set<ClientBundleRow>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.Entity<MetricSample>(sample =>
@@ -101,6 +103,14 @@ public abstract class ControlPlaneDbContext(DbContextOptions options) : DbContex
             deployment.Property(d => d.OperationId).HasMaxLength(32);
             deployment.Property(d => d.Result).HasMaxLength(20);
             deployment.HasIndex(d => new { d.ClusterId, d.Stack, d.Id });
+        });
+        modelBuilder.Entity<ClientBundleRow>(bundle =>
+        {
+            bundle.Property(b => b.UserName).HasMaxLength(200);
+            bundle.Property(b => b.Name).HasMaxLength(64);
+            bundle.Property(b => b.Serial).HasMaxLength(64);
+            bundle.HasIndex(b => b.Serial).IsUnique();
+            bundle.HasIndex(b => b.UserId);
         });
     }
 }

@@ -44,6 +44,7 @@ public static class DataServiceCollectionExtensions
         services.AddSingleton<IGrantStore>(sp => sp.GetRequiredService<Grants>());
         services.AddSingleton<IGrantSource>(sp => sp.GetRequiredService<Grants>());
         services.AddSingleton<ITokenStore, Tokens>();
+        services.AddSingleton<Core.DockerApi.IClientBundleStore, ClientBundles>();
         services.AddScoped<BootstrapAdmin>();
         services.AddOptions<AuditOptions>().Bind(configuration.GetSection(AuditOptions.SectionName))
             .Validate(o => o.CheckpointInterval > TimeSpan.Zero, $"{AuditOptions.SectionName}:CheckpointInterval must be positive.").ValidateOnStart();

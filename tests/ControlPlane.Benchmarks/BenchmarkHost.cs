@@ -10,7 +10,7 @@ internal static class BenchmarkHost
     /// A host on a free port with its own SQLite file and a bootstrap admin; the cluster comes from DOCKER_HOST,
     /// as with no configuration. Logs only warnings, so the figures stay readable.
     /// </summary>
-    public static WebApplication Build(string database, string adminPassword) => ControlPlaneWebApplication.Build([
+    public static WebApplication Build(string database, string adminPassword, params string[] settings) => ControlPlaneWebApplication.Build([
         "--urls", "http://127.0.0.1:0",
         // Static assets are looked up by application name; the web project's manifest is copied next to this program.
         "--applicationName", "ControlPlane.Web",
@@ -20,6 +20,7 @@ internal static class BenchmarkHost
         "--ControlPlane:Bootstrap:AdminUser=admin",
         $"--ControlPlane:Bootstrap:AdminPassword={adminPassword}",
         "--Logging:LogLevel:Default=Warning",
+        .. settings,
     ]);
 
     /// <summary>Stops and disposes the host, then deletes its SQLite file (pooled connections hold it open until cleared).</summary>

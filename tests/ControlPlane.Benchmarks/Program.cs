@@ -47,6 +47,8 @@ switch (ModeOf(ref args))
         return await RolloutBenchmark.RunAsync(args);
     case "stack-deploy":
         return await StackDeployBenchmark.RunAsync(args);
+    case "docker-cli":
+        return await DockerCliBenchmark.RunAsync(args);
     case HubClientsProcess.Mode:
         return await HubClientsProcess.RunClientsAsync(args);
     case var unknown:

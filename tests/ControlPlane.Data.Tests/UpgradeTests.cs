@@ -98,6 +98,45 @@ public abstract class UpgradeTests<TDatabase> where TDatabase : TestDatabase
             await database.DisposeAsync();
         }
     }
+
+    [Fact]
+    public async Task A_database_from_before_client_bundles_keeps_its_accounts_and_then_records_revokes_and_checks_bundles_by_serial()
+    {
+        var database = Create(stopBefore: "ClientBundles");
+        await database.InitializeAsync();
+        try
+        {
+            await using (var old = database.CreateContext())
+            {
+                await old.Database.ExecuteSqlAsync(
+                    $"""INSERT INTO "Users" ("UserName", "PasswordHash", "FailedSignIns", "CreatedAt", "SecurityStamp") VALUES ({"alice"}, {"x"}, 0, {DateTimeOffset.UnixEpoch}, {"stamp"})""");
+            }
+            await using (var db = database.CreateContext())
+            {
+                Assert.Contains(db.Database.GetPendingMigrations(), m => m.EndsWith("_ClientBundles", StringComparison.Ordinal));
+                await db.Database.MigrateAsync();
+                Assert.Empty(db.Database.GetPendingMigrations());
+            }
+
+            var scopes = database.Services.GetRequiredService<IServiceScopeFactory>();
+            var alice = Assert.Single(await new Accounts(scopes, TimeProvider.System).ListAsync());
+            var bundles = new ClientBundles(scopes, TimeProvider.System);
+            var now = DateTimeOffset.UtcNow;
+            var laptop = await bundles.AddAsync(alice.Id, "alice", "laptop", "1A2B3C", now, now.AddDays(30));
+            var expired = await bundles.AddAsync(alice.Id, "alice", "old", "4D5E6F", now.AddDays(-60), now.AddDays(-1));
+
+            Assert.Equal("laptop", (await bundles.ActiveAsync("1A2B3C"))?.Bundle.Name);
+            Assert.Null(await bundles.ActiveAsync("4D5E6F"));
+            Assert.True(await bundles.RevokeAsync(alice.Id, laptop.Id));
+            Assert.False(await bundles.RevokeAsync(alice.Id + 1, expired.Id));
+            Assert.Null(await bundles.ActiveAsync("1A2B3C"));
+            Assert.Equal([expired.Id, laptop.Id], (await bundles.ListAsync(alice.Id)).Select(b => b.Id));
+        }
+        finally
+        {
+            await database.DisposeAsync();
+        }
+    }
 }
 
 public sealed class SqliteUpgradeTests : UpgradeTests<SqliteDatabase>

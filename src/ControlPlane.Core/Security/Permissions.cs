@@ -53,6 +53,12 @@ public static class Permissions
     {
         /// <summary>View and rotate the join tokens: whoever holds one can add a node to the swarm.</summary>
         public const string JoinTokens = "swarm.jointokens";
+
+        /// <summary>
+        /// Engine API calls on the swarm itself, plugins and the system, node updates, and any Engine API route not
+        /// classified (DESIGN §10): asked for on the cluster, so only an Admin of the cluster has it.
+        /// </summary>
+        public const string Engine = "swarm.engine";
     }
 
     public static class Secrets
@@ -94,7 +100,7 @@ public static class Permissions
         Stacks.Deploy, Stacks.Remove,
         Images.Distribute,
         Nodes.Update, Nodes.Remove,
-        Swarm.JoinTokens,
+        Swarm.JoinTokens, Swarm.Engine,
         Secrets.Create, Secrets.Inject, Secrets.Rotate, Secrets.Remove,
         Configs.Create, Configs.Inject, Configs.Rotate, Configs.Remove,
         Users.Manage, Grants.Manage, Audit.Read,

@@ -14,8 +14,14 @@ internal static class EngineHttp
 {
     public static HttpClient Create(ClusterEndpoint endpoint)
     {
+        var handler = Handler(endpoint, out var baseAddress);
+        return new HttpClient(handler) { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30), DefaultRequestVersion = HttpVersion.Version11 };
+    }
+
+    /// <summary>The transport to one engine endpoint (a unix socket, TCP, or TLS with the endpoint's client certificate) and the base address to use on it.</summary>
+    public static SocketsHttpHandler Handler(ClusterEndpoint endpoint, out Uri baseAddress)
+    {
         var handler = new SocketsHttpHandler();
-        Uri baseAddress;
         if (endpoint.Uri.Scheme == "unix")
         {
             var path = endpoint.Uri.LocalPath;
@@ -36,6 +42,6 @@ internal static class EngineHttp
         {
             baseAddress = new UriBuilder(endpoint.Uri) { Scheme = "http", Path = "/" }.Uri;
         }
-        return new HttpClient(handler) { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30), DefaultRequestVersion = HttpVersion.Version11 };
+        return handler;
     }
 }

@@ -4,6 +4,7 @@ using ControlPlane.Web.Api;
 using ControlPlane.Web.Authentication;
 using ControlPlane.Web.Components;
 using ControlPlane.Web.Components.Controls;
+using ControlPlane.Web.DockerApi;
 using ControlPlane.Web.Hubs;
 using MudBlazor.Services;
 
@@ -29,6 +30,7 @@ public static class ControlPlaneWebApplication
         services.AddControlPlaneAuthentication(configuration);
         services.AddControlPlaneRequestLimits(configuration);
         services.AddControlPlaneForwardedHeaders(configuration);
+        services.AddControlPlaneDockerApi(configuration);
         services.AddProblemDetails();
         services.AddApiFaultBarrier();
         services.AddOpenApi();
@@ -72,6 +74,7 @@ public static class ControlPlaneWebApplication
         app.MapHealthEndpoints();
         app.MapAccountEndpoints();
         app.MapControlPlaneApi();
+        app.MapClientBundleEndpoints();
         app.MapHub<ClusterHub>("/hubs/cluster");
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;

@@ -64,6 +64,7 @@ internal static class PolicyTable
         (Permissions.Nodes.Update,      "---A", Touches.Cluster),
         (Permissions.Nodes.Remove,      "---A", Touches.Cluster),
         (Permissions.Swarm.JoinTokens,  "---A", Touches.Cluster),
+        (Permissions.Swarm.Engine,      "---A", Touches.Cluster),
         // The restricted rule: host bind mounts, host network, cap_add, devices, sysctls. Asked for on the cluster,
         // so only an Admin of the cluster (or of all clusters) has it, never an Admin of a stack.
         (Permissions.Services.Unrestricted, "---A", Touches.Cluster),

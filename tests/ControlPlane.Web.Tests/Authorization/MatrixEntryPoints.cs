@@ -100,6 +100,9 @@ internal static class MatrixEntryPoints
     [
         // Adding and removing clusters (DESIGN §5: Admin "plus clusters"); clusters come from configuration today.
         Permissions.Clusters.Manage,
+        // Asked only on the Docker API endpoint (its own listener, not /api): DockerCliTests and Core's
+        // EngineAuthorizationTests cover who holds it.
+        Permissions.Swarm.Engine,
     ];
 
     public static MatrixEntryPoint Named(string name) => All.Single(e => e.Name == name);

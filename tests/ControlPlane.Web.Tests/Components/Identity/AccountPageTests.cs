@@ -114,4 +114,32 @@ public sealed class AccountPageTests : IdentityTestContext
         Assert.Empty(cut.FindAll("[data-testid=password-form]"));
         Assert.Empty(cut.FindAll("[data-testid=tokens-table]"));
     }
+
+    [Fact]
+    public async Task A_client_bundle_is_created_offered_once_as_a_zip_download_listed_and_revoked()
+    {
+        var dialogs = Render<MudDialogProvider>();
+        var cut = Render<AccountPage>();
+        cut.WaitForElement("[data-testid=bundles-table]");
+
+        Type(cut, "bundle-name", "laptop");
+        cut.Find("[data-testid=create-bundle]").Click();
+
+        var link = cut.WaitForElement("[data-testid=bundle-download-link]");
+        Assert.Equal("bundle-laptop.zip", link.GetAttribute("download"));
+        var zip = Convert.FromBase64String(link.GetAttribute("href")!["data:application/zip;base64,".Length..]);
+        using (var archive = new System.IO.Compression.ZipArchive(new MemoryStream(zip)))
+        {
+            Assert.Contains(archive.Entries, e => e.Name == "key.pem");
+            Assert.Contains(archive.Entries, e => e.Name == "env.sh");
+        }
+        cut.WaitForAssertion(() => Assert.Equal("active", RowWith(cut, "bundles-table", "laptop")?.QuerySelector("[data-testid=bundle-status]")?.TextContent.Trim()));
+
+        cut.Find("[data-testid^=revoke-bundle-]").Click();
+        dialogs.WaitForAssertion(() => Assert.Contains("laptop", dialogs.Markup));
+        ClickDialogButton(dialogs, "Revoke");
+
+        cut.WaitForAssertion(() => Assert.StartsWith("revoked", RowWith(cut, "bundles-table", "laptop")?.QuerySelector("[data-testid=bundle-status]")?.TextContent.Trim()));
+        Assert.Contains(await AuditAsync(new AuditQuery(Action: "clientbundles.revoke")), r => r.Entry.Result == AuditResult.Succeeded);
+    }
 }

@@ -55,6 +55,9 @@ public abstract class IdentityTestContext : BunitContext, IAsyncLifetime
         Services.AddSingleton(new EntraGrantOptions(UserNameGrants: true));
         Services.AddSingleton<AccessControl>();
         Services.AddSingleton<IdentityCommands>();
+        Services.AddSingleton<ControlPlane.Core.DockerApi.IClientCertificateIssuer>(_ =>
+            ControlPlane.Web.DockerApi.UserCertificateAuthority.LoadOrCreate(_databasePath + ".user-ca.pem", Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance));
+        Services.AddSingleton<ControlPlane.Core.DockerApi.ClientBundleCommands>();
         Services.AddSingleton<ClusterSelection>();
         _auth = AddAuthorization();
         Store.Register(ClusterInfo.Initial(ClusterId, ClusterId));

@@ -1,0 +1,52 @@
+﻿using Microsoft.EntityFrameworkCore.Migrations;
+using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
+
+#nullable disable
+
+namespace ControlPlane.Data.Migrations.Postgres
+{
+    /// <inheritdoc />
+    public partial class ClientBundles : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.CreateTable(
+                name: "ClientBundles",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    UserId = table.Column<long>(type: "bigint", nullable: false),
+                    UserName = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    Name = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    Serial = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    CreatedAtMs = table.Column<long>(type: "bigint", nullable: false),
+                    ExpiresAtMs = table.Column<long>(type: "bigint", nullable: false),
+                    RevokedAtMs = table.Column<long>(type: "bigint", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_ClientBundles", x => x.Id);
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ClientBundles_Serial",
+                table: "ClientBundles",
+                column: "Serial",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ClientBundles_UserId",
+                table: "ClientBundles",
+                column: "UserId");
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropTable(
+                name: "ClientBundles");
+        }
+    }
+}
