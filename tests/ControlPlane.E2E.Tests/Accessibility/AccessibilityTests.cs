@@ -69,6 +69,26 @@ public sealed class AccessibilityTests(BrowserFixture browser, ITestOutputHelper
             $"{f.Page}: {f.Rule} ({f.Impact}) {f.Help}\n    {string.Join("\n    ", f.Targets)}")));
     }
 
+    [Fact]
+    public async Task A_skip_link_before_the_app_bar_shows_on_focus_and_takes_the_keyboard_past_the_menu_to_the_page()
+    {
+        await using var app = await browser.OpenAsync("services");
+        var skip = app.Page.GetByRole(AriaRole.Link, new() { Name = "Skip to content" });
+        await Expect(skip).Not.ToBeInViewportAsync();
+        // After each navigation Blazor puts focus on the page's h1 (FocusOnNavigate); the skip link is the stop
+        // before the app bar's first button, where a keyboard user starting from the top of the document meets it.
+        await app.WaitForRenderQuietAsync();
+        await app.Page.GetByLabel("Toggle navigation").FocusAsync();
+        await app.Page.Keyboard.PressAsync("Shift+Tab");
+        await Expect(skip).ToBeFocusedAsync();
+        await Expect(skip).ToBeInViewportAsync();
+
+        await app.Page.Keyboard.PressAsync("Enter");
+        await Expect(app.Page.Locator("main#main-content")).ToBeFocusedAsync();
+        await Expect(app.Page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("Services");
+        await app.AssertHealthyAsync();
+    }
+
     private async Task AuditSignInAsync(ColorScheme scheme, List<Finding> findings)
     {
         var page = await browser.OpenSignedOutAsync(scheme);
