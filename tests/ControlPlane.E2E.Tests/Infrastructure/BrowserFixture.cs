@@ -71,6 +71,22 @@ public sealed class BrowserFixture : IAsyncLifetime
         return page;
     }
 
+    /// <summary>
+    /// A fresh context with no cookies and one blank page, for the pages seen before signing in; they are not
+    /// interactive, so unlike <see cref="OpenAsync"/> nothing waits for a circuit. Dispose its <c>Context</c>.
+    /// </summary>
+    public async Task<IPage> OpenSignedOutAsync(ColorScheme colorScheme)
+    {
+        var context = await _browser!.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = BaseAddress.ToString(),
+            ViewportSize = new ViewportSize { Width = 1440, Height = 900 },
+            ColorScheme = colorScheme,
+        });
+        context.SetDefaultTimeout((float)AppPage.Timeout.TotalMilliseconds);
+        return await context.NewPageAsync();
+    }
+
     public async Task DisposeAsync()
     {
         if (_browser is not null)
