@@ -57,7 +57,6 @@ public sealed class DistributionApiTests(SwarmAppFactory factory)
     public async Task An_image_the_registry_lacks_fails_on_each_node_with_its_error_and_changes_nothing_else()
     {
         using var docker = Manager();
-        var before = (await docker.Swarm.ListServicesAsync()).Select(s => s.ID).ToList();
 
         var operationId = await StartAsync(_client, $"/api/clusters/{Cluster}/images/distribute", new { image = Demo("nope"), nodes = new[] { "cp-node2", "cp-node3" } });
         var (operation, _) = await FollowAsync(_client, operationId, TimeSpan.FromMinutes(3));
@@ -72,10 +71,9 @@ public sealed class DistributionApiTests(SwarmAppFactory factory)
         });
         Assert.Contains("2 of 2 nodes", operation.GetProperty("error").GetString());
         await AssertNoJobLeftAsync(operationId);
-        // Nothing else changed: every service is still there, and none runs the missing image. (Other test classes'
-        // fixtures may add services meanwhile, so the list is not compared whole.)
+        // Nothing else changed: no service runs the missing image, and the pull jobs are gone (above). Other test
+        // classes create and remove their own services on the shared swarm meanwhile, so the list is not compared.
         var after = await docker.Swarm.ListServicesAsync();
-        Assert.All(before, id => Assert.Contains(after, s => s.ID == id));
         Assert.DoesNotContain(after, s => s.Spec!.TaskTemplate!.ContainerSpec!.Image!.Contains(":nope", StringComparison.Ordinal));
     }
 
