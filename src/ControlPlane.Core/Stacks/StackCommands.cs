@@ -196,9 +196,9 @@ public sealed partial class StackCommands(ClusterStateStore store, OperationRunn
         {
             return intent;
         }
-        var uses = plan.Services.SelectMany(service => service.Restricted.Count > 0
-            ? service.Restricted.Select(p => (Service: service.Name, Use: new RestrictedUse($"{p.Key}, line {p.Line}", p.Message)))
-            : RestrictedRule.Find(service.Spec).Select(u => (Service: service.Name, Use: u with { Key = $"{u.Key}, line {service.Line}" })));
+        // The converter's restricted uses are the rule's own (RestrictedRule.Find on each spec) with their lines, plus devices.
+        var uses = plan.Services.SelectMany(service =>
+            service.Restricted.Select(p => (Service: service.Name, Use: new RestrictedUse($"{p.Key}, line {p.Line}", p.Message))));
         return intent with
         {
             AlsoOn = StackReferences.ScopesOf(store.GetState(clusterId), clusterId, plan).Where(s => s != target).ToList(),

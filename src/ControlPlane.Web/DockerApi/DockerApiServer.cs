@@ -17,7 +17,7 @@ namespace ControlPlane.Web.DockerApi;
 /// pipeline (pages, API, cookies) and no request to the web host reaches it.
 /// </summary>
 public sealed class DockerApiServer(
-    IOptions<DockerApiOptions> options, UserCertificateAuthority ca, IServiceProvider services, IHttpContextFactory contexts, ILoggerFactory loggers)
+    IOptions<DockerApiOptions> options, IServiceProvider services, IHttpContextFactory contexts, ILoggerFactory loggers)
     : IHostedService, IAsyncDisposable
 {
     private KestrelServer? _server;
@@ -32,6 +32,8 @@ public sealed class DockerApiServer(
         {
             return;
         }
+        // Asked for here, not in the constructor: a host with the endpoint off makes the CA only when a bundle is asked for.
+        var ca = services.GetRequiredService<UserCertificateAuthority>();
         if (!Uri.TryCreate(settings.Url, UriKind.Absolute, out var url) || url.Scheme != "https")
         {
             throw new InvalidOperationException($"{DockerApiOptions.SectionName}:Url must be an https URL such as https://0.0.0.0:2376 (or empty to turn the endpoint off); it is '{settings.Url}'.");
