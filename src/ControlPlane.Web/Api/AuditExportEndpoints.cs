@@ -26,7 +26,8 @@ public static class AuditExportEndpoints
                 var csv = ToCsv(outcome.Value!);
                 return Results.File(Encoding.UTF8.GetBytes(csv), "text/csv; charset=utf-8", $"audit-{time.GetUtcNow():yyyyMMdd-HHmmss}.csv");
             })
-            .WithTags("Audit");
+            .WithTags("Audit").WithName("ExportAudit").WithSummary("Download the audit log as CSV")
+            .Produces<string>(StatusCodes.Status200OK, "text/csv").ProducesProblem(StatusCodes.Status403Forbidden);
         return api;
     }
 

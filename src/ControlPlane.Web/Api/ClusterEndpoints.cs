@@ -37,41 +37,49 @@ public static class ClusterEndpoints
                 var grants = await access.GrantsOfAsync(http.User, http.RequestAborted);
                 return ClusterVisibility.VisibleClusters(grants, store.Clusters);
             })
-            .WithName("ListClusters");
+            .WithName("ListClusters").WithSummary("List the clusters the caller may see");
 
         clusters.MapGet("/{cluster}/nodes", (string cluster, ClusterStateStore store) =>
             WithState(store, cluster, s => Results.Ok(s.Nodes.OrderBy(n => n.Hostname))))
+            .WithName("ListNodes").WithSummary("List a cluster's nodes").Read<IEnumerable<ClusterNode>>()
             .RequirePermission(Permissions.Clusters.Read, RouteTargets.Cluster);
 
         clusters.MapGet("/{cluster}/services", (string cluster, HttpContext http) =>
-            WithVisibleState(http, cluster, s => Results.Ok(s.Services.OrderBy(x => x.Name))));
+            WithVisibleState(http, cluster, s => Results.Ok(s.Services.OrderBy(x => x.Name))))
+            .WithName("ListServices").WithSummary("List a cluster's services the caller may see").Read<IEnumerable<ClusterService>>();
 
         clusters.MapGet("/{cluster}/services/{idOrName}", (string cluster, string idOrName, ClusterStateStore store) =>
             WithState(store, cluster, s => s.FindService(idOrName) is { } service
                 ? Results.Ok(service)
                 : ServiceNotFound(cluster, idOrName)))
+            .WithName("GetService").WithSummary("Get a service by id or name").Read<ClusterService>()
             .RequirePermission(Permissions.Clusters.Read, RouteTargets.Service);
 
         clusters.MapGet("/{cluster}/tasks", (string cluster, string? service, string? node, HttpContext http) =>
             WithVisibleState(http, cluster, s => Results.Ok(s.Tasks
                 .Where(t => service is null || t.ServiceId == service || t.ServiceName == service)
                 .Where(t => node is null || t.NodeId == node)
-                .OrderBy(t => t.ServiceName).ThenBy(t => t.Slot).ThenByDescending(t => t.CreatedAt))));
+                .OrderBy(t => t.ServiceName).ThenBy(t => t.Slot).ThenByDescending(t => t.CreatedAt))))
+            .WithName("ListTasks").WithSummary("List a cluster's tasks, by service or node").Read<IEnumerable<ClusterTask>>();
 
         clusters.MapGet("/{cluster}/containers", (string cluster, HttpContext http) =>
-            WithVisibleState(http, cluster, s => Results.Ok(s.Containers.OrderBy(c => c.Name))));
+            WithVisibleState(http, cluster, s => Results.Ok(s.Containers.OrderBy(c => c.Name))))
+            .WithName("ListContainers").WithSummary("List a cluster's containers").Read<IEnumerable<ClusterContainer>>();
 
         clusters.MapGet("/{cluster}/images", (string cluster, ClusterStateStore store) =>
             WithState(store, cluster, s => Results.Ok(s.Images.OrderBy(i => i.Tags.FirstOrDefault() ?? i.Id))))
+            .WithName("ListImages").WithSummary("List the images on a cluster's nodes").Read<IEnumerable<ClusterImage>>()
             .RequirePermission(Permissions.Clusters.Read, RouteTargets.Cluster);
 
         clusters.MapGet("/{cluster}/networks", (string cluster, HttpContext http) =>
-            WithVisibleState(http, cluster, s => Results.Ok(s.Networks.OrderBy(n => n.Name))));
+            WithVisibleState(http, cluster, s => Results.Ok(s.Networks.OrderBy(n => n.Name))))
+            .WithName("ListNetworks").WithSummary("List a cluster's networks").Read<IEnumerable<ClusterNetwork>>();
 
         foreach (var kind in FileObjectKinds.All)
         {
             clusters.MapGet($"/{{cluster}}/{kind.Plural}", (string cluster, HttpContext http) =>
-                WithVisibleState(http, cluster, s => Results.Ok(s.FileObjects(kind.Kind).OrderBy(x => x.Name).Select(x => FileObjectView.Of(x, s)))));
+                WithVisibleState(http, cluster, s => Results.Ok(s.FileObjects(kind.Kind).OrderBy(x => x.Name).Select(x => FileObjectView.Of(x, s)))))
+                .WithName($"List{OpenApiDescription.Pascal(kind.Plural)}").WithSummary($"List a cluster's {kind.Plural} (metadata only)").Read<IEnumerable<FileObjectView>>();
         }
 
         return api;
@@ -91,6 +99,10 @@ public static class ClusterEndpoints
             file.CreatedAt,
             state.Services.Where(service => file.FileKind.Facts().MountsOf(service.Details).Any(f => f.Id == file.Id)).Select(service => service.Name).Order().ToList());
     }
+
+    /// <summary>A read's answers: the item or list, or a problem (no grant reaching it, or no such cluster or object).</summary>
+    internal static RouteHandlerBuilder Read<T>(this RouteHandlerBuilder builder) =>
+        builder.Produces<T>().ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
 
     private static IResult WithState(ClusterStateStore store, string clusterId, Func<ClusterState, IResult> answer) =>
         store.GetState(clusterId) is { } state

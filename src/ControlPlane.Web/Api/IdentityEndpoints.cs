@@ -34,37 +34,58 @@ public static class IdentityEndpoints
     public sealed record AuditResponse(long Id, DateTimeOffset Time, string Actor, string Action, string Target, AuditResult Result,
         string? ClientAddress, string? Detail, string? Diff, string PreviousHash, string Hash);
 
+    /// <summary>What checking the audit log's hash chain and signed checkpoint found; <see cref="Problem"/> says what is wrong when not ok.</summary>
+    public sealed record AuditVerificationResponse(bool Ok, long? FirstBadId, bool Truncated, AuditCheckpointResponse? Checkpoint, string? Problem);
+
+    public sealed record AuditCheckpointResponse(long Id, string Hash, DateTimeOffset Time, long KeyedFrom);
+
     public static RouteGroupBuilder MapIdentityEndpoints(this RouteGroupBuilder api)
     {
         api.MapGet("/users", async (HttpContext http, IdentityCommands commands) =>
-            Answer(await commands.ListUsersAsync(await CallerAsync(http), http.RequestAborted), users => Results.Ok(users.Select(ToResponse)))).WithTags("Users");
+            Answer(await commands.ListUsersAsync(await CallerAsync(http), http.RequestAborted), users => Results.Ok(users.Select(ToResponse)))).WithTags("Users")
+            .WithName("ListUsers").WithSummary("List local users with their grants").Produces<IEnumerable<UserResponse>>().ProducesChangeProblems();
         api.MapPost("/users", async (CreateUserRequest request, HttpContext http, IdentityCommands commands) =>
             Answer(await commands.CreateUserAsync(await CallerAsync(http), request.Username, request.Password, request.Role, http.RequestAborted),
-                user => Results.Created($"/api/users/{user.Id}", ToResponse(user)), "The user was not created")).WithTags("Users");
+                user => Results.Created($"/api/users/{user.Id}", ToResponse(user)), "The user was not created")).WithTags("Users")
+            .WithName("CreateUser").WithSummary("Create a local user, optionally with a role on all clusters")
+            .Produces<UserResponse>(StatusCodes.Status201Created).ProducesChangeProblems()
+            .WithRequestExample(new CreateUserRequest("deploy-bot", "a long random password", Role.Operator));
 
         api.MapGet("/grants", async (HttpContext http, IdentityCommands commands) =>
-            Answer(await commands.ListGrantsAsync(await CallerAsync(http), http.RequestAborted), grants => Results.Ok(grants.Select(ToResponse)))).WithTags("Grants");
+            Answer(await commands.ListGrantsAsync(await CallerAsync(http), http.RequestAborted), grants => Results.Ok(grants.Select(ToResponse)))).WithTags("Grants")
+            .WithName("ListGrants").WithSummary("List every grant").Produces<IEnumerable<GrantResponse>>().ProducesChangeProblems();
         api.MapPost("/grants", async (CreateGrantRequest request, HttpContext http, IdentityCommands commands) =>
             Answer(await commands.AddGrantAsync(await CallerAsync(http), request.Subject, request.Role, request.Scope?.Cluster, request.Scope?.Stack, http.RequestAborted),
-                grant => Results.Created($"/api/grants/{grant.Id}", ToResponse(grant)), "The grant was not created")).WithTags("Grants");
+                grant => Results.Created($"/api/grants/{grant.Id}", ToResponse(grant)), "The grant was not created")).WithTags("Grants")
+            .WithName("CreateGrant").WithSummary("Give a user or group a role on a cluster or a stack")
+            .Produces<GrantResponse>(StatusCodes.Status201Created).ProducesChangeProblems()
+            .WithRequestExample(new CreateGrantRequest("deploy-bot", Role.Operator, new ScopeRequest("prod", "shop")));
         api.MapDelete("/grants/{id:long}", async (long id, HttpContext http, IdentityCommands commands) =>
-            Answer(await commands.RemoveGrantAsync(await CallerAsync(http), id, http.RequestAborted), _ => Results.NoContent())).WithTags("Grants");
+            Answer(await commands.RemoveGrantAsync(await CallerAsync(http), id, http.RequestAborted), _ => Results.NoContent())).WithTags("Grants")
+            .WithName("RemoveGrant").WithSummary("Remove a grant").Produces(StatusCodes.Status204NoContent).ProducesChangeProblems();
 
         // Tokens and passwords belong to the caller: any signed-in local user manages their own.
         api.MapGet("/tokens", async (HttpContext http, IdentityCommands commands) =>
             Answer(await commands.ListTokensAsync(await CallerAsync(http), http.RequestAborted), tokens => Results.Ok(tokens.Select(t =>
-                new TokenResponse(t.Id, t.Name, t.Prefix, t.CreatedAt, t.ExpiresAt, t.RevokedAt, t.LastUsedAt))))).WithTags("Tokens");
+                new TokenResponse(t.Id, t.Name, t.Prefix, t.CreatedAt, t.ExpiresAt, t.RevokedAt, t.LastUsedAt))))).WithTags("Tokens")
+            .WithName("ListTokens").WithSummary("List the caller's own API tokens").Produces<IEnumerable<TokenResponse>>().ProducesChangeProblems();
         api.MapPost("/tokens", async (CreateTokenRequest request, HttpContext http, IdentityCommands commands) =>
             Answer(await commands.CreateTokenAsync(await CallerAsync(http), request.Name, request.ExpiresInDays, http.RequestAborted),
                 // The only answer that ever holds the token.
-                created => Results.Created($"/api/tokens/{created.Id}", new { id = created.Id, token = created.Token, expiresAt = created.ExpiresAt }),
-                "The token was not created")).WithTags("Tokens").RequireRateLimiting(RequestLimits.SignInPolicy);
+                created => Results.Created($"/api/tokens/{created.Id}", created),
+                "The token was not created")).WithTags("Tokens").RequireRateLimiting(RequestLimits.SignInPolicy)
+            .WithName("CreateToken").WithSummary("Create an API token for the caller (the answer is the only place it is ever shown)")
+            .Produces<CreatedToken>(StatusCodes.Status201Created).ProducesChangeProblems()
+            .WithRequestExample(new CreateTokenRequest("ci-deploy", 90));
         api.MapDelete("/tokens/{id:long}", async (long id, HttpContext http, IdentityCommands commands) =>
-            Answer(await commands.RevokeTokenAsync(await CallerAsync(http), id, http.RequestAborted), _ => Results.NoContent())).WithTags("Tokens");
+            Answer(await commands.RevokeTokenAsync(await CallerAsync(http), id, http.RequestAborted), _ => Results.NoContent())).WithTags("Tokens")
+            .WithName("RevokeToken").WithSummary("Revoke one of the caller's API tokens").Produces(StatusCodes.Status204NoContent).ProducesChangeProblems();
 
         api.MapPost("/account/password", async (ChangePasswordRequest request, HttpContext http, IdentityCommands commands) =>
             Answer(await commands.ChangePasswordAsync(await CallerAsync(http), request.CurrentPassword, request.NewPassword, http.RequestAborted),
-                _ => Results.NoContent(), "The password was not changed")).WithTags("Account");
+                _ => Results.NoContent(), "The password was not changed")).WithTags("Account")
+            .WithName("ChangePassword").WithSummary("Change the caller's own password").Produces(StatusCodes.Status204NoContent).ProducesChangeProblems()
+            .WithRequestExample(new ChangePasswordRequest("the current password", "a new long password"));
         api.MapPost("/account/signout-everywhere", async (HttpContext http, IdentityCommands commands) =>
         {
             var result = await commands.SignOutEverywhereAsync(await CallerAsync(http), http.RequestAborted);
@@ -74,20 +95,19 @@ public static class IdentityEndpoints
                 await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
             }
             return Answer(result, _ => Results.NoContent(), "The sessions were not ended");
-        }).WithTags("Account");
+        }).WithTags("Account").WithName("SignOutEverywhere").WithSummary("End all of the caller's sessions and revoke their API tokens")
+            .Produces(StatusCodes.Status204NoContent).ProducesChangeProblems();
 
         api.MapGet("/audit", async (DateTimeOffset? since, string? actor, string? action, string? cluster, int? limit, HttpContext http, IdentityCommands commands) =>
             Answer(await commands.QueryAuditAsync(await CallerAsync(http), new AuditQuery(since, actor, action, cluster, limit ?? 1000), http.RequestAborted),
-                records => Results.Ok(records.Select(ToResponse)))).WithTags("Audit");
+                records => Results.Ok(records.Select(ToResponse)))).WithTags("Audit")
+            .WithName("QueryAudit").WithSummary("Query the audit log, newest first").Produces<IEnumerable<AuditResponse>>().ProducesChangeProblems();
         api.MapGet("/audit/verify", async (HttpContext http, IdentityCommands commands) =>
-            Answer(await commands.VerifyAuditAsync(await CallerAsync(http), http.RequestAborted), verification => Results.Ok(new
-            {
-                ok = verification.Ok,
-                firstBadId = verification.FirstBadId,
-                truncated = verification.Truncated,
-                checkpoint = verification.Checkpoint is { } c ? new { id = c.LastId, hash = c.LastHash, time = c.Time, keyedFrom = c.KeyedFrom } : null,
-                problem = verification.Problem,
-            }))).WithTags("Audit");
+            Answer(await commands.VerifyAuditAsync(await CallerAsync(http), http.RequestAborted), verification => Results.Ok(new AuditVerificationResponse(
+                verification.Ok, verification.FirstBadId, verification.Truncated,
+                verification.Checkpoint is { } c ? new AuditCheckpointResponse(c.LastId, c.LastHash, c.Time, c.KeyedFrom) : null,
+                verification.Problem)))).WithTags("Audit")
+            .WithName("VerifyAudit").WithSummary("Check the audit log's hash chain against its signed checkpoint").Produces<AuditVerificationResponse>().ProducesChangeProblems();
 
         return api;
     }

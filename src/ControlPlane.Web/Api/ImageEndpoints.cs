@@ -30,19 +30,27 @@ public static class ImageEndpoints
         var clusters = api.MapGroup("/clusters").WithTags("Images");
 
         clusters.MapPost("/{cluster}/services/{idOrName}/rollout", async (string cluster, string idOrName, RolloutRequest request, HttpContext http, AccessControl access, ImageCommands images) =>
-            OperationEndpoints.Started(await images.RolloutAsync(await CallerAsync(access, http), cluster, idOrName, request.Image, request.Update, http.RequestAborted)));
+            OperationEndpoints.Started(await images.RolloutAsync(await CallerAsync(access, http), cluster, idOrName, request.Image, request.Update, http.RequestAborted)))
+            .WithName("RolloutService").WithSummary("Start a rollout of a service to a new image").StartsOperation()
+            .WithRequestExample(new RolloutRequest("registry.example/shop/web:2.4.1", null));
 
         clusters.MapPost("/{cluster}/services/{idOrName}/rollout/resume", async (string cluster, string idOrName, HttpContext http, AccessControl access, ImageCommands images) =>
-            OperationEndpoints.Started(await images.ResumeAsync(await CallerAsync(access, http), cluster, idOrName, http.RequestAborted)));
+            OperationEndpoints.Started(await images.ResumeAsync(await CallerAsync(access, http), cluster, idOrName, http.RequestAborted)))
+            .WithName("ResumeRollout").WithSummary("Resume a service's paused rollout").StartsOperation();
 
         clusters.MapPost("/{cluster}/services/{idOrName}/rollback", async (string cluster, string idOrName, HttpContext http, AccessControl access, ImageCommands images) =>
-            OperationEndpoints.Started(await images.RollbackAsync(await CallerAsync(access, http), cluster, idOrName, http.RequestAborted)));
+            OperationEndpoints.Started(await images.RollbackAsync(await CallerAsync(access, http), cluster, idOrName, http.RequestAborted)))
+            .WithName("RollbackService").WithSummary("Roll a service back to its previous spec").StartsOperation();
 
         clusters.MapPost("/{cluster}/rollouts/waves", async (string cluster, WavesRequest request, HttpContext http, AccessControl access, ImageCommands images) =>
-            OperationEndpoints.Started(await images.WavesAsync(await CallerAsync(access, http), cluster, request.Stack, request.Repository, request.Image, request.WaveSize, request.Update, http.RequestAborted)));
+            OperationEndpoints.Started(await images.WavesAsync(await CallerAsync(access, http), cluster, request.Stack, request.Repository, request.Image, request.WaveSize, request.Update, http.RequestAborted)))
+            .WithName("StartRolloutWaves").WithSummary("Roll out a stack's or a repository's services in waves").StartsOperation()
+            .WithRequestExample(new WavesRequest("shop", null, "registry.example/shop/web:2.4.1", 2, null));
 
         clusters.MapPost("/{cluster}/images/distribute", async (string cluster, DistributeRequest request, HttpContext http, AccessControl access, ImageCommands images) =>
-            OperationEndpoints.Started(await images.DistributeAsync(await CallerAsync(access, http), cluster, request.Image, request.Nodes, request.Service, http.RequestAborted)));
+            OperationEndpoints.Started(await images.DistributeAsync(await CallerAsync(access, http), cluster, request.Image, request.Nodes, request.Service, http.RequestAborted)))
+            .WithName("DistributeImage").WithSummary("Pull an image onto nodes ahead of a rollout").StartsOperation()
+            .WithRequestExample(new DistributeRequest("registry.example/shop/web:2.4.1", null, "shop_web"));
 
         clusters.MapGet("/{cluster}/services/{idOrName}/rollouts", async (string cluster, string idOrName, ClusterStateStore store, RolloutHistory history, CancellationToken ct) =>
             {
@@ -54,12 +62,14 @@ public static class ImageEndpoints
                 return Results.Ok(past.Select(o => new RolloutHistoryEntry(o.Id, o.Kind, o.Actor, o.State, o.Progress, o.Error, o.CreatedAt, o.FinishedAt,
                     o.Duration?.TotalSeconds, o.Parameters is null ? null : JsonDocument.Parse(o.Parameters).RootElement.Clone())));
             })
+            .WithName("ListServiceRollouts").WithSummary("List a service's past rollouts, resumes and rollbacks").Read<IEnumerable<RolloutHistoryEntry>>()
             .RequirePermission(Permissions.Clusters.Read, RouteTargets.Service);
 
         clusters.MapGet("/{cluster}/services/{idOrName}/drift", (string cluster, string idOrName, ClusterStateStore store) =>
                 store.GetState(cluster) is { } state && state.FindService(idOrName) is { } service
                     ? Results.Ok(ServiceDrift.Of(state, service))
                     : ClusterEndpoints.ServiceNotFound(cluster, idOrName))
+            .WithName("GetServiceDrift").WithSummary("Get which image digest each of a service's tasks runs against the wanted one").Read<ServiceDrift>()
             .RequirePermission(Permissions.Clusters.Read, RouteTargets.Service);
 
         return api;

@@ -26,16 +26,18 @@ public static partial class LogEndpoints
         clusters.MapGet("/{cluster}/services/{idOrName}/logs",
             (string cluster, string idOrName, int? tail, bool? timestamps, HttpContext http, ClusterStateStore store, LogReader reader, AccessControl access, TimeProvider time) =>
                 DownloadAsync(http, store, reader, access, time, cluster, LogTarget.Service(idOrName), tail, timestamps))
-            .WithName("DownloadServiceLogs")
-            .Produces(StatusCodes.Status200OK, contentType: "text/plain")
-            .ProducesProblem(StatusCodes.Status403Forbidden);
+            .WithName("DownloadServiceLogs").WithSummary("Download a service's log (all its tasks) as text")
+            .Produces<string>(StatusCodes.Status200OK, "text/plain")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
         clusters.MapGet("/{cluster}/containers/{id}/logs",
             (string cluster, string id, int? tail, bool? timestamps, HttpContext http, ClusterStateStore store, LogReader reader, AccessControl access, TimeProvider time) =>
                 DownloadAsync(http, store, reader, access, time, cluster, LogTarget.Container(id), tail, timestamps))
-            .WithName("DownloadContainerLogs")
-            .Produces(StatusCodes.Status200OK, contentType: "text/plain")
-            .ProducesProblem(StatusCodes.Status403Forbidden);
+            .WithName("DownloadContainerLogs").WithSummary("Download a container's log as text")
+            .Produces<string>(StatusCodes.Status200OK, "text/plain")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
         return api;
     }

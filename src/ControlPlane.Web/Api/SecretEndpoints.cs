@@ -27,35 +27,55 @@ public static class SecretEndpoints
     /// <summary>Mounting a family in a service; mode is octal text ("0440") or the mode's number.</summary>
     public sealed record InjectRequest(string? Family, string? Target, JsonElement? Uid, JsonElement? Gid, JsonElement? Mode);
 
+    /// <summary>A family created: its name, the Docker object's name of its first version, and that version.</summary>
+    public sealed record FamilyCreated(string? Family, string? Name, int Version);
+
+    /// <summary>One version of a config with its data (base64, and as text where it is UTF-8 text).</summary>
+    public sealed record ConfigVersionView(string Family, int Version, string Name, string Id, DateTimeOffset CreatedAt, string Data, string? Text);
+
+    /// <summary>Two versions of a config compared line by line; kind is ' ' (same), '-' (removed) or '+' (added).</summary>
+    public sealed record ConfigDiffView(string Family, int From, int To, IEnumerable<DiffLineView> Lines);
+
+    public sealed record DiffLineView(string Kind, string Text);
+
     public static RouteGroupBuilder MapSecretEndpoints(this RouteGroupBuilder api)
     {
         var clusters = api.MapGroup("/clusters").WithTags("Secrets and configs");
         foreach (var facts in FileObjectKinds.All)
         {
             var (kind, plural) = (facts.Kind, facts.Plural);
+            var (one, many) = (OpenApiDescription.Pascal(plural)[..^1], OpenApiDescription.Pascal(plural));
 
             clusters.MapPost($"/{{cluster}}/{plural}", async (string cluster, CreateFamilyRequest request, HttpContext http, FileFamilyCommands changes) =>
             {
                 var (result, name) = await changes.CreateAsync(await http.ChangeCallerAsync(), cluster, kind, request.Family,
                     new ValueSource(request.Data, request.Generate), request.RotateEveryDays, http.RequestAborted);
                 return result.Succeeded
-                    ? Results.Created($"/api/clusters/{cluster}/{plural}", new { family = request.Family?.Trim(), name, version = 1 })
+                    ? Results.Created($"/api/clusters/{cluster}/{plural}", new FamilyCreated(request.Family?.Trim(), name, 1))
                     : ChangeEndpoints.Answer(result);
-            }).WithBodyLimit(ApiRequestLimits.FileObjectBodyBytes);
+            }).WithBodyLimit(ApiRequestLimits.FileObjectBodyBytes)
+                .WithName($"Create{one}Family").WithSummary($"Create a {kind.ToString().ToLowerInvariant()} family with its first version")
+                .Produces<FamilyCreated>(StatusCodes.Status201Created).ProducesChangeProblems()
+                .WithRequestExample(new CreateFamilyRequest("db-password", null, new GenerateRequest(32, null), 90));
 
             clusters.MapPost($"/{{cluster}}/{plural}/{{family}}/rotate", async (string cluster, string family, RotateRequest? request, HttpContext http, FileFamilyCommands changes) =>
                 OperationEndpoints.Started(await changes.RotateAsync(await http.ChangeCallerAsync(), cluster, kind, family,
                     new ValueSource(request?.Data, request?.Generate), request?.GraceSeconds, http.RequestAborted)))
-                .WithBodyLimit(ApiRequestLimits.FileObjectBodyBytes);
+                .WithBodyLimit(ApiRequestLimits.FileObjectBodyBytes)
+                .WithName($"Rotate{one}Family").WithSummary($"Rotate a {kind.ToString().ToLowerInvariant()} family to a new version in every service using it").StartsOperation()
+                .WithRequestExample(new RotateRequest(null, new GenerateRequest(32, null), 300));
 
             clusters.MapPost($"/{{cluster}}/{plural}/{{name}}/adopt", async (string cluster, string name, HttpContext http, FileFamilyCommands changes) =>
-                ChangeEndpoints.Answer(await changes.AdoptAsync(await http.ChangeCallerAsync(), cluster, kind, name, http.RequestAborted)));
+                ChangeEndpoints.Answer(await changes.AdoptAsync(await http.ChangeCallerAsync(), cluster, kind, name, http.RequestAborted)))
+                .WithName($"Adopt{one}").WithSummary($"Adopt an unlabelled {kind.ToString().ToLowerInvariant()} as version 1 of a family").AnswersChange();
 
             clusters.MapDelete($"/{{cluster}}/{plural}/{{family}}", async (string cluster, string family, HttpContext http, FileFamilyCommands changes) =>
-                ChangeEndpoints.Answer(await changes.RemoveAsync(await http.ChangeCallerAsync(), cluster, kind, family, null, http.RequestAborted)));
+                ChangeEndpoints.Answer(await changes.RemoveAsync(await http.ChangeCallerAsync(), cluster, kind, family, null, http.RequestAborted)))
+                .WithName($"Remove{one}Family").WithSummary($"Remove a {kind.ToString().ToLowerInvariant()} family that no service uses").AnswersChange();
 
             clusters.MapDelete($"/{{cluster}}/{plural}/{{family}}/versions/{{version:int}}", async (string cluster, string family, int version, HttpContext http, FileFamilyCommands changes) =>
-                ChangeEndpoints.Answer(await changes.RemoveAsync(await http.ChangeCallerAsync(), cluster, kind, family, version, http.RequestAborted)));
+                ChangeEndpoints.Answer(await changes.RemoveAsync(await http.ChangeCallerAsync(), cluster, kind, family, version, http.RequestAborted)))
+                .WithName($"Remove{one}Version").WithSummary($"Remove one unused version of a {kind.ToString().ToLowerInvariant()} family").AnswersChange();
 
             clusters.MapPost($"/{{cluster}}/services/{{idOrName}}/{plural}", async (string cluster, string idOrName, InjectRequest request, HttpContext http, FileFamilyCommands changes) =>
             {
@@ -65,27 +85,31 @@ public static class SecretEndpoints
                 }
                 return OperationEndpoints.Started(await changes.InjectAsync(await http.ChangeCallerAsync(), cluster, kind, idOrName,
                     new MountRequest(request.Family, request.Target, uid, gid, mode), http.RequestAborted));
-            });
+            }).WithName($"Inject{one}").WithSummary($"Mount a {kind.ToString().ToLowerInvariant()} family's current version in a service").StartsOperation();
 
             clusters.MapDelete($"/{{cluster}}/services/{{idOrName}}/{plural}/{{family}}", async (string cluster, string idOrName, string family, HttpContext http, FileFamilyCommands changes) =>
-                OperationEndpoints.Started(await changes.DetachAsync(await http.ChangeCallerAsync(), cluster, kind, idOrName, family, http.RequestAborted)));
+                OperationEndpoints.Started(await changes.DetachAsync(await http.ChangeCallerAsync(), cluster, kind, idOrName, family, http.RequestAborted)))
+                .WithName($"Detach{one}").WithSummary($"Unmount a {kind.ToString().ToLowerInvariant()} family from a service").StartsOperation();
         }
 
         clusters.MapPut("/{cluster}/secrets/{family}/schedule", async (string cluster, string family, ScheduleRequest request, HttpContext http, FileFamilyCommands changes) =>
-            ChangeEndpoints.Answer(await changes.SetScheduleAsync(await http.ChangeCallerAsync(), cluster, family, request.RotateEveryDays, request.Generate, http.RequestAborted)));
+            ChangeEndpoints.Answer(await changes.SetScheduleAsync(await http.ChangeCallerAsync(), cluster, family, request.RotateEveryDays, request.Generate, http.RequestAborted)))
+            .WithName("SetSecretSchedule").WithSummary("Set or remove a secret family's rotation schedule").AnswersChange()
+            .WithRequestExample(new ScheduleRequest(30, new GenerateRequest(32, null)));
 
         clusters.MapGet("/{cluster}/configs/{family}/versions/{version:int}", async (string cluster, string family, int version, HttpContext http, FileFamilyCommands changes) =>
             {
                 try
                 {
                     var (found, data) = await changes.ReadConfigAsync(cluster, family, version, http.RequestAborted);
-                    return Results.Ok(new { family, version, name = found.Name, id = found.Id, createdAt = found.CreatedAt, data = Convert.ToBase64String(data), text = TextDiff.TextOf(data) });
+                    return Results.Ok(new ConfigVersionView(family, version, found.Name, found.Id, found.CreatedAt, Convert.ToBase64String(data), TextDiff.TextOf(data)));
                 }
                 catch (ChangeRejectedException rejected)
                 {
                     return ChangeEndpoints.Answer(new ChangeResult(rejected.Reason, rejected.Message));
                 }
             })
+            .WithName("GetConfigVersion").WithSummary("Get one version of a config with its data").Produces<ConfigVersionView>().ProducesChangeProblems()
             .RequirePermission(Permissions.Clusters.Read, RouteTargets.Cluster);
 
         clusters.MapGet("/{cluster}/configs/{family}/diff", async (string cluster, string family, int from, int to, HttpContext http, FileFamilyCommands changes) =>
@@ -95,13 +119,14 @@ public static class SecretEndpoints
                     var (_, before) = await changes.ReadConfigAsync(cluster, family, from, http.RequestAborted);
                     var (_, after) = await changes.ReadConfigAsync(cluster, family, to, http.RequestAborted);
                     var lines = TextDiff.Lines(TextDiff.TextOf(before) ?? "(binary data)", TextDiff.TextOf(after) ?? "(binary data)");
-                    return Results.Ok(new { family, from, to, lines = lines.Select(l => new { kind = l.Kind.ToString(), text = l.Text }) });
+                    return Results.Ok(new ConfigDiffView(family, from, to, lines.Select(l => new DiffLineView(l.Kind.ToString(), l.Text))));
                 }
                 catch (ChangeRejectedException rejected)
                 {
                     return ChangeEndpoints.Answer(new ChangeResult(rejected.Reason, rejected.Message));
                 }
             })
+            .WithName("DiffConfigVersions").WithSummary("Compare two versions of a config line by line").Produces<ConfigDiffView>().ProducesChangeProblems()
             .RequirePermission(Permissions.Clusters.Read, RouteTargets.Cluster);
 
         return api;

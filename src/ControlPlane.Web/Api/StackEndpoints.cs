@@ -33,38 +33,46 @@ public static class StackEndpoints
         {
             var result = await stacks.PreviewAsync(await http.ChangeCallerAsync(), cluster, Request(body), http.RequestAborted);
             return result.Succeeded ? Results.Ok(result.Value) : Answer(result);
-        }).WithBodyLimit(ApiRequestLimits.StackBodyBytes);
+        }).WithBodyLimit(ApiRequestLimits.StackBodyBytes)
+            .WithName("PreviewStack").WithSummary("Preview what deploying a Compose file would change").Produces<StackPreview>().ProducesChangeProblems()
+            .WithRequestExample(Example);
 
         clusters.MapPost("/{cluster}/stacks", async (string cluster, StackBody body, HttpContext http, StackCommands stacks) =>
             Started(await stacks.DeployAsync(await http.ChangeCallerAsync(), cluster, Request(body), http.RequestAborted)))
-            .WithBodyLimit(ApiRequestLimits.StackBodyBytes);
+            .WithBodyLimit(ApiRequestLimits.StackBodyBytes)
+            .WithName("DeployStack").WithSummary("Deploy a Compose file as a stack").StartsOperation().WithRequestExample(Example);
 
         clusters.MapGet("/{cluster}/stacks", async (string cluster, HttpContext http, StackCommands stacks) =>
         {
             var result = await stacks.ListAsync(await http.ChangeCallerAsync(), cluster, http.RequestAborted);
             return result.Succeeded ? Results.Ok(result.Value) : Answer(result);
-        });
+        }).WithName("ListStacks").WithSummary("List a cluster's stacks the caller may see").Produces<IReadOnlyList<StackListing>>().ProducesChangeProblems();
 
         clusters.MapGet("/{cluster}/stacks/{name}/compose", async (string cluster, string name, HttpContext http, StackCommands stacks) =>
         {
             var result = await stacks.ComposeAsync(await http.ChangeCallerAsync(), cluster, name, http.RequestAborted);
             return result.Succeeded ? Results.Ok(DeploymentView.Of(result.Value!)) : Answer(result);
-        });
+        }).WithName("GetStackCompose").WithSummary("Get a stack's last deployed Compose file").Produces<DeploymentView>().ProducesChangeProblems();
 
         clusters.MapGet("/{cluster}/stacks/{name}/history", async (string cluster, string name, HttpContext http, StackCommands stacks) =>
         {
             var result = await stacks.HistoryAsync(await http.ChangeCallerAsync(), cluster, name, http.RequestAborted);
             return result.Succeeded ? Results.Ok(result.Value!.Select(DeploymentView.Of)) : Answer(result);
-        });
+        }).WithName("ListStackHistory").WithSummary("List a stack's deploys, newest first").Produces<IEnumerable<DeploymentView>>().ProducesChangeProblems();
 
         clusters.MapPost("/{cluster}/stacks/{name}/history/{id:long}/redeploy", async (string cluster, string name, long id, RedeployBody? body, HttpContext http, StackCommands stacks) =>
-            Started(await stacks.RedeployAsync(await http.ChangeCallerAsync(), cluster, name, id, body?.Prune, http.RequestAborted)));
+            Started(await stacks.RedeployAsync(await http.ChangeCallerAsync(), cluster, name, id, body?.Prune, http.RequestAborted)))
+            .WithName("RedeployStack").WithSummary("Deploy an earlier Compose file of a stack again").StartsOperation();
 
         clusters.MapDelete("/{cluster}/stacks/{name}", async (string cluster, string name, HttpContext http, StackCommands stacks) =>
-            Started(await stacks.RemoveAsync(await http.ChangeCallerAsync(), cluster, name, http.RequestAborted)));
+            Started(await stacks.RemoveAsync(await http.ChangeCallerAsync(), cluster, name, http.RequestAborted)))
+            .WithName("RemoveStack").WithSummary("Remove a stack's services and the objects it created").StartsOperation();
 
         return api;
     }
+
+    private static readonly StackBody Example = new("shop",
+        "services:\n  web:\n    image: registry.example/shop/web:${TAG}\n    deploy:\n      replicas: 2\n", new() { ["TAG"] = "2.4.1" }, false);
 
     private static StackRequest Request(StackBody body) => new(body.Name, body.Compose, body.Variables, body.Prune ?? false);
 

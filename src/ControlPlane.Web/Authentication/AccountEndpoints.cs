@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using ControlPlane.Core.Identity;
+using ControlPlane.Web.Api;
 using ControlPlane.Web.Authorization;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Antiforgery;
@@ -26,13 +27,15 @@ public static class AccountEndpoints
             .AllowAnonymous()
             .RequireRateLimiting(RequestLimits.SignInPolicy)
             .DisableAntiforgery() // A JSON body cannot be sent cross-site without CORS, which ControlPlane does not allow.
-            .WithTags("Account");
+            .WithTags("Account").WithName("SignIn").WithSummary("Sign in with a local account; the answer sets the session cookie")
+            .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status401Unauthorized)
+            .WithRequestExample(new LoginRequest("alice", "her password"));
 
         app.MapPost("/api/auth/logout", async (HttpContext http) =>
         {
             await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
             return Results.NoContent();
-        }).WithTags("Account");
+        }).WithTags("Account").WithName("SignOut").WithSummary("Sign out: the session cookie is deleted").Produces(StatusCodes.Status204NoContent);
 
         // The sign-in page posts here (antiforgery-checked), then goes where the user wanted to go.
         app.MapPost("/account/login", async ([FromForm] string? username, [FromForm] string? password, [FromForm] string? returnUrl, HttpContext http) =>

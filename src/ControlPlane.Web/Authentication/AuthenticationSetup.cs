@@ -18,6 +18,9 @@ public static class AuthenticationSetup
 {
     public const string Selector = "ControlPlane";
     public const string EntraScheme = "Entra";
+
+    /// <summary>The sign-in cookie's name (the OpenAPI document names it in its cookie security scheme).</summary>
+    public const string CookieName = "ControlPlane.Auth";
     public const string EntraBearerScheme = "EntraBearer";
     public const string AzureAdSection = "AzureAd";
 
@@ -36,7 +39,7 @@ public static class AuthenticationSetup
             .AddPolicyScheme(Selector, "ControlPlane", options => options.ForwardDefaultSelector = context => SchemeFor(context.Request, entra))
             .AddCookie(options =>
             {
-                options.Cookie.Name = "ControlPlane.Auth";
+                options.Cookie.Name = CookieName;
                 options.Cookie.HttpOnly = true;
                 // Lax, not Strict: Entra's sign-in comes back as a cross-site form post.
                 options.Cookie.SameSite = SameSiteMode.Lax;

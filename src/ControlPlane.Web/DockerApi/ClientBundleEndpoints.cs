@@ -21,7 +21,9 @@ public static class ClientBundleEndpoints
         bundles.MapGet("", async (HttpContext http, ClientBundleCommands commands) =>
             await commands.ListAsync(await http.ChangeCallerAsync(), http.RequestAborted) is { Failure: null } listed
                 ? Results.Ok(listed.Value!.Select(b => new BundleResponse(b.Id, b.Name, b.Serial, b.CreatedAt, b.ExpiresAt, b.RevokedAt)))
-                : Results.Problem(statusCode: StatusCodes.Status400BadRequest, detail: ClientBundleCommands.LocalAccountsOnly));
+                : Results.Problem(statusCode: StatusCodes.Status400BadRequest, detail: ClientBundleCommands.LocalAccountsOnly))
+            .WithName("ListClientBundles").WithSummary("List the caller's own client bundles")
+            .Produces<IEnumerable<BundleResponse>>().ProducesProblem(StatusCodes.Status400BadRequest);
         bundles.MapPost("", async (CreateBundleRequest request, HttpContext http, ClientBundleCommands commands, ClusterStateStore clusters, IOptions<DockerApiOptions> options) =>
         {
             var cluster = request.Cluster ?? clusters.Clusters.FirstOrDefault()?.Id;
@@ -36,11 +38,14 @@ public static class ClientBundleEndpoints
                 Core.Changes.ChangeFailure.Invalid => Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "The bundle was not created", detail: result.Message),
                 _ => ChangeEndpoints.Answer(result.WithoutValue()),
             };
-        });
+        }).WithName("CreateClientBundle").WithSummary("Create a client bundle for the caller: a zip with a certificate, its key and the docker CLI settings")
+            .Produces<Stream>(StatusCodes.Status200OK, "application/zip").ProducesChangeProblems()
+            .WithRequestExample(new CreateBundleRequest("laptop", 30, "prod"));
         bundles.MapDelete("/{id:long}", async (long id, HttpContext http, ClientBundleCommands commands) =>
             await commands.RevokeAsync(await http.ChangeCallerAsync(), id, http.RequestAborted) is var result && result.Failure is null
                 ? Results.NoContent()
-                : ChangeEndpoints.Answer(result.WithoutValue()));
+                : ChangeEndpoints.Answer(result.WithoutValue()))
+            .WithName("RevokeClientBundle").WithSummary("Revoke one of the caller's client bundles").Produces(StatusCodes.Status204NoContent).ProducesChangeProblems();
         return app;
     }
 }

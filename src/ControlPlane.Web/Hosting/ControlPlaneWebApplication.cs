@@ -33,7 +33,7 @@ public static class ControlPlaneWebApplication
         services.AddControlPlaneDockerApi(configuration);
         services.AddProblemDetails();
         services.AddApiFaultBarrier();
-        services.AddOpenApi();
+        services.AddControlPlaneOpenApi();
         // Enums by name only: the default converter also reads numbers, so a role of 3 would be Admin and 7 a role
         // that does not exist.
         services.ConfigureHttpJsonOptions(json =>
