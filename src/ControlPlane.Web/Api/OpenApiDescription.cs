@@ -49,6 +49,7 @@ public static class OpenApiDescription
         {
             options.AddDocumentTransformer(DescribeDocumentAsync);
             options.AddOperationTransformer(DescribeOperationAsync);
+            options.AddSchemaTransformer(DescribeValueListAsync);
         });
 
     /// <summary>An example body for the endpoint's request, as a client would send it (serialized with the app's own JSON settings).</summary>
@@ -183,6 +184,20 @@ public static class OpenApiDescription
             {
                 media.Example = JsonSerializer.SerializeToNode(example.Value, example.Value.GetType(), json);
             }
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Core.Model.ValueList{T}"/> is written as a plain JSON array by its own converter, which the schema
+    /// generator cannot see into (it would describe it as anything): it is described as the array of T it is.
+    /// </summary>
+    private static async Task DescribeValueListAsync(OpenApiSchema schema, OpenApiSchemaTransformerContext context, CancellationToken ct)
+    {
+        var type = context.JsonTypeInfo.Type;
+        if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(Core.Model.ValueList<>))
+        {
+            schema.Type = JsonSchemaType.Array;
+            schema.Items = await context.GetOrCreateSchemaAsync(type.GetGenericArguments()[0], null, ct);
         }
     }
 

@@ -85,7 +85,8 @@ public static class SecretEndpoints
                 }
                 return OperationEndpoints.Started(await changes.InjectAsync(await http.ChangeCallerAsync(), cluster, kind, idOrName,
                     new MountRequest(request.Family, request.Target, uid, gid, mode), http.RequestAborted));
-            }).WithName($"Inject{one}").WithSummary($"Mount a {kind.ToString().ToLowerInvariant()} family's current version in a service").StartsOperation();
+            }).WithRequestExample(new { family = "db-password", target = "/run/secrets/db-password", uid = "0", gid = "0", mode = "0440" })
+                .WithName($"Inject{one}").WithSummary($"Mount a {kind.ToString().ToLowerInvariant()} family's current version in a service").StartsOperation();
 
             clusters.MapDelete($"/{{cluster}}/services/{{idOrName}}/{plural}/{{family}}", async (string cluster, string idOrName, string family, HttpContext http, FileFamilyCommands changes) =>
                 OperationEndpoints.Started(await changes.DetachAsync(await http.ChangeCallerAsync(), cluster, kind, idOrName, family, http.RequestAborted)))

@@ -62,7 +62,8 @@ public static class StackEndpoints
 
         clusters.MapPost("/{cluster}/stacks/{name}/history/{id:long}/redeploy", async (string cluster, string name, long id, RedeployBody? body, HttpContext http, StackCommands stacks) =>
             Started(await stacks.RedeployAsync(await http.ChangeCallerAsync(), cluster, name, id, body?.Prune, http.RequestAborted)))
-            .WithName("RedeployStack").WithSummary("Deploy an earlier Compose file of a stack again").StartsOperation();
+            .WithName("RedeployStack").WithSummary("Deploy an earlier Compose file of a stack again").StartsOperation()
+            .WithRequestExample(new RedeployBody(true));
 
         clusters.MapDelete("/{cluster}/stacks/{name}", async (string cluster, string name, HttpContext http, StackCommands stacks) =>
             Started(await stacks.RemoveAsync(await http.ChangeCallerAsync(), cluster, name, http.RequestAborted)))
