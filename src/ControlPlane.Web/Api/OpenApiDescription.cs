@@ -75,7 +75,7 @@ public static class OpenApiDescription
     {
         document.Info.Title = "ControlPlane API";
         document.Info.Description = "Docker Swarm clusters as ControlPlane sees and changes them. JSON, camelCase; errors are RFC 9457 problem details. " +
-            "Every operation but sign-in needs a signed-in caller: the sign-in cookie, an API token or, where Entra ID is configured, an Entra access token.";
+            "Every operation but signing in and out needs a signed-in caller: the sign-in cookie, an API token or, where Entra ID is configured, an Entra access token.";
         // The server is where this document was fetched from; a trailing slash would double the one every path starts with.
         foreach (var server in document.Servers ?? [])
         {
@@ -127,16 +127,16 @@ public static class OpenApiDescription
             operation.Security = [.. new[] { CookieScheme, ApiTokenScheme, EntraScheme }.Select(scheme =>
                 new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(scheme, context.Document)] = [] })];
             problems.Add(StatusCodes.Status401Unauthorized);
-            if (!HttpMethods.IsGet(method))
-            {
-                // The cross-origin check (CrossOriginProtection) refuses a cookie caller's unsafe call from another origin.
-                problems.Add(StatusCodes.Status403Forbidden);
-            }
         }
         else
         {
             // Said explicitly: anyone may call it (an empty requirement), rather than left for a reader to guess.
             operation.Security = [new OpenApiSecurityRequirement()];
+        }
+        if (!HttpMethods.IsGet(method))
+        {
+            // The cross-origin check (CrossOriginProtection) refuses a browser's unsafe call from another origin, signed in or not.
+            problems.Add(StatusCodes.Status403Forbidden);
         }
         // The global rate limiter (RequestLimits) answers 429 to any caller over their rate, on every endpoint.
         problems.Add(StatusCodes.Status429TooManyRequests);
@@ -175,6 +175,14 @@ public static class OpenApiDescription
                     concrete.Description = ReasonOf(int.Parse(key, System.Globalization.CultureInfo.InvariantCulture));
                 }
             }
+        }
+
+        // In status order, as a reader looks for them (the endpoint's own and the shared ones were added apart).
+        var ordered = operation.Responses.OrderBy(r => r.Key, StringComparer.Ordinal).ToList();
+        operation.Responses.Clear();
+        foreach (var (key, response) in ordered)
+        {
+            operation.Responses[key] = response;
         }
 
         if (metadata.OfType<RequestExample>().LastOrDefault() is { } example && operation.RequestBody?.Content is { } content)
