@@ -13,5 +13,7 @@ document="$1"
     fi
 ) 9>"$here/.install.lock"
 cd "$here"
+# A test run sends nothing anywhere: no usage telemetry, no check for a newer CLI.
+export REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true
 # JSON on stdout for the test to count; the CLI's banner (a Node.js deprecation notice) goes to stderr.
 exec "$here/node_modules/.bin/redocly" lint --config "$here/redocly.yaml" --max-problems 100000 --format json "$document"
