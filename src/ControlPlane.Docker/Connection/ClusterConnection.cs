@@ -137,7 +137,8 @@ public sealed partial class ClusterConnection : IDisposable
 
     private static readonly ConcurrentDictionary<string, string> Routes = new(StringComparer.Ordinal);
 
-    internal static string RouteOf(string expression) =>
+    /// <summary>The route label of a call's source text (public for its test).</summary>
+    public static string RouteOf(string expression) =>
         RouteText().Match(expression) is { Success: true } match ? $"{match.Groups[1].Value}.{match.Groups[2].Value}"
         : MethodText().Match(expression) is { Success: true } method ? method.Groups[1].Value
         : "other";
