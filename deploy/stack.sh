@@ -16,7 +16,7 @@ readonly ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 readonly STACK="${CONTROLPLANE_STACK:-controlplane}"
 readonly STATE="${LOCAL_SWARM_STATE:-/var/lib/controlplane-swarm}"
 readonly ENGINE="unix://${STATE}/cp-node1/docker.sock"
-readonly SECRETS_DIR="${CONTROLPLANE_STACK_STATE:-/var/lib/controlplane-stack/${STACK}}"
+readonly STACK_STATE="${CONTROLPLANE_STACK_STATE:-/var/lib/controlplane-stack/${STACK}}"
 readonly MANAGER_IP="10.99.0.11"
 readonly NODE_IPS=(10.99.0.11 10.99.0.12 10.99.0.13)
 readonly HTTP_PORT="${CONTROLPLANE_HTTP_PORT:-18080}"
@@ -43,8 +43,8 @@ random() { head -c "$1" /dev/urandom | base64 | tr -d '/+=\n' | head -c "$2"; }
 # Secrets and settings, made once and kept, so a second `up` deploys the same (Docker secrets cannot change in place).
 prepare_state() {
   umask 077
-  mkdir -p "$SECRETS_DIR"
-  local dir="$SECRETS_DIR"
+  mkdir -p "$STACK_STATE"
+  local dir="$STACK_STATE"
   if [[ ! -s "$dir/db_password" ]]; then
     random 48 40 > "$dir/db_password"
   fi
@@ -55,7 +55,8 @@ prepare_state() {
       printf '%s' "$CONTROLPLANE_ADMIN_PASSWORD" > "$dir/admin_password"
     else
       random 48 24 > "$dir/admin_password"
-      GENERATED_PASSWORD=1
+      # Shown by the first `up` that gets as far as printing, then never again.
+      touch "$dir/admin_password.unshown"
     fi
   elif [[ -n "${CONTROLPLANE_ADMIN_PASSWORD:-}" && "$CONTROLPLANE_ADMIN_PASSWORD" != "$(cat "$dir/admin_password")" ]]; then
     log "CONTROLPLANE_ADMIN_PASSWORD differs from the first up's; the bootstrap admin is made once, on an empty database, so the first one stands (down --volumes starts afresh)"
@@ -111,18 +112,19 @@ up() {
   git -C "$ROOT" diff --quiet HEAD -- src deploy/Dockerfile 2>/dev/null || tag="${tag}-dirty-$(date +%s)"
   "${ROOT}/deploy/images.sh" app "$tag"
   eval "$("${ROOT}/deploy/images.sh" names)"
-  GENERATED_PASSWORD=0
   prepare_state
   local deploy_started; deploy_started=$(date +%s)
   CONTROLPLANE_IMAGE="${APP_REPO}:${tag}" POSTGRES_IMAGE="$POSTGRES_IMAGE" REDIS_IMAGE="$REDIS_IMAGE" \
-  SECRETS_DIR="$SECRETS_DIR" CONTROLPLANE_HTTP_PORT="$HTTP_PORT" CONTROLPLANE_HTTPS_PORT="$HTTPS_PORT" \
+  SECRETS_DIR="$STACK_STATE" CONTROLPLANE_HTTP_PORT="$HTTP_PORT" CONTROLPLANE_HTTPS_PORT="$HTTPS_PORT" \
   CONTROLPLANE_POSTGRES_PORT="$POSTGRES_PORT" CONTROLPLANE_REDIS_PORT="$REDIS_PORT" \
     dk stack deploy --prune --with-registry-auth -c "${ROOT}/deploy/stack.local.yml" "$STACK" >/dev/null
   log "deployed ${STACK} (${APP_REPO}:${tag}); waiting for 3 healthy replicas"
   local deadline=$(( $(date +%s) + UP_TIMEOUT )) healthy=0
   while (( $(date +%s) < deadline )); do
     healthy=$(healthy_replicas)
-    [[ "$healthy" == 3 ]] && break
+    # And swarm agrees (a task with a health check counts as running only once healthy), with any rolling update done.
+    [[ "$healthy" == 3 && "$(dk service ls --filter "name=${STACK}_controlplane" --format '{{.Replicas}}')" == 3/3* \
+       && "$(dk service inspect "${STACK}_controlplane" --format '{{if .UpdateStatus}}{{.UpdateStatus.State}}{{end}}')" != *updating* ]] && break
     sleep 2
   done
   [[ "$healthy" == 3 ]] || { status >&2 || true; die "only ${healthy} of 3 replicas answered /healthz within ${UP_TIMEOUT}s"; }
@@ -130,10 +132,11 @@ up() {
   printf 'URL: https://%s:%s/  (also https://%s:%s/ and https://%s:%s/; self-signed certificate)\n' \
     "${NODE_IPS[0]}" "$HTTPS_PORT" "${NODE_IPS[1]}" "$HTTPS_PORT" "${NODE_IPS[2]}" "$HTTPS_PORT"
   printf 'Admin: admin\n'
-  if [[ "$GENERATED_PASSWORD" == 1 ]]; then
-    printf 'Password (generated, shown this once): %s\n' "$(cat "$SECRETS_DIR/admin_password")"
+  if [[ -e "$STACK_STATE/admin_password.unshown" ]]; then
+    printf 'Password (generated, shown this once): %s\n' "$(cat "$STACK_STATE/admin_password")"
+    rm -f "$STACK_STATE/admin_password.unshown"
   fi
-  printf 'Metrics: curl -k -H "Authorization: Bearer $(cat %s/metrics_token)" https://%s:%s/metrics\n' "$SECRETS_DIR" "${NODE_IPS[0]}" "$HTTPS_PORT"
+  printf 'Metrics: curl -k -H "Authorization: Bearer $(cat %s/metrics_token)" https://%s:%s/metrics\n' "$STACK_STATE" "${NODE_IPS[0]}" "$HTTPS_PORT"
 }
 
 status() {
@@ -159,7 +162,7 @@ down() {
       sleep 1
       /usr/bin/docker -H "unix://${STATE}/cp-node${node}/docker.sock" volume rm "${STACK}_postgres" "${STACK}_redis" >/dev/null 2>&1 || true
     done
-    rm -rf "$SECRETS_DIR"
+    rm -rf "$STACK_STATE"
   fi
   log "removed stack ${STACK}"
 }
