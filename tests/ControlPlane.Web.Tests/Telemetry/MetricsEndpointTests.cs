@@ -29,7 +29,16 @@ public sealed class MetricsAppFactory() : ControlPlaneAppFactory(new Dictionary<
     }
 }
 
+/// <summary>
+/// Alone, because OpenTelemetry listens to meters by name across the process: a test host of another class that
+/// stops ends the streams of its framework meters (same names as ours) in every host's exporter. One host per process,
+/// as in production, has no such neighbour.
+/// </summary>
+[CollectionDefinition(nameof(MetricsCollection), DisableParallelization = true)]
+public sealed class MetricsCollection;
+
 /// <summary><c>/metrics</c>: only for the scrape token or an Admin's API token; the framework's meters and ControlPlane's own.</summary>
+[Collection(nameof(MetricsCollection))]
 public sealed class MetricsEndpointTests(MetricsAppFactory factory) : IClassFixture<MetricsAppFactory>
 {
     private readonly HttpClient _admin = factory.CreateAdminClient();
