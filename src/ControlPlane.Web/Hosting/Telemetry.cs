@@ -48,7 +48,8 @@ public static class Telemetry
     public static IServiceCollection AddControlPlaneTelemetry(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddSingleton<ClusterGauges>();
-        var otlp = configuration[OtlpEndpointSetting] is { Length: > 0 } own ? own : configuration["OTEL_EXPORTER_OTLP_ENDPOINT"];
+        var own = configuration[OtlpEndpointSetting];
+        var otlp = string.IsNullOrWhiteSpace(own) ? configuration["OTEL_EXPORTER_OTLP_ENDPOINT"] : own;
         var telemetry = services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService("controlplane", serviceInstanceId: Environment.MachineName))
             .WithMetrics(metrics => metrics
@@ -65,7 +66,15 @@ public static class Telemetry
                 .AddSource(ControlPlaneTelemetry.Name)
                 // ASP.NET Core's own request activities (.NET 10 emits them without an instrumentation package).
                 .AddSource("Microsoft.AspNetCore")
-                .AddOtlpExporter(otlpOptions => otlpOptions.Endpoint = endpoint));
+                // The standard variables alone are OpenTelemetry's to read (it adds /v1/traces for http/protobuf);
+                // ControlPlane's own setting is the exporter's URL as given.
+                .AddOtlpExporter(otlpOptions =>
+                {
+                    if (!string.IsNullOrWhiteSpace(own))
+                    {
+                        otlpOptions.Endpoint = endpoint;
+                    }
+                }));
         }
         return services;
     }
