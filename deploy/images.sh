@@ -83,7 +83,7 @@ build_bases() {
   for pid in "${pids[@]}"; do wait "$pid" || die "a root file system failed to build"; done
 
   if ! in_registry "$RUNTIME_IMAGE"; then
-    context=$(mktemp -d); trap 'rm -rf "$context"' RETURN
+    context=$(mktemp -d)
     # The machine's own .NET runtime, as Microsoft's aspnet image carries it.
     mkdir -p "$context/dotnet/shared"
     cp -a "$DOTNET_ROOT_HOST/dotnet" "$DOTNET_ROOT_HOST/host" "$DOTNET_ROOT_HOST/LICENSE.txt" "$context/dotnet/"
@@ -128,5 +128,5 @@ case "${1:-}" in
   all) build_bases; build_app "${2:-latest}" ;;
   names) printf 'RUNTIME_IMAGE=%s\nSDK_IMAGE=%s\nPOSTGRES_IMAGE=%s\nREDIS_IMAGE=%s\nAPP_REPO=%s\n' \
            "$RUNTIME_IMAGE" "$SDK_IMAGE" "$POSTGRES_IMAGE" "$REDIS_IMAGE" "$APP_REPO" ;;
-  *) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -171,5 +171,5 @@ case "${1:-}" in
   up) up ;;
   status) status ;;
   down) shift; down "$@" ;;
-  *) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
