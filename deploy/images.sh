@@ -128,5 +128,5 @@ case "${1:-}" in
   all) build_bases; build_app "${2:-latest}" ;;
   names) printf 'RUNTIME_IMAGE=%s\nSDK_IMAGE=%s\nPOSTGRES_IMAGE=%s\nREDIS_IMAGE=%s\nAPP_REPO=%s\n' \
            "$RUNTIME_IMAGE" "$SDK_IMAGE" "$POSTGRES_IMAGE" "$REDIS_IMAGE" "$APP_REPO" ;;
-  *) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
