@@ -4,6 +4,7 @@ using ControlPlane.Core.Audit;
 using ControlPlane.Core.Changes;
 using ControlPlane.Core.Model;
 using ControlPlane.Core.Security;
+using ControlPlane.Core.Telemetry;
 
 namespace ControlPlane.Core.Operations;
 
@@ -84,6 +85,7 @@ public sealed class OperationRunner(IOperationStore store, ChangeGate gate, Time
             var running = new Running(CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token));
             _running[operation.Id] = running;
             var context = new OperationContext(operation, running.Cancellation.Token, this);
+            ControlPlaneTelemetry.OperationStarted(plan.Kind);
             running.Work = Task.Run(() => RunAsync(context, plan, pass), CancellationToken.None);
             return new Acted<string>(operation.Id, $"Operation {operation.Id} started.") { Continues = true };
         }, cancellationToken);
@@ -135,6 +137,11 @@ public sealed class OperationRunner(IOperationStore store, ChangeGate gate, Time
 
     private async Task RunAsync(OperationContext context, OperationPlan plan, GatePass pass)
     {
+        // One trace per operation: the Engine API calls its steps make are its children.
+        using var activity = ControlPlaneTelemetry.Activities.StartActivity($"operation {plan.Kind}");
+        activity?.SetTag("controlplane.operation.id", context.Current.Id);
+        activity?.SetTag("controlplane.cluster", context.Current.ClusterId);
+        var started = time.GetTimestamp();
         string state;
         string? error = null;
         try
@@ -159,6 +166,12 @@ public sealed class OperationRunner(IOperationStore store, ChangeGate gate, Time
             (state, error) = (OperationStates.Failed, $"The cluster refused a step: {ex.Message}");
         }
 
+        ControlPlaneTelemetry.OperationEnded(plan.Kind, state, time.GetElapsedTime(started).TotalSeconds);
+        activity?.SetTag("controlplane.operation.result", state);
+        if (state != OperationStates.Succeeded)
+        {
+            activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, state);
+        }
         var finished = Settled(context.Current, state) with { State = state, Error = error, UpdatedAt = time.GetUtcNow(), FinishedAt = time.GetUtcNow() };
         try
         {

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using ControlPlane.Core.Audit;
+using ControlPlane.Core.Telemetry;
 using ControlPlane.Data.Entities;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -33,6 +34,7 @@ public sealed class AuditLog(IServiceScopeFactory scopes, AuditKey key, AuditChe
             db.AuditLog.Add(ToRow(record));
             await db.SaveChangesAsync(cancellationToken);
             await transaction.CommitAsync(cancellationToken);
+            ControlPlaneTelemetry.AuditAppended();
             return record;
         }
         finally

@@ -4,6 +4,7 @@ using System.Threading.Channels;
 using ControlPlane.Core.Changes;
 using ControlPlane.Core.Model;
 using ControlPlane.Core.State;
+using ControlPlane.Core.Telemetry;
 using ControlPlane.Docker.Connection;
 using Docker.DotNet;
 using Docker.DotNet.Models;
@@ -146,6 +147,12 @@ public sealed partial class ClusterWatcher
             changes.Add(ResourceChange.Upsert(DockerModelMapper.ToEvent(message)));
             changes.AddRange(PruneEvents(_store.GetState(ClusterId)!));
             _store.Apply(ClusterId, changes);
+            if (message.TimeNano is > 0 and var nanos)
+            {
+                // Engine clock to ours: on one host (or NTP-synced ones) this is the picture's delay behind the cluster.
+                var lag = _time.GetUtcNow() - DateTimeOffset.UnixEpoch.AddTicks(nanos / 100);
+                ControlPlaneTelemetry.EventApplied(ClusterId, lag.TotalSeconds);
+            }
         }
     }
 

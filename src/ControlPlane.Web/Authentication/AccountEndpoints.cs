@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using ControlPlane.Core.Identity;
+using ControlPlane.Core.Telemetry;
 using ControlPlane.Web.Api;
 using ControlPlane.Web.Authorization;
 using Microsoft.AspNetCore.Authentication;
@@ -74,6 +75,16 @@ public static class AccountEndpoints
     /// Attempts on one user name are limited wherever they come from, before the password is checked.
     /// </summary>
     private static async Task<Refusal?> SignInAsync(HttpContext http, string? username, string? password)
+    {
+        var refusal = await TrySignInAsync(http, username, password);
+        if (refusal is not null)
+        {
+            ControlPlaneTelemetry.SignInFailed(refusal.Code);
+        }
+        return refusal;
+    }
+
+    private static async Task<Refusal?> TrySignInAsync(HttpContext http, string? username, string? password)
     {
         using var lease = http.RequestServices.GetRequiredService<SignInThrottle>().TryAcquire((username ?? "").Trim());
         if (!lease.IsAcquired)

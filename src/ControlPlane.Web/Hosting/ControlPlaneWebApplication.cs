@@ -16,6 +16,8 @@ public static class ControlPlaneWebApplication
     public static WebApplication Build(string[] args)
     {
         var builder = WebApplication.CreateBuilder(args);
+        // Last, after appsettings, environment and command line: any setting "XFile" supplies "X" from that file.
+        builder.Configuration.AddSecretFiles();
         builder.Services.AddControlPlaneServices(builder.Configuration);
 
         var app = builder.Build();
@@ -31,6 +33,7 @@ public static class ControlPlaneWebApplication
         services.AddControlPlaneRequestLimits(configuration);
         services.AddControlPlaneForwardedHeaders(configuration);
         services.AddControlPlaneDockerApi(configuration);
+        services.AddControlPlaneTelemetry(configuration);
         services.AddProblemDetails();
         services.AddApiFaultBarrier();
         services.AddControlPlaneOpenApi();
@@ -72,6 +75,7 @@ public static class ControlPlaneWebApplication
         app.MapStaticAssets().AllowAnonymous();
         app.MapOpenApi();
         app.MapHealthEndpoints();
+        app.MapMetricsEndpoint();
         app.MapAccountEndpoints();
         app.MapControlPlaneApi();
         app.MapClientBundleEndpoints();
