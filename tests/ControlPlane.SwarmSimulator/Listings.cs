@@ -210,17 +210,18 @@ public sealed partial class SimulatedSwarm
             ["ImageID"] = Ids.Digest(t.Image),
             ["Command"] = "/entrypoint.sh",
             ["Created"] = created,
-            ["Ports"] = new JsonArray(new JsonObject { ["PrivatePort"] = 8080, ["Type"] = "tcp" }),
+            ["Ports"] = t.IngressAddress is null ? new JsonArray() : new JsonArray(new JsonObject { ["PrivatePort"] = 8080, ["Type"] = "tcp" }),
             ["Labels"] = labels,
             ["State"] = t.Running ? "running" : "exited",
             ["Status"] = t.Running ? "Up " + Ago(t.StatusAt) : $"Exited ({t.ExitCode}) {Ago(t.StatusAt)} ago",
             ["HostConfig"] = new JsonObject { ["NetworkMode"] = "default" },
-            ["NetworkSettings"] = new JsonObject { ["Networks"] = new JsonObject() },
+            ["NetworkSettings"] = new JsonObject { ["Networks"] = new JsonObject { ["bridge"] = EmptyEndpoint() } },
             ["Mounts"] = new JsonArray(),
         };
         if (t.IngressAddress is { } address)
         {
             var ip = address.Split('/')[0];
+            node["NetworkSettings"]!["Networks"] = new JsonObject();
             node["NetworkSettings"]!["Networks"]!["ingress"] = new JsonObject
             {
                 ["IPAMConfig"] = new JsonObject { ["IPv4Address"] = ip },
@@ -240,6 +241,14 @@ public sealed partial class SimulatedSwarm
         }
         return JsonSerializer.SerializeToUtf8Bytes(node);
     }
+
+    /// <summary>The endpoint dockerd shows for a task container on no network (networking disabled).</summary>
+    private static JsonObject EmptyEndpoint() => new()
+    {
+        ["IPAMConfig"] = null, ["Links"] = null, ["Aliases"] = null, ["NetworkID"] = "", ["EndpointID"] = "", ["Gateway"] = "",
+        ["IPAddress"] = "", ["IPPrefixLen"] = 0, ["IPv6Gateway"] = "", ["GlobalIPv6Address"] = "", ["GlobalIPv6PrefixLen"] = 0,
+        ["MacAddress"] = "", ["DriverOpts"] = null,
+    };
 
     private static JsonObject ContainerLabels(SimTask t) => new()
     {
@@ -281,6 +290,26 @@ public sealed partial class SimulatedSwarm
             state["ExitCode"] = task.ExitCode;
             state["StartedAt"] = Time.Format(task.StatusAt);
             var config = json["Config"]!.AsObject();
+            var network = json["NetworkSettings"]!.AsObject();
+            if (task.IngressAddress is { } address)
+            {
+                var ingress = network["Networks"]!["ingress"]!.AsObject();
+                ingress["NetworkID"] = Templates.IngressId;
+                ingress["IPAddress"] = address.Split('/')[0];
+                ingress["IPAMConfig"] = new JsonObject { ["IPv4Address"] = address.Split('/')[0] };
+                ingress["Aliases"] = new JsonArray(id[..12]);
+            }
+            else
+            {
+                // A task on no network: dockerd disables networking and shows an empty bridge endpoint.
+                config["NetworkDisabled"] = true;
+                network["Ports"] = new JsonObject();
+                network["Networks"] = new JsonObject { ["bridge"] = EmptyEndpoint() };
+            }
+            if (task.Service.Spec["TaskTemplate"]?["ContainerSpec"]?["Init"] is null)
+            {
+                json["HostConfig"]!.AsObject().Remove("Init");
+            }
             config["Hostname"] = id[..12];
             config["Image"] = task.Image;
             config["Labels"] = ContainerLabels(task);

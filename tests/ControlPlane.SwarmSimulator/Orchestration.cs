@@ -211,6 +211,24 @@ public sealed partial class SimulatedSwarm
                 }
             }
         }
+        foreach (var section in new[] { "UpdateConfig", "RollbackConfig" })
+        {
+            // Go's omitempty on these fields: a zero delay or monitor, or no failure action, is not echoed.
+            if (spec[section] is JsonObject update)
+            {
+                foreach (var field in new[] { "Delay", "Monitor" })
+                {
+                    if (update[field] is JsonValue value && value.GetValue<long>() == 0)
+                    {
+                        update.Remove(field);
+                    }
+                }
+                if (update["FailureAction"] is JsonValue action && action.GetValue<string>().Length == 0)
+                {
+                    update.Remove("FailureAction");
+                }
+            }
+        }
         // Values written as .NET numbers above become JSON ones, so every read below sees one kind of node.
         return JsonNode.Parse(spec.ToJsonString())!.AsObject();
     }

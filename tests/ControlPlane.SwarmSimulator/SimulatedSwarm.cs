@@ -241,9 +241,9 @@ public sealed partial class SimulatedSwarm : IDisposable
                         // The object the step was for went away meanwhile.
                     }
                 }
-                if (_options.Churn > 0 || ChurnOverride > 0)
+                var rate = ChurnOverride ?? _options.Churn;
+                if (rate > 0)
                 {
-                    var rate = ChurnOverride > 0 ? ChurnOverride : _options.Churn;
                     churnCarry += rate * (now - last) / Stopwatch.Frequency;
                     for (; churnCarry >= 1; churnCarry--)
                     {
@@ -255,8 +255,8 @@ public sealed partial class SimulatedSwarm : IDisposable
         }
     }
 
-    /// <summary>Changes per second set at run time (the benchmark turns churn on after sync); 0 falls back to the options.</summary>
-    public double ChurnOverride { get; set; }
+    /// <summary>Changes per second set at run time (the benchmark turns churn on after sync; 0 stops it); null means the options' rate.</summary>
+    public double? ChurnOverride { get; set; }
 
     public void Dispose()
     {

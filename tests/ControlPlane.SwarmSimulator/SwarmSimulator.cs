@@ -128,7 +128,7 @@ internal static class EngineApi
         app.MapPost("/nodes/{id}/update", async (HttpContext c, string id) =>
         {
             swarm.UpdateNode(id, Version(c), await Body(c));
-            return Empty(c, 200);
+            await Empty(c, 200);
         });
         app.MapDelete("/nodes/{id}", (HttpContext c, string id) =>
         {
@@ -142,13 +142,13 @@ internal static class EngineApi
         app.MapPost("/services/create", async (HttpContext c) =>
         {
             var id = swarm.CreateService(await Body(c));
-            return Json(c, JsonSerializer.SerializeToUtf8Bytes(new JsonObject { ["ID"] = id }), 201);
+            await Json(c, JsonSerializer.SerializeToUtf8Bytes(new JsonObject { ["ID"] = id }), 201);
         });
         app.MapPost("/services/{id}/update", async (HttpContext c, string id) =>
         {
             var rollback = c.Request.Query["rollback"] == "previous";
             swarm.UpdateService(id, Version(c), rollback ? null : await Body(c), rollback);
-            return Json(c, "{}"u8.ToArray());
+            await Json(c, "{}"u8.ToArray());
         });
         app.MapDelete("/services/{id}", (HttpContext c, string id) =>
         {
@@ -167,12 +167,12 @@ internal static class EngineApi
             {
                 var spec = await Body(c);
                 var id = swarm.CreateFile(config, spec["Name"]?.GetValue<string>(), spec["Labels"] as JsonObject, spec["Data"]?.GetValue<string>());
-                return Json(c, JsonSerializer.SerializeToUtf8Bytes(new JsonObject { ["ID"] = id }), 201);
+                await Json(c, JsonSerializer.SerializeToUtf8Bytes(new JsonObject { ["ID"] = id }), 201);
             });
             app.MapPost($"/{route}/{{id}}/update", async (HttpContext c, string id) =>
             {
                 swarm.UpdateFile(config, id, Version(c), await Body(c));
-                return Empty(c, 200);
+                await Empty(c, 200);
             });
             app.MapDelete($"/{route}/{{id}}", (HttpContext c, string id) =>
             {
@@ -278,6 +278,7 @@ internal static class EngineApi
         {
             c.Response.ContentType = "application/json";
             await c.Response.StartAsync(c.RequestAborted);
+            await c.Response.Body.FlushAsync(c.RequestAborted); // the headers now: a client waits for them before any event
             foreach (var e in past)
             {
                 if (until is { } u && e.TimeNano > u)
@@ -287,9 +288,9 @@ internal static class EngineApi
                 if (Matches(filters, e))
                 {
                     await c.Response.Body.WriteAsync(e.Json, c.RequestAborted);
+                    await c.Response.Body.FlushAsync(c.RequestAborted);
                 }
             }
-            await c.Response.Body.FlushAsync(c.RequestAborted);
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(c.RequestAborted);
             if (until is { } end)
             {
@@ -306,11 +307,10 @@ internal static class EngineApi
                 {
                     if (Matches(filters, e))
                     {
+                        // One chunk per event, flushed, as dockerd writes them: Docker.DotNet's own chunked reader
+                        // (its unix socket transport) fails on an event split across chunks.
                         await c.Response.Body.WriteAsync(e.Json, deadline.Token);
-                        if (live.Count == 0)
-                        {
-                            await c.Response.Body.FlushAsync(deadline.Token);
-                        }
+                        await c.Response.Body.FlushAsync(deadline.Token);
                     }
                 }
             }
