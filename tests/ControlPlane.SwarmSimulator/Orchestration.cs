@@ -908,6 +908,18 @@ public sealed partial class SimulatedSwarm
         ApplySpec(service, spec, now, null);
     }
 
+    /// <summary>Sets one label of a service's spec (a new version and an event, no task moves), as a label update through the API does.</summary>
+    public void SetServiceLabel(string idOrName, string key, string value)
+    {
+        lock (_gate)
+        {
+            var service = ServiceOrThrow(idOrName);
+            var spec = JsonNode.Parse(service.Spec.ToJsonString())!.AsObject();
+            spec["Labels"]!.AsObject()[key] = value;
+            ApplySpec(service, spec, DateTime.UtcNow, null);
+        }
+    }
+
     /// <summary>Makes <paramref name="count"/> service updates at once (a burst), returning the services changed.</summary>
     public IReadOnlyList<string> Burst(int count)
     {
