@@ -85,7 +85,7 @@ internal static class ScaleBenchmark
         Row("  ControlPlane's managed heap after a full GC", "", r => $"{r.HeapShareMb:F0} MB");
         Row("Engine API requests per minute, steady, no churn", "≤ 120", r => $"{r.RequestsPerMinute:F0}");
         Row($"event → store p99 at {rate}/s", "≤ 250 ms", r => $"{r.StoreP99:F0} ms ({r.StoreMissing} lost)");
-        Row($"event → hub subscriber p99 at {rate}/s, {subscribers} subscribers", "≤ 250 ms", r => $"{r.HubP99:F0} ms ({r.HubMissing} lost)");
+        Row($"event → hub subscriber p99 at {rate}/s, {subscribers} subscribers", "≤ 250 ms", r => double.IsNaN(r.HubP99) ? "no snapshot in 2 min" : $"{r.HubP99:F0} ms ({r.HubMissing} lost)");
         Row("  changes the simulator emitted in the window", "", r => $"{r.Changes} in {r.ChangeSeconds:F1} s");
         Row("CPU per change in the store", "printed", r => $"{r.CpuPerChangeMicros:F0} µs");
         Row("first render (Chromium), memory per open page", "≤ 1 s, ≤ 1 MB", _ => "not measured here");
@@ -150,10 +150,23 @@ internal static class ScaleBenchmark
             Console.WriteLine($"steady state: {counter.Count - requestsBefore} Engine API requests in {steady.Elapsed.TotalSeconds:F0} s");
 
             // Churn: label updates the simulator makes at the rate, stamped as it emits each event.
+            var hubFailed = false;
             var token = await SubscriptionBenchmark.CreateApiTokenAsync(app.Urls.First(), adminPassword, CancellationToken.None);
-            await using var clients = subscribers > 0
-                ? await HubClientsProcess.StartAsync(app.Urls.First(), token, clusterId, subscribers, "svc-", TimeSpan.FromMinutes(5), CancellationToken.None)
-                : null;
+            HubClientsProcess? clients = null;
+            if (subscribers > 0)
+            {
+                try
+                {
+                    clients = await HubClientsProcess.StartAsync(app.Urls.First(), token, clusterId, subscribers, "svc-", TimeSpan.FromMinutes(2), CancellationToken.None);
+                }
+                catch (Exception ex) when (ex is TimeoutException or InvalidOperationException)
+                {
+                    // A figure too: at this size the hub cannot hand every subscriber its snapshot. The store is still measured.
+                    Console.WriteLine($"hub: {subscribers} subscribers did not all receive their snapshot within 2 minutes ({ex.Message}); measuring the store only");
+                    hubFailed = true;
+                }
+            }
+            await using var disposeClients = clients;
             var serviceIds = simulator.Swarm.Read(v => v.Services.Select(s => s.Id).ToList());
             var storeArrivals = new Dictionary<(string Service, int Round), long>();
             using var subscription = store.Subscribe(clusterId);
@@ -234,7 +247,7 @@ internal static class ScaleBenchmark
             }
             var hubSamples = new List<double>();
             var hubMissing = 0;
-            for (var client = 0; client < subscribers; client++)
+            for (var client = 0; client < (clients is null ? 0 : subscribers); client++)
             {
                 foreach (var (service, round, at) in sent)
                 {
@@ -254,7 +267,7 @@ internal static class ScaleBenchmark
             var cpu = CpuPerChange(store.GetState(clusterId)!);
             Console.WriteLine($"store: {cpu:F0} µs CPU per change");
             return new Result($"{size.Nodes}/{size.Services}/{size.Tasks}", listing.TotalSeconds, syncSeconds, rss / 1048576.0, (rss - rssBefore) / 1048576.0,
-                (heap - heapBefore) / 1048576.0, perMinute, Percentile.Of(storeSamples, 99), storeMissing, Percentile.Of(hubSamples, 99), hubMissing,
+                (heap - heapBefore) / 1048576.0, perMinute, Percentile.Of(storeSamples, 99), storeMissing, hubFailed ? double.NaN : Percentile.Of(hubSamples, 99), hubMissing,
                 total, changeSeconds, cpu);
         }
         finally

@@ -239,6 +239,26 @@ public sealed class SimulatorTests
         Assert.Single(watched.Log.Lines);
     }
 
+    [Fact]
+    public async Task Faults_slow_answers_and_take_nodes_down_on_request()
+    {
+        await using var simulator = await SwarmSimulator.StartAsync(Small());
+        using var http = Http(simulator);
+        (await http.PostAsync("/_simulator/slow?ms=300", null)).EnsureSuccessStatusCode();
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        Assert.Equal("OK", await http.GetStringAsync("/_ping"));
+        Assert.True(watch.ElapsedMilliseconds >= 300, $"answered in {watch.ElapsedMilliseconds} ms");
+        (await http.PostAsync("/_simulator/slow?ms=0", null)).EnsureSuccessStatusCode();
+
+        var node = simulator.Swarm.Read(v => v.Nodes.Last().Hostname);
+        (await http.PostAsync($"/_simulator/nodes/{node}/down", null)).EnsureSuccessStatusCode();
+        using var client = Client(simulator);
+        Assert.Equal("down", (await client.Swarm.InspectNodeAsync(node)).Status.State.ToString().ToLowerInvariant());
+        var unknown = await Assert.ThrowsAsync<DockerApiException>(() => client.Swarm.InspectNodeAsync("no-such-node"));
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.Contains("node no-such-node not found", unknown.ResponseBody);
+    }
+
     private static HttpClient Http(SwarmSimulator simulator)
     {
         var path = new Uri(simulator.Endpoint).LocalPath;

@@ -23,7 +23,8 @@ public static class SimulatorProgram
         var started = System.Diagnostics.Stopwatch.StartNew();
         await using var simulator = await SwarmSimulator.StartAsync(options);
         Console.WriteLine($"Simulated swarm manager on {simulator.Endpoint}: {options.Nodes} nodes, {options.Services} services, {options.Tasks} tasks " +
-            $"(ready in {started.ElapsedMilliseconds} ms; churn {options.Churn}/s, time scale {options.TimeScale}). Ctrl+C stops it.");
+            $"(ready in {started.ElapsedMilliseconds} ms; churn {options.Churn}/s, time scale {options.TimeScale}). Ctrl+C stops it.\n" +
+            "Faults: POST /_simulator/break-events, /_simulator/restart, /_simulator/slow?ms=N, /_simulator/nodes/{id}/down and /up, /_simulator/churn?rate=N.");
         using var stop = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) =>
         {

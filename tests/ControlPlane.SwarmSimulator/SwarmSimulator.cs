@@ -94,6 +94,7 @@ public sealed class SwarmSimulator : IAsyncDisposable
         // Routing after the version prefix is stripped (the implicit routing would run first and match nothing).
         app.UseRouting();
         EngineApi.Map(app, swarm);
+        MapFaults(app, swarm, () => simulator!);
         await app.StartAsync(cancellationToken);
         var endpoint = listen.Scheme == "unix"
             ? $"unix://{listen.LocalPath}"
@@ -102,6 +103,22 @@ public sealed class SwarmSimulator : IAsyncDisposable
                 : throw new UnreachableException();
         simulator = new SwarmSimulator(app, swarm, endpoint);
         return simulator;
+    }
+
+    /// <summary>
+    /// Faults and node failures for the program (the library's callers use <see cref="Swarm"/> directly), under a
+    /// prefix dockerd does not have: <c>POST /_simulator/break-events</c>, <c>/_simulator/restart</c>,
+    /// <c>/_simulator/slow?ms=N</c>, <c>/_simulator/nodes/{id}/down</c> and <c>/up</c>, <c>/_simulator/churn?rate=N</c>.
+    /// </summary>
+    private static void MapFaults(WebApplication app, SimulatedSwarm swarm, Func<SwarmSimulator> simulator)
+    {
+        var faults = app.MapGroup("/_simulator");
+        faults.MapPost("/break-events", () => swarm.BreakEventStreams());
+        faults.MapPost("/restart", () => swarm.Restart());
+        faults.MapPost("/slow", (int ms) => simulator().SlowAnswers = TimeSpan.FromMilliseconds(Math.Max(0, ms)));
+        faults.MapPost("/nodes/{id}/down", (string id) => swarm.SetNodeDown(id, true));
+        faults.MapPost("/nodes/{id}/up", (string id) => swarm.SetNodeDown(id, false));
+        faults.MapPost("/churn", (double rate) => swarm.ChurnOverride = Math.Max(0, rate));
     }
 
     public async ValueTask DisposeAsync()
