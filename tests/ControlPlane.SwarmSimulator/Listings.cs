@@ -122,7 +122,8 @@ public sealed partial class SimulatedSwarm
     {
         var json = service.Json;
         var tasks = _tasksByService[service.Id];
-        var running = tasks.Count(t => t.Running);
+        // As dockerd counts: running tasks the orchestrator still wants (not those being shut down).
+        var running = tasks.Count(t => t.Running && t.Live);
         var desired = service.Global ? tasks.Count(t => t.Live) : service.Replicas;
         var extra = Encoding.UTF8.GetBytes($",\"ServiceStatus\":{{\"RunningTasks\":{running},\"DesiredTasks\":{desired},\"CompletedTasks\":0}}}}");
         var result = new byte[json.Length - 1 + extra.Length];
@@ -133,7 +134,8 @@ public sealed partial class SimulatedSwarm
 
     public IReadOnlyList<byte[]> ListTasks(Filters filters)
     {
-        filters.Only("id", "label", "name", "node", "service", "desired-state", "up-to-date", "runtime");
+        // _up-to-date is the docker CLI's own (it waits for an update to converge with it).
+        filters.Only("id", "label", "name", "node", "service", "desired-state", "up-to-date", "_up-to-date", "runtime");
         lock (_gate)
         {
             IEnumerable<SimTask> tasks;
@@ -151,7 +153,9 @@ public sealed partial class SimulatedSwarm
                     (nodes is null || nodes.Contains(t.NodeId))
                     && filters.Match("id", v => t.Id.StartsWith(v, StringComparison.Ordinal))
                     && filters.Match("name", v => ContainerName(t).StartsWith(v, StringComparison.Ordinal))
-                    && filters.Match("desired-state", v => v == t.DesiredState || v == "accepted" && t.DesiredState == "running"))
+                    && filters.Match("desired-state", v => v == t.DesiredState || v == "accepted" && t.DesiredState == "running")
+                    && filters.Match("_up-to-date", v => v != "true" || t.Generation == t.Service.Generation)
+                    && filters.Match("up-to-date", v => v != "true" || t.Generation == t.Service.Generation))
                 .Select(t => t.Json).ToList();
         }
     }

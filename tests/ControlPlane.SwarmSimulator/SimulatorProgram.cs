@@ -31,6 +31,12 @@ public static class SimulatorProgram
             e.Cancel = true;
             stop.Cancel();
         };
+        // kill (SIGTERM) stops it too: the host's own lifetime would stop Kestrel but leave this wait running.
+        using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, context =>
+        {
+            context.Cancel = true;
+            stop.Cancel();
+        });
         try
         {
             await Task.Delay(Timeout.Infinite, stop.Token);
