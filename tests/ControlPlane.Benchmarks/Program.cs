@@ -21,6 +21,8 @@
 // A second mode measures what subscribers of the public hub cost (SubscriptionBenchmark.cs):
 //   dotnet run -c Release --project tests/ControlPlane.Benchmarks -- --mode subscriptions --subscribers 1,50,200
 // --mode latency (the default) is the benchmark in this file.
+// --mode scale measures issue 14's goals against an in-process simulated swarm manager (ScaleBenchmark.cs):
+//   dotnet run -c Release --project tests/ControlPlane.Benchmarks -- --mode scale
 
 using System.Diagnostics;
 using System.Globalization;
@@ -49,6 +51,8 @@ switch (ModeOf(ref args))
         return await StackDeployBenchmark.RunAsync(args);
     case "docker-cli":
         return await DockerCliBenchmark.RunAsync(args);
+    case "scale":
+        return await ScaleBenchmark.RunAsync(args);
     case HubClientsProcess.Mode:
         return await HubClientsProcess.RunClientsAsync(args);
     case var unknown:

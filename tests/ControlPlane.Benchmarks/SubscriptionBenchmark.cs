@@ -287,11 +287,20 @@ internal static class SubscriptionBenchmark
     }
 
     /// <summary>Signs in as the bootstrap admin and creates an API token, as automation does (POST /api/auth/login, POST /api/tokens).</summary>
-    private static async Task<string> CreateApiTokenAsync(string url, string adminPassword, CancellationToken ct)
+    internal static async Task<string> CreateApiTokenAsync(string url, string adminPassword, CancellationToken ct)
     {
-        using var http = new HttpClient(new HttpClientHandler { CookieContainer = new System.Net.CookieContainer() }) { BaseAddress = new Uri(url) };
+        // The sign-in cookie is Secure in Production and the benchmark's host speaks plain http on loopback, where a
+        // cookie container would not send it back: carry it by hand.
+        using var http = new HttpClient(new HttpClientHandler { UseCookies = false }) { BaseAddress = new Uri(url) };
         using var login = await http.PostAsJsonAsync("/api/auth/login", new { username = "admin", password = adminPassword }, ct);
-        login.EnsureSuccessStatusCode();
+        if (!login.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"POST /api/auth/login answered {(int)login.StatusCode}: {await login.Content.ReadAsStringAsync(ct)}");
+        }
+        if (login.Headers.TryGetValues("Set-Cookie", out var cookies))
+        {
+            http.DefaultRequestHeaders.Add("Cookie", string.Join("; ", cookies.Select(c => c.Split(';')[0])));
+        }
         using var created = await http.PostAsJsonAsync("/api/tokens", new { name = "subscription-benchmark", expiresInDays = 1 }, ct);
         created.EnsureSuccessStatusCode();
         var body = await created.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>(ct);
