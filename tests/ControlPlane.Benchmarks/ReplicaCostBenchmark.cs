@@ -42,17 +42,19 @@ internal static class ReplicaCostBenchmark
         Console.WriteLine($"Engine API requests per minute, each replica watching the cluster itself ({seconds} s window, no changes made):");
         foreach (var count in counts)
         {
-            var hosts = new List<(WebApplication App, string Database)>();
+            var hosts = new List<(WebApplication App, string Database, string Audit)>();
             try
             {
                 for (var i = 0; i < count; i++)
                 {
                     var database = Path.Combine(Path.GetTempPath(), $"cp-bench-replicas-{Guid.NewGuid():N}.db");
-                    var app = BenchmarkHost.Build(database, "bench-replicas-password");
+                    // Each host its own audit key and checkpoint, as it has its own database.
+                    var audit = Path.Combine(Path.GetTempPath(), $"cp-bench-replicas-audit-{Guid.NewGuid():N}");
+                    var app = BenchmarkHost.Build(database, "bench-replicas-password", $"--ControlPlane:Audit:KeyFile={Path.Combine(audit, "audit.key")}");
                     await app.StartAsync();
-                    hosts.Add((app, database));
+                    hosts.Add((app, database, audit));
                 }
-                foreach (var (app, _) in hosts)
+                foreach (var (app, _, _) in hosts)
                 {
                     var store = app.Services.GetRequiredService<ClusterStateStore>();
                     var deadline = Stopwatch.StartNew();
@@ -76,9 +78,10 @@ internal static class ReplicaCostBenchmark
             }
             finally
             {
-                foreach (var (app, database) in hosts)
+                foreach (var (app, database, audit) in hosts)
                 {
                     await BenchmarkHost.StopAsync(app, database);
+                    Directory.Delete(audit, recursive: true);
                 }
             }
         }
