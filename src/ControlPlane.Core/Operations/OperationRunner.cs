@@ -235,13 +235,7 @@ public sealed class OperationRunner(IOperationStore store, ChangeGate gate, Time
         }
         catch (Exception) when (context.HandedOver)
         {
-            // Another replica carries it on from its recorded steps; its locks' leases lapse to that replica.
-            if (_running.TryRemove(context.Current.Id, out var handed))
-            {
-                await handed.Owner.AbandonAsync();
-                handed.Dispose();
-            }
-            await pass.AbandonAsync();
+            await HandOverAsync(context, pass);
             return;
         }
         catch (OperationFailedException failed)
@@ -261,6 +255,12 @@ public sealed class OperationRunner(IOperationStore store, ChangeGate gate, Time
             (state, error) = (OperationStates.Failed, $"The cluster refused a step: {ex.Message}");
         }
 
+        if (context.HandedOver)
+        {
+            // Handed over as its last step ended: the replica that has it now records the end, not this one.
+            await HandOverAsync(context, pass);
+            return;
+        }
         var finished = Settled(context.Current, state) with { State = state, Error = error, UpdatedAt = time.GetUtcNow(), FinishedAt = time.GetUtcNow() };
         try
         {
@@ -275,6 +275,17 @@ public sealed class OperationRunner(IOperationStore store, ChangeGate gate, Time
             }
             await pass.FinishAsync(state == OperationStates.Succeeded, $"operation {finished.Id} {state}" + (error is null ? "" : $": {error}"));
         }
+    }
+
+    /// <summary>Another replica carries the operation on from its recorded steps; its locks' leases lapse to that replica.</summary>
+    private async Task HandOverAsync(OperationContext context, GatePass pass)
+    {
+        if (_running.TryRemove(context.Current.Id, out var handed))
+        {
+            await handed.Owner.AbandonAsync();
+            handed.Dispose();
+        }
+        await pass.AbandonAsync();
     }
 
     /// <summary>
