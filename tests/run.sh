@@ -25,7 +25,7 @@ if [[ ! -x /usr/bin/chromium ]]; then
 fi
 
 if [[ "${KEEP_SWARM:-0}" != 1 ]]; then
-  trap '"$swarm" down >&2 || log "swarm down failed"; "$root/tests/postgres.sh" down >&2 || true' EXIT
+  trap '"$swarm" down >&2 || log "swarm down failed"; "$root/tests/postgres.sh" down >&2 || true; "$root/tests/redis.sh" down >&2 || true' EXIT
 fi
 if ! "$swarm" up; then
   log "the local swarm did not come up"
@@ -38,9 +38,16 @@ if ! postgres_env="$("$root/tests/postgres.sh" up)"; then
   echo "0 passed, 1 failed"
   exit 1
 fi
+# The replica tests pass hub messages between hosts through a real Redis.
+if ! redis_env="$("$root/tests/redis.sh" up)"; then
+  log "Redis did not come up"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
 set -a
 eval "$("$swarm" env)"
 eval "$postgres_env"
+eval "$redis_env"
 set +a
 export LOCAL_SWARM_SCRIPT="$swarm"
 

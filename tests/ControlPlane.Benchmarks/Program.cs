@@ -49,6 +49,8 @@ switch (ModeOf(ref args))
         return await RolloutBenchmark.RunAsync(args);
     case "stack-deploy":
         return await StackDeployBenchmark.RunAsync(args);
+    case "replicas":
+        return await ReplicaCostBenchmark.RunAsync(args);
     case "docker-cli":
         return await DockerCliBenchmark.RunAsync(args);
     case "scale":

@@ -90,6 +90,42 @@ public abstract class OperationStoreTests<TDatabase> : IClassFixture<TDatabase> 
     }
 
     [Fact]
+    public async Task A_quiet_operation_whose_owner_still_renews_its_lease_is_not_marked_failed()
+    {
+        var cluster = $"c-{Guid.NewGuid():N}";
+        var owned = NewOperation(cluster, "web", Start.AddMinutes(-30));
+        var lapsed = NewOperation(cluster, "api", Start.AddMinutes(-30));
+        await Store.SaveAsync(owned);
+        await Store.SaveAsync(lapsed);
+        var leases = new LeaseStore(_database.Services.GetRequiredService<IServiceScopeFactory>(), _time);
+        var ownerOf = (Operation o) => Core.Changes.ChangeLocks.LeaseName(OperationRunner.OwnerKey(o.Id));
+        Assert.True(await leases.TryAcquireAsync(ownerOf(owned), "replica-a", TimeSpan.FromSeconds(10)));
+        Assert.True(await leases.TryAcquireAsync(ownerOf(lapsed), "replica-b", TimeSpan.FromSeconds(10)));
+        _time.Advance(TimeSpan.FromSeconds(8));
+        Assert.True(await leases.TryRenewAsync(ownerOf(owned), "replica-a", TimeSpan.FromSeconds(10)));
+        _time.Advance(TimeSpan.FromSeconds(8));
+
+        await Store.FailAbandonedAsync();
+
+        Assert.Equal(OperationStates.Running, (await Store.FindAsync(owned.Id))!.State);
+        Assert.Equal(OperationStates.Failed, (await Store.FindAsync(lapsed.Id))!.State);
+    }
+
+    [Fact]
+    public async Task Renewing_extends_only_a_lease_the_holder_still_has_and_never_creates_one()
+    {
+        var leases = new LeaseStore(_database.Services.GetRequiredService<IServiceScopeFactory>(), _time);
+        var name = $"lock/{Guid.NewGuid():N}"[..24];
+
+        Assert.False(await leases.TryRenewAsync(name, "replica-a", TimeSpan.FromSeconds(10)), "a released or never taken lease is not brought back");
+        Assert.True(await leases.TryAcquireAsync(name, "replica-b", TimeSpan.FromSeconds(10)), "so another replica can take it");
+        Assert.False(await leases.TryRenewAsync(name, "replica-a", TimeSpan.FromSeconds(10)));
+        _time.Advance(TimeSpan.FromSeconds(15));
+        Assert.True(await leases.TryRenewAsync(name, "replica-b", TimeSpan.FromSeconds(10)), "a lapsed lease nobody took is renewed by its holder");
+        Assert.False(await leases.TryAcquireAsync(name, "replica-a", TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
     public async Task A_lease_has_one_holder_until_it_expires_or_is_released()
     {
         var leases = new LeaseStore(_database.Services.GetRequiredService<IServiceScopeFactory>(), _time);

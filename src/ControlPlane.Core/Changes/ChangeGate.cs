@@ -79,6 +79,9 @@ public sealed record Acted<T>(T? Value, string Message, string? Detail = null, s
 /// </summary>
 public sealed class ChangeGate(IAuditLog audit, ChangeLocks locks, TimeProvider time, IEngineFaults? faults = null)
 {
+    /// <summary>The locks the gate takes, for the operation runner's own lease on each operation it runs.</summary>
+    internal ChangeLocks Locks => locks;
+
     public const string NoGrant = "no grant gives this permission on this target";
 
     /// <summary>A quick change: the act returns the spec before and after, and the result carries their diff.</summary>
@@ -93,16 +96,17 @@ public sealed class ChangeGate(IAuditLog audit, ChangeLocks locks, TimeProvider 
     }
 
     /// <summary>The whole path for any change; the act gets the pass to take more locks or to hand the change on.</summary>
-    public async Task<ChangeResult<T>> PassAsync<T>(ChangeCaller caller, ChangeIntent intent, Func<GatePass, CancellationToken, Task<Acted<T>>> act, CancellationToken cancellationToken = default)
+    /// <param name="lockOwner">The name the change's locks are held in across replicas (see <see cref="GatePass.LockOwner"/>).</param>
+    public async Task<ChangeResult<T>> PassAsync<T>(ChangeCaller caller, ChangeIntent intent, Func<GatePass, CancellationToken, Task<Acted<T>>> act, CancellationToken cancellationToken = default, string? lockOwner = null)
     {
         if (await RefuseAsync(caller, intent) is { } refused)
         {
             return ChangeResult<T>.Refused(refused.Failure!.Value, refused.Message);
         }
-        var pass = new GatePass(this, locks, caller, intent);
+        var pass = new GatePass(this, locks, caller, intent) { LockOwner = lockOwner };
         try
         {
-            if (intent.Exclusive && !pass.TryLock(ChangeLocks.KeyOf(intent)))
+            if (intent.Exclusive && !await pass.TryLockAsync(ChangeLocks.KeyOf(intent), cancellationToken))
             {
                 var busy = ChangeLocks.Busy(intent.Subject);
                 await AuditAsync(caller, intent, AuditResult.Failed, busy);
@@ -155,8 +159,29 @@ public sealed class ChangeGate(IAuditLog audit, ChangeLocks locks, TimeProvider 
         }
         finally
         {
-            pass.ReleaseUnlessHandedOver();
+            await pass.ReleaseUnlessHandedOverAsync();
         }
+    }
+
+    /// <summary>
+    /// Takes over a change another replica started and stopped renewing (an operation whose owner went away): its
+    /// locks, held in <paramref name="lockOwner"/>'s name, are taken over, and the adoption is audited under the
+    /// original caller's change. Null when one of the locks is held by another change (it took it after the lapse):
+    /// the adoption is tried again later.
+    /// </summary>
+    public async Task<GatePass?> AdoptAsync(ChangeCaller caller, ChangeIntent intent, string lockOwner, IEnumerable<string> otherLocks, string detail, CancellationToken cancellationToken = default)
+    {
+        var pass = new GatePass(this, locks, caller, intent) { LockOwner = lockOwner };
+        foreach (var key in otherLocks.Prepend(ChangeLocks.KeyOf(intent)))
+        {
+            if (!await pass.TryLockAsync(key, cancellationToken))
+            {
+                await pass.AbandonAsync();
+                return null;
+            }
+        }
+        await AppendAsync(new AuditEntry(time.GetUtcNow(), caller.Actor, "operations.adopt", intent.AuditTarget, AuditResult.Succeeded, caller.ClientAddress, detail));
+        return pass;
     }
 
     /// <summary>
@@ -224,7 +249,7 @@ public sealed class GatePass
 {
     private readonly ChangeGate _gate;
     private readonly ChangeLocks _locks;
-    private readonly Dictionary<string, IDisposable> _held = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ChangeLocks.LockHandle> _held = new(StringComparer.Ordinal);
     private int _handedOver;
     private int _released;
 
@@ -240,22 +265,28 @@ public sealed class GatePass
 
     public ChangeIntent Intent { get; }
 
+    /// <summary>
+    /// The name the locks of this change are held in across replicas: an operation's own, once it has an id, so that
+    /// the replica adopting it can take them over; null for a change held in this process's name.
+    /// </summary>
+    public string? LockOwner { get; set; }
+
     /// <summary>Takes one more object's lock for the life of the change; a busy one refuses the change (409).</summary>
-    public void Lock(string key, string name)
+    public async Task LockAsync(string key, string name, CancellationToken cancellationToken = default)
     {
-        if (!TryLock(key))
+        if (!await TryLockAsync(key, cancellationToken))
         {
             throw new ChangeRejectedException(ChangeFailure.Conflict, ChangeLocks.Busy(name));
         }
     }
 
-    internal bool TryLock(string key)
+    internal async Task<bool> TryLockAsync(string key, CancellationToken cancellationToken)
     {
         if (_held.ContainsKey(key))
         {
             return true;
         }
-        if (_locks.TryEnter(key) is not { } lease)
+        if (await _locks.TryEnterAsync(key, LockOwner, cancellationToken) is not { } lease)
         {
             return false;
         }
@@ -272,27 +303,42 @@ public sealed class GatePass
         }
         finally
         {
-            Release();
+            await ReleaseAsync();
         }
     }
 
-    internal void HandOver() => Interlocked.Exchange(ref _handedOver, 1);
-
-    internal void ReleaseUnlessHandedOver()
-    {
-        if (Volatile.Read(ref _handedOver) == 0)
-        {
-            Release();
-        }
-    }
-
-    private void Release()
+    /// <summary>
+    /// Forgets the change here without auditing its end, leaving its locks' leases to lapse: the operation is handed
+    /// over to the replica that adopts it, which audits its end.
+    /// </summary>
+    public async Task AbandonAsync()
     {
         if (Interlocked.Exchange(ref _released, 1) == 0)
         {
             foreach (var lease in _held.Values)
             {
-                lease.Dispose();
+                await lease.AbandonAsync();
+            }
+        }
+    }
+
+    internal void HandOver() => Interlocked.Exchange(ref _handedOver, 1);
+
+    internal async Task ReleaseUnlessHandedOverAsync()
+    {
+        if (Volatile.Read(ref _handedOver) == 0)
+        {
+            await ReleaseAsync();
+        }
+    }
+
+    private async Task ReleaseAsync()
+    {
+        if (Interlocked.Exchange(ref _released, 1) == 0)
+        {
+            foreach (var lease in _held.Values)
+            {
+                await lease.DisposeAsync();
             }
         }
     }

@@ -12,6 +12,13 @@ public interface ILeaseStore
     /// </summary>
     Task<bool> TryAcquireAsync(string name, string holder, TimeSpan duration, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Extends a lease <paramref name="holder"/> still holds (even lapsed, as long as nobody took it meanwhile); never
+    /// creates one, so a renewal racing with a release cannot bring a released lease back.
+    /// </summary>
+    Task<bool> TryRenewAsync(string name, string holder, TimeSpan duration, CancellationToken cancellationToken = default) =>
+        TryAcquireAsync(name, holder, duration, cancellationToken);
+
     /// <summary>Gives the lease up early, when <paramref name="holder"/> holds it.</summary>
     Task ReleaseAsync(string name, string holder, CancellationToken cancellationToken = default);
 }

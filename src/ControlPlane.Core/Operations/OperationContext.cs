@@ -21,6 +21,16 @@ public sealed class OperationContext
     /// <summary>Set when someone cancels the operation or ControlPlane stops.</summary>
     public CancellationToken Cancellation { get; }
 
+    /// <summary>
+    /// The operation was handed over (this replica stops, or lost its lease on it): another replica carries it on from
+    /// its recorded steps, so this one must neither put anything back nor write the record again.
+    /// </summary>
+    public bool HandedOver => Volatile.Read(ref _handedOver) == 1;
+
+    private int _handedOver;
+
+    internal void HandOver() => Interlocked.Exchange(ref _handedOver, 1);
+
     private DateTimeOffset Now => _runner.Time.GetUtcNow();
 
     /// <summary>Adds or updates the step called <paramref name="name"/>.</summary>
@@ -49,6 +59,11 @@ public sealed class OperationContext
         await _gate.WaitAsync(CancellationToken.None);
         try
         {
+            if (HandedOver)
+            {
+                // The adopting replica owns the record now.
+                return;
+            }
             Current = change(Current);
             await _runner.PublishAsync(Current);
         }

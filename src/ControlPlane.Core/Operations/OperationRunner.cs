@@ -36,6 +36,22 @@ public sealed record OperationLock(string Key, string Name)
         new(ChangeLocks.ServiceKey(clusterId, service.Stack, service.Name), service.Name);
 }
 
+/// <summary>
+/// Carries on an operation another replica started and stopped renewing (DESIGN §8): from the stored record (its
+/// parameters and recorded steps) it gives back the change the operation was started as (for its locks and audit)
+/// and a plan that continues it, every step safe to do again.
+/// </summary>
+public interface IOperationResumer
+{
+    bool Resumes(string kind);
+
+    /// <summary>The intent the operation was started under and the plan that finishes it; the plan fails it when it cannot go on.</summary>
+    OperationResumption Resume(Operation operation);
+}
+
+/// <summary>What an adopting replica needs to carry an operation on: the change it was started as, and the rest of the work.</summary>
+public sealed record OperationResumption(ChangeIntent Intent, OperationPlan Plan);
+
 /// <summary>An operation failed in a way it already handled; <see cref="RolledBack"/> when it put things back.</summary>
 public sealed class OperationFailedException(string message, bool rolledBack = false) : Exception(message)
 {
@@ -50,6 +66,12 @@ public sealed class OperationFailedException(string message, bool rolledBack = f
 /// </summary>
 public sealed class OperationRunner(IOperationStore store, ChangeGate gate, TimeProvider time) : IAsyncDisposable
 {
+    /// <summary>The lock an operation's owner holds on it, renewed while it runs; another replica adopts it once it lapses.</summary>
+    public static string OwnerKey(string operationId) => $"operation/{operationId}";
+
+    /// <summary>The name an operation's locks are held in, so the replica adopting it takes them over.</summary>
+    public static string LockOwnerOf(string operationId) => $"operation/{operationId}";
+
     private static readonly JsonSerializerOptions ParameterJson = new(JsonSerializerDefaults.Web);
 
     private readonly CancellationTokenSource _stopping = new();
@@ -63,32 +85,40 @@ public sealed class OperationRunner(IOperationStore store, ChangeGate gate, Time
 
     public async Task<ChangeResult> StartAsync(ChangeCaller caller, ChangeIntent intent, Func<CancellationToken, Task<OperationPlan>> prepare, CancellationToken cancellationToken = default)
     {
+        var id = Guid.NewGuid().ToString("n");
         var result = await gate.PassAsync(caller, intent, async (pass, token) =>
         {
             var plan = await prepare(token);
             foreach (var other in plan.Locks)
             {
-                pass.Lock(other.Key, other.Name);
+                await pass.LockAsync(other.Key, other.Name, token);
             }
+            // Owned before it is stored as running, so no other replica takes a new operation for a lapsed one.
+            var owner = await gate.Locks.TryEnterAsync(OwnerKey(id), cancellationToken: token)
+                ?? throw new ChangeRejectedException(ChangeFailure.Conflict, $"Operation {id} is owned already.");
 
             var now = time.GetUtcNow();
             var operation = new Operation(
-                Guid.NewGuid().ToString("n"), plan.Kind, intent.Target.Cluster ?? "", plan.Target ?? intent.Subject, intent.Target.Stack,
+                id, plan.Kind, intent.Target.Cluster ?? "", plan.Target ?? intent.Subject, intent.Target.Stack,
                 caller.Actor, OperationStates.Running, new OperationProgress(0, plan.Total), ValueList<OperationStep>.From(plan.Steps),
                 null, now, now, null)
             {
                 Parameters = plan.Parameters is null ? null : JsonSerializer.Serialize(plan.Parameters, ParameterJson),
                 Permission = intent.Permission,
             };
-            await store.SaveAsync(operation, token);
-
-            var running = new Running(CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token));
-            _running[operation.Id] = running;
-            var context = new OperationContext(operation, running.Cancellation.Token, this);
+            try
+            {
+                await store.SaveAsync(operation, token);
+            }
+            catch
+            {
+                await owner.DisposeAsync();
+                throw;
+            }
             ControlPlaneTelemetry.OperationStarted(plan.Kind);
-            running.Work = Task.Run(() => RunAsync(context, plan, pass), CancellationToken.None);
+            Launch(operation, plan, pass, owner);
             return new Acted<string>(operation.Id, $"Operation {operation.Id} started.") { Continues = true };
-        }, cancellationToken);
+        }, cancellationToken, lockOwner: LockOwnerOf(id));
         return result.WithoutValue() with { OperationId = result.Value };
     }
 
@@ -122,6 +152,67 @@ public sealed class OperationRunner(IOperationStore store, ChangeGate gate, Time
         return result.WithoutValue();
     }
 
+    /// <summary>
+    /// Adopts every running operation whose owner stopped renewing its lease (a replica that died or was partitioned
+    /// from the database): its locks are taken over in the operation's name, the adoption is audited, and the kind's
+    /// resumer carries it on from its recorded steps. A kind no resumer knows is ended as failed, saying so, rather
+    /// than left looking alive. Answers the ids adopted. Does nothing when locks are not shared (one process).
+    /// </summary>
+    /// <param name="ready">Whether an operation can be judged now (ControlPlane's picture of its cluster is in); others wait for the next round.</param>
+    public async Task<IReadOnlyList<string>> AdoptLapsedAsync(IEnumerable<IOperationResumer> resumers, Func<Operation, bool> ready, CancellationToken cancellationToken)
+    {
+        var adopted = new List<string>();
+        if (!gate.Locks.Shared || _stopping.IsCancellationRequested)
+        {
+            return adopted;
+        }
+        var candidates = await store.ListAsync(new OperationQuery(State: OperationStates.Running, Limit: 1000), cancellationToken);
+        foreach (var operation in candidates.Where(o => !_running.ContainsKey(o.Id) && ready(o)))
+        {
+            // Taken only when its owner's lease lapsed (or never existed: a release before replicas, stopped abruptly).
+            if (await gate.Locks.TryEnterAsync(OwnerKey(operation.Id), cancellationToken: cancellationToken) is not { } owner)
+            {
+                continue;
+            }
+            var current = await store.FindAsync(operation.Id, cancellationToken);
+            if (current is null || current.IsFinished)
+            {
+                await owner.DisposeAsync();
+                continue;
+            }
+            var resumption = resumers.FirstOrDefault(r => r.Resumes(current.Kind))?.Resume(current) ?? Unresumable(current);
+            var caller = new ChangeCaller(current.Actor, [], null);
+            var pass = await gate.AdoptAsync(caller, resumption.Intent, LockOwnerOf(current.Id), resumption.Plan.Locks.Select(l => l.Key),
+                $"operation {current.Id} ({current.Kind}) adopted by {gate.Locks.HolderName}: the replica running it stopped renewing its lease", cancellationToken);
+            if (pass is null)
+            {
+                // Another change took one of its objects after the lapse: try again on the next round.
+                await owner.DisposeAsync();
+                continue;
+            }
+            var resumed = current with { Error = null, UpdatedAt = time.GetUtcNow() };
+            Launch(resumed, resumption.Plan, pass, owner);
+            adopted.Add(current.Id);
+        }
+        return adopted;
+    }
+
+    /// <summary>A kind nobody can carry on: it ends failed, naming what to check, and its locks are released.</summary>
+    private static OperationResumption Unresumable(Operation operation) => new(
+        new ChangeIntent(operation.Permission, AccessTarget.InCluster(operation.ClusterId, operation.Stack), $"operations.{operation.Kind}", operation.Target),
+        new OperationPlan(operation.Kind, operation.Progress.Total, _ => throw new OperationFailedException(
+            $"The replica running this {operation.Kind} stopped, and a {operation.Kind} cannot be carried on by another one: check {operation.Target} and start it again if needed.")));
+
+    private void Launch(Operation operation, OperationPlan plan, GatePass pass, ChangeLocks.LockHandle owner)
+    {
+        var running = new Running(CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token, owner.Lost), owner);
+        _running[operation.Id] = running;
+        running.Context = new OperationContext(operation, running.Cancellation.Token, this);
+        // Losing the lease to another replica hands the operation over: it must stop here without putting anything back.
+        running.LostRegistration = owner.Lost.Register(() => running.Context.HandOver());
+        running.Work = Task.Run(() => RunAsync(running.Context, plan, pass), CancellationToken.None);
+    }
+
     /// <summary>Waits until the operation has ended, when this process runs it (tests, tools).</summary>
     public Task WhenFinishedAsync(string operationId) =>
         _running.TryGetValue(operationId, out var running) ? running.Work ?? Task.CompletedTask : Task.CompletedTask;
@@ -149,6 +240,11 @@ public sealed class OperationRunner(IOperationStore store, ChangeGate gate, Time
             await plan.Run(context);
             state = OperationStates.Succeeded;
         }
+        catch (Exception) when (context.HandedOver)
+        {
+            await HandOverAsync(context, pass);
+            return;
+        }
         catch (OperationFailedException failed)
         {
             (state, error) = (failed.RolledBack ? OperationStates.RolledBack : OperationStates.Failed, failed.Message);
@@ -166,6 +262,12 @@ public sealed class OperationRunner(IOperationStore store, ChangeGate gate, Time
             (state, error) = (OperationStates.Failed, $"The cluster refused a step: {ex.Message}");
         }
 
+        if (context.HandedOver)
+        {
+            // Handed over as its last step ended: the replica that has it now records the end, not this one.
+            await HandOverAsync(context, pass);
+            return;
+        }
         ControlPlaneTelemetry.OperationEnded(plan.Kind, state, time.GetElapsedTime(started).TotalSeconds);
         activity?.SetTag("controlplane.operation.result", state);
         if (state != OperationStates.Succeeded)
@@ -181,10 +283,22 @@ public sealed class OperationRunner(IOperationStore store, ChangeGate gate, Time
         {
             if (_running.TryRemove(finished.Id, out var running))
             {
-                running.Cancellation.Dispose();
+                await running.Owner.DisposeAsync();
+                running.Dispose();
             }
             await pass.FinishAsync(state == OperationStates.Succeeded, $"operation {finished.Id} {state}" + (error is null ? "" : $": {error}"));
         }
+    }
+
+    /// <summary>Another replica carries the operation on from its recorded steps; its locks' leases lapse to that replica.</summary>
+    private async Task HandOverAsync(OperationContext context, GatePass pass)
+    {
+        if (_running.TryRemove(context.Current.Id, out var handed))
+        {
+            await handed.Owner.AbandonAsync();
+            handed.Dispose();
+        }
+        await pass.AbandonAsync();
     }
 
     /// <summary>
@@ -205,6 +319,14 @@ public sealed class OperationRunner(IOperationStore store, ChangeGate gate, Time
 
     public async ValueTask DisposeAsync()
     {
+        if (gate.Locks.Shared)
+        {
+            // Replicas share the work: a stopping one hands its operations over rather than cancelling them.
+            foreach (var running in _running.Values)
+            {
+                running.Context?.HandOver();
+            }
+        }
         await _stopping.CancelAsync();
         var work = _running.Values.Select(r => r.Work).OfType<Task>().ToArray();
         try
@@ -218,10 +340,23 @@ public sealed class OperationRunner(IOperationStore store, ChangeGate gate, Time
         _stopping.Dispose();
     }
 
-    private sealed class Running(CancellationTokenSource cancellation)
+    private sealed class Running(CancellationTokenSource cancellation, ChangeLocks.LockHandle owner) : IDisposable
     {
         public CancellationTokenSource Cancellation { get; } = cancellation;
 
+        /// <summary>This replica's lease on the operation.</summary>
+        public ChangeLocks.LockHandle Owner { get; } = owner;
+
+        public OperationContext? Context { get; set; }
+
+        public CancellationTokenRegistration LostRegistration { get; set; }
+
         public Task? Work { get; set; }
+
+        public void Dispose()
+        {
+            LostRegistration.Dispose();
+            Cancellation.Dispose();
+        }
     }
 }

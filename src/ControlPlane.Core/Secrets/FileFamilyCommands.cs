@@ -18,7 +18,7 @@ public sealed class FileFamilyCommands(
     ChangeGate gate,
     OperationRunner runner,
     IFileObjectChanges engine,
-    FileFamilyOperations operations)
+    FileFamilyOperations operations) : IOperationResumer
 {
     /// <summary>The actor of scheduled rotations in the audit log and on versions it creates.</summary>
     public const string ScheduledActor = "controlplane (scheduled)";
@@ -291,6 +291,50 @@ public sealed class FileFamilyCommands(
         return uint.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _)
             ? text
             : throw Invalid($"{field} must be a number (a user or group id inside the container), such as 0 or 1000.");
+    }
+
+    public bool Resumes(string kind) => kind == FileObjectKind.Secret.Facts().RotationOperation || kind == FileObjectKind.Config.Facts().RotationOperation;
+
+    /// <summary>
+    /// A rotation another replica started and stopped (DESIGN §8), carried on from its parameters and from the cluster
+    /// as ControlPlane sees it now (see <see cref="FileFamilyOperations.Resume"/>), under the family's lock as it started.
+    /// </summary>
+    public OperationResumption Resume(Operation operation)
+    {
+        var kind = operation.Kind == FileObjectKind.Config.Facts().RotationOperation ? FileObjectKind.Config : FileObjectKind.Secret;
+        using var parameters = System.Text.Json.JsonDocument.Parse(operation.Parameters ?? "{}");
+        var root = parameters.RootElement;
+        var name = root.GetProperty("family").GetString() ?? operation.Target;
+        var from = root.GetProperty("from").GetInt32();
+        var to = root.GetProperty("to").GetInt32();
+        var grace = TimeSpan.FromSeconds(root.TryGetProperty("graceSeconds", out var g) ? g.GetDouble() : 0);
+        var serviceNames = root.GetProperty("services").EnumerateArray().Select(e => e.GetString() ?? "").ToList();
+
+        var state = store.GetState(operation.ClusterId);
+        var family = state is null ? null : FileFamilies.Find(state, kind, name);
+        var intent = new ChangeIntent(Perm(kind).Rotate, AccessTarget.InCluster(operation.ClusterId, operation.Stack), $"{Plural(kind)}.rotate", Subject(kind, name))
+        {
+            Lock = FamilyLock(operation.ClusterId, kind, name),
+        };
+        if (state is null || family is null)
+        {
+            return new OperationResumption(intent, new OperationPlan(operation.Kind, operation.Progress.Total, _ => throw new OperationFailedException(
+                $"The replica running this rotation stopped, and the {Noun(kind)} family {name} is not in ControlPlane's picture of {operation.ClusterId}: check its services.")));
+        }
+        var services = serviceNames.Select(state.FindService).OfType<ClusterService>().ToList();
+        var plan = operations.Resume(operation.ClusterId, family, from, to, services, grace);
+        var gone = serviceNames.Where(n => services.All(s => s.Name != n)).ToList();
+        return new OperationResumption(intent, plan with
+        {
+            Run = async ctx =>
+            {
+                foreach (var missing in gone)
+                {
+                    await ctx.StepAsync(missing, OperationStates.Skipped, "the service is gone");
+                }
+                await plan.Run(ctx);
+            },
+        });
     }
 
     private ClusterState State(string clusterId) =>

@@ -28,18 +28,44 @@ public sealed class FileFamilyOperations(IFileObjectChanges engine, TimeProvider
     /// </summary>
     public OperationPlan Rotate(string clusterId, Family family, IReadOnlyList<ClusterService> services, byte[] value, string actor, TimeSpan grace)
     {
-        var kind = family.Kind;
-        var old = family.Newest;
-        var next = old.Version + 1;
-        var nextName = SecretFamily.VersionName(family.Name, next);
-        var createStep = $"create {nextName}";
-        var removeStep = $"remove {old.Name}";
+        var next = family.Newest.Version + 1;
         var labels = SecretFamily.Labels(family.Name, next, actor);
         // The schedule travels with the family: the newest version carries it.
         foreach (var (key, label) in family.Policy?.ToLabels() ?? [])
         {
             labels[key] = label;
         }
+        var nextName = SecretFamily.VersionName(family.Name, next);
+        return RotationPlan(clusterId, family, family.Newest, next, services, grace,
+            ct => engine.CreateAsync(clusterId, family.Kind, nextName, labels, value, ct), resumed: false);
+    }
+
+    /// <summary>
+    /// Carries on a rotation another replica started and stopped (DESIGN §8), from what the cluster shows: version
+    /// <paramref name="next"/> is never created again (its value was never stored), so when it does not exist the
+    /// rotation ends failed with nothing changed; when it does, every service of the rotation is moved onto it again
+    /// (a service already on it stays as it is), then version <paramref name="from"/> is removed. Doing a step twice
+    /// is safe: the swap maps any version of the family to the new one.
+    /// </summary>
+    public OperationPlan Resume(string clusterId, Family family, int from, int next, IReadOnlyList<ClusterService> services, TimeSpan grace)
+    {
+        var old = family.Versions.FirstOrDefault(v => v.Version == from)
+            // Removed already: the rotation had reached its last step; removing it again is skipped.
+            ?? new FamilyVersion("", SecretFamily.VersionName(family.Name, from), from, Labels.Empty, DateTimeOffset.MinValue, []);
+        var nextName = SecretFamily.VersionName(family.Name, next);
+        var created = family.Versions.FirstOrDefault(v => v.Version == next);
+        return RotationPlan(clusterId, family, old, next, services, grace, _ => created is null
+            ? throw new OperationFailedException($"The replica running this rotation stopped before {nextName} was created; no service was changed, {old.Name} stays.")
+            : Task.FromResult(new FileObjectVersion(created.Id, created.Name, created.Labels, created.CreatedAt)), resumed: true);
+    }
+
+    private OperationPlan RotationPlan(string clusterId, Family family, FamilyVersion old, int next, IReadOnlyList<ClusterService> services, TimeSpan grace,
+        Func<CancellationToken, Task<FileObjectVersion>> obtainNext, bool resumed)
+    {
+        var kind = family.Kind;
+        var nextName = SecretFamily.VersionName(family.Name, next);
+        var createStep = $"create {nextName}";
+        var removeStep = $"remove {old.Name}";
         var pending = new List<OperationStep> { Step(createStep, OperationStates.Pending, null) };
         pending.AddRange(services.Select(s => Step(s.Name, OperationStates.Pending, $"uses {Describe(family, s)}")));
         pending.Add(Step(removeStep, OperationStates.Pending, grace > TimeSpan.Zero ? $"after a grace period of {grace.TotalSeconds:0} s" : null));
@@ -47,8 +73,8 @@ public sealed class FileFamilyOperations(IFileObjectChanges engine, TimeProvider
         return new OperationPlan(FileObjectKinds.Of(kind).RotationOperation, services.Count + 2, async ctx =>
         {
             var ct = ctx.Cancellation;
-            await ctx.StepAsync(createStep, OperationStates.Running);
-            var created = await engine.CreateAsync(clusterId, kind, nextName, labels, value, ct);
+            await ctx.StepAsync(createStep, OperationStates.Running, resumed ? "looking for it after the replica running the rotation stopped" : null);
+            var created = await obtainNext(ct);
             await ctx.StepAsync(createStep, OperationStates.Succeeded, $"version {next} created");
             await ctx.ProgressAsync(1);
 
@@ -68,7 +94,8 @@ public sealed class FileFamilyOperations(IFileObjectChanges engine, TimeProvider
                         IReadOnlyList<FileReference> before = [];
                         var update = await engine.UpdateReferencesAsync(clusterId, service.Id, kind, current =>
                         {
-                            before = current;
+                            // What a rollback puts back; a service a stopped replica had moved already goes back to the old version.
+                            before = current.Select(r => r.Id == created.Id ? r with { Id = old.Id, Name = old.Name } : r).ToList();
                             return current.Select(r => family.Contains(r.Id) ? r with { Id = created.Id, Name = created.Name } : r).ToList();
                         }, rotation: true, ct);
                         touched.Add((service, before));
@@ -78,7 +105,7 @@ public sealed class FileFamilyOperations(IFileObjectChanges engine, TimeProvider
                         }
                         result = await ConvergeAsync(ctx, clusterId, service, update, p => $"{p.Running} of {p.Desired} tasks on {nextName}", ct);
                     }
-                    catch (OperationCanceledException) when (ct.IsCancellationRequested)
+                    catch (OperationCanceledException) when (ct.IsCancellationRequested && !ctx.HandedOver)
                     {
                         await ctx.StepAsync(service.Name, OperationStates.Cancelled, "cancelled; putting services back");
                         await RollBackAsync(ctx, clusterId, kind, touched, old.Name);
@@ -107,7 +134,11 @@ public sealed class FileFamilyOperations(IFileObjectChanges engine, TimeProvider
             }
             finally
             {
-                await RestorePoliciesAsync(clusterId, policies);
+                // A replica handing the rotation over leaves the services as they are: the adopting one settles them.
+                if (!ctx.HandedOver)
+                {
+                    await RestorePoliciesAsync(clusterId, policies);
+                }
             }
 
             if (grace > TimeSpan.Zero)
@@ -116,15 +147,22 @@ public sealed class FileFamilyOperations(IFileObjectChanges engine, TimeProvider
                 await Task.Delay(grace, time, ct);
             }
             await ctx.StepAsync(removeStep, OperationStates.Running);
-            try
+            if (old.Id.Length == 0)
             {
-                await engine.RemoveAsync(clusterId, kind, old.Id, ct);
-                await ctx.StepAsync(removeStep, OperationStates.Succeeded, $"{old.Name} removed");
+                await ctx.StepAsync(removeStep, OperationStates.Succeeded, $"{old.Name} was removed already");
             }
-            catch (ChangeRejectedException kept)
+            else
             {
-                // Someone attached the old version while we rotated: keep it, and say so.
-                await ctx.StepAsync(removeStep, OperationStates.Skipped, kept.Message);
+                try
+                {
+                    await engine.RemoveAsync(clusterId, kind, old.Id, ct);
+                    await ctx.StepAsync(removeStep, OperationStates.Succeeded, $"{old.Name} removed");
+                }
+                catch (ChangeRejectedException kept)
+                {
+                    // Someone attached the old version while we rotated: keep it, and say so.
+                    await ctx.StepAsync(removeStep, OperationStates.Skipped, kept.Message);
+                }
             }
             await ctx.ProgressAsync(++done);
         })

@@ -41,6 +41,15 @@ public sealed class LeaseStore(IServiceScopeFactory scopes, TimeProvider time) :
         }
     }
 
+    public async Task<bool> TryRenewAsync(string name, string holder, TimeSpan duration, CancellationToken cancellationToken = default)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ControlPlaneDbContext>();
+        var until = time.GetUtcNow().ToUnixTimeMilliseconds() + (long)duration.TotalMilliseconds;
+        return await db.Leases.Where(l => l.Name == name && l.Holder == holder)
+            .ExecuteUpdateAsync(set => set.SetProperty(l => l.ExpiresAtMs, until), cancellationToken) == 1;
+    }
+
     public async Task ReleaseAsync(string name, string holder, CancellationToken cancellationToken = default)
     {
         await using var scope = scopes.CreateAsyncScope();

@@ -13,6 +13,9 @@ public sealed class OperationStore(IServiceScopeFactory scopes, TimeProvider tim
     /// <summary>A running operation not updated for this long belongs to a ControlPlane that stopped without ending it.</summary>
     public static readonly TimeSpan AbandonedAfter = TimeSpan.FromMinutes(10);
 
+    /// <summary>The lease an operation's owner renews: <c>ChangeLocks.LeaseName(OperationRunner.OwnerKey(id))</c>.</summary>
+    private static readonly string OwnerLeasePrefix = Core.Changes.ChangeLocks.LeaseName(Core.Operations.OperationRunner.OwnerKey(""));
+
     private static readonly JsonSerializerOptions StepJson = new(JsonSerializerDefaults.Web);
 
     public async Task SaveAsync(Operation operation, CancellationToken cancellationToken = default)
@@ -74,8 +77,14 @@ public sealed class OperationStore(IServiceScopeFactory scopes, TimeProvider tim
         var db = scope.ServiceProvider.GetRequiredService<ControlPlaneDbContext>();
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         var before = now - (long)AbandonedAfter.TotalMilliseconds;
+        var owned = (await db.Leases.AsNoTracking()
+                .Where(l => l.Name.StartsWith(OwnerLeasePrefix) && l.ExpiresAtMs > now)
+                .Select(l => l.Name).ToListAsync(cancellationToken))
+            .Select(name => name[OwnerLeasePrefix.Length..]).ToList();
         return await db.Operations
             .Where(o => (o.State == OperationStates.Running || o.State == OperationStates.Pending) && o.UpdatedAtMs < before)
+            // A quiet operation whose owner still renews its lease (a rotation in its grace period) is alive on another replica.
+            .Where(o => !owned.Contains(o.Id))
             .ExecuteUpdateAsync(set => set
                 .SetProperty(o => o.State, OperationStates.Failed)
                 .SetProperty(o => o.Error, "ControlPlane stopped while the operation ran; check the cluster before starting it again.")

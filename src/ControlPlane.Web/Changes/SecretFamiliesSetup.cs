@@ -11,8 +11,10 @@ public static class SecretFamiliesSetup
         services.TryAddSingleton(FileFamilyTimings.Default);
         services.AddSingleton<FileFamilyOperations>();
         services.AddSingleton<FileFamilyCommands>();
+        services.AddSingleton<Core.Operations.IOperationResumer>(sp => sp.GetRequiredService<FileFamilyCommands>());
         services.AddOptions<SecretsOptions>().BindConfiguration(SecretsOptions.SectionName);
         services.AddHostedService<ScheduledRotation>();
+        services.AddHostedService<OperationAdoption>();
         return services;
     }
 }

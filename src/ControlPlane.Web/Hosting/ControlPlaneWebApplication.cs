@@ -25,6 +25,9 @@ public static class ControlPlaneWebApplication
         return app;
     }
 
+    /// <summary>The Redis connection (StackExchange.Redis configuration string, e.g. <c>redis:6379</c>) of the SignalR backplane.</summary>
+    public const string RedisSetting = "ControlPlane:SignalR:Redis";
+
     public static IServiceCollection AddControlPlaneServices(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddControlPlaneClusters(configuration);
@@ -41,8 +44,15 @@ public static class ControlPlaneWebApplication
         // that does not exist.
         services.ConfigureHttpJsonOptions(json =>
             json.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase, allowIntegerValues: false)));
-        services.AddSignalR().AddJsonProtocol(json =>
+        var signalR = services.AddSignalR().AddJsonProtocol(json =>
             json.PayloadSerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase, allowIntegerValues: false)));
+        // Several replicas: hub messages sent to a group (an operation's progress) reach its connections on every
+        // replica through Redis (DESIGN §8). One replica needs none.
+        if (configuration[RedisSetting] is { Length: > 0 } redis)
+        {
+            signalR.AddStackExchangeRedis(redis, o => o.Configuration.ChannelPrefix = StackExchange.Redis.RedisChannel.Literal("ControlPlane"));
+        }
+        services.AddHostedService<OperationBroadcast>();
         services.AddRazorComponents().AddInteractiveServerComponents();
         // After Blazor's own registration, so an open page checks its sign-in again instead of keeping it for life.
         services.AddScoped<Microsoft.AspNetCore.Components.Authorization.AuthenticationStateProvider, Authentication.CircuitSessionRevalidation>();

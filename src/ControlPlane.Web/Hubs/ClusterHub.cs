@@ -1,3 +1,4 @@
+using ControlPlane.Core.Operations;
 using ControlPlane.Core.Security;
 using ControlPlane.Core.State;
 using ControlPlane.Web.Authentication;
@@ -12,8 +13,33 @@ namespace ControlPlane.Web.Hubs;
 /// The public live feed at <c>/hubs/cluster</c> for non-browser clients (DESIGN §6): the same
 /// snapshot-then-changes pages get, answered from the store, so a client never causes an Engine API call.
 /// </summary>
-public sealed class ClusterHub(ClusterStateStore store, AccessControl access, SessionValidator sessions, IOptions<SessionCheckOptions> options, TimeProvider time) : Hub
+public sealed class ClusterHub(ClusterStateStore store, AccessControl access, SessionValidator sessions, IOptions<SessionCheckOptions> options, TimeProvider time, IOperationStore operations) : Hub
 {
+    /// <summary>The client method that receives an operation's record after each change (see <see cref="FollowOperation"/>).</summary>
+    public const string OperationChanged = "OperationChanged";
+
+    /// <summary>The group of the connections following one operation.</summary>
+    public static string OperationGroup(string operationId) => $"operation/{operationId}";
+
+    /// <summary>
+    /// Follows an operation's progress whichever replica runs it: answers its record now, then sends
+    /// <see cref="OperationChanged"/> with the record after each change, until it ends. Replicas pass these messages to
+    /// each other through the Redis backplane (<c>ControlPlane:SignalR:Redis</c>). Needs read access to the
+    /// operation's cluster or stack, checked when following starts; an operation ends, so the follow does too.
+    /// </summary>
+    public async Task<Operation> FollowOperation(string operationId)
+    {
+        var operation = await operations.FindAsync(operationId, Context.ConnectionAborted)
+            ?? throw new HubException($"No operation has the id '{operationId}'.");
+        var scope = Api.OperationEndpoints.ScopeOf(operation);
+        if (!await access.DemandAsync(Context.User!, Permissions.Clusters.Read, scope, Context.GetHttpContext()?.ClientAddress(), Context.ConnectionAborted))
+        {
+            throw new HubException($"You have no grant that lets you read {scope}.");
+        }
+        await Groups.AddToGroupAsync(Context.ConnectionId, OperationGroup(operation.Id), Context.ConnectionAborted);
+        return operation;
+    }
+
     public const string TokenEnded = "The API token this stream was opened with was revoked or has expired; the stream ends.";
 
     public const string SessionEnded = "Your session was ended (a password change or a sign-out everywhere); sign in again.";

@@ -72,7 +72,7 @@ public sealed class ChangeGateTests
     [Fact]
     public async Task A_busy_object_refuses_the_change_with_a_conflict_and_nothing_acts()
     {
-        using (_locks.TryEnter(ChangeLocks.KeyOf(Scale)))
+        await using (await _locks.TryEnterAsync(ChangeLocks.KeyOf(Scale)))
         {
             var busy = await _gate.RunAsync(ShopOperator, Scale, Act);
 
@@ -87,9 +87,9 @@ public sealed class ChangeGateTests
     [Fact]
     public async Task An_act_that_throws_is_audited_as_failed_and_its_locks_are_released()
     {
-        var result = await _gate.PassAsync<bool>(ShopOperator, Scale, (pass, _) =>
+        var result = await _gate.PassAsync<bool>(ShopOperator, Scale, async (pass, _) =>
         {
-            pass.Lock("c1/secret db", "secret db");
+            await pass.LockAsync("c1/secret db", "secret db");
             throw new InvalidOperationException("rpc error: service is gone");
         });
 
@@ -144,11 +144,11 @@ public sealed class ChangeGateTests
     public async Task A_change_handed_on_keeps_its_locks_until_it_finishes_and_its_end_is_audited_then()
     {
         GatePass? handedOn = null;
-        var result = await _gate.PassAsync(ShopOperator, Scale, (pass, _) =>
+        var result = await _gate.PassAsync(ShopOperator, Scale, async (pass, _) =>
         {
-            pass.Lock("c1/shop/shop_api", "shop_api");
+            await pass.LockAsync("c1/shop/shop_api", "shop_api");
             handedOn = pass;
-            return Task.FromResult(new Acted<string>("op-1", "Operation op-1 started.") { Continues = true });
+            return new Acted<string>("op-1", "Operation op-1 started.") { Continues = true };
         });
 
         Assert.Equal("op-1", result.Value);
@@ -169,7 +169,7 @@ public sealed class ChangeGateTests
         Assert.True(own.Succeeded);
         Assert.Equal("token ci", _audit.Entries[^1].Target);
 
-        using var held = _locks.TryEnter(ChangeLocks.KeyOf(Scale));
+        await using var held = await _locks.TryEnterAsync(ChangeLocks.KeyOf(Scale));
         var cancel = await _gate.PassAsync(ShopOperator, Scale with { Exclusive = false }, (_, _) => Task.FromResult(new Acted<int>(1, "ok")));
         Assert.True(cancel.Succeeded);
     }
