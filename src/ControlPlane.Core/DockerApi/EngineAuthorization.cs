@@ -221,7 +221,10 @@ public static class EngineAuthorization
         return kept;
     }
 
-    /// <summary>The body as it may be written to the audit log: a secret's <c>Data</c> never is.</summary>
+    /// <summary>
+    /// The body as it may be written to the audit log: a secret's <c>Data</c> never is, nor a config's (not secret to
+    /// Docker, but up to 500 KB of settings people keep out of logs): the record says what was created, not what it holds.
+    /// </summary>
     public static string ForAudit(EngineCall call, JsonObject? body, int maxLength = 4000)
     {
         if (body is null)
@@ -229,7 +232,7 @@ public static class EngineAuthorization
             return "";
         }
         var copy = (JsonObject)body.DeepClone();
-        if (call.Route.Kind is ResourceKind.Secret)
+        if (call.Route.Kind is ResourceKind.Secret or ResourceKind.Config)
         {
             copy.Remove("Data");
         }
