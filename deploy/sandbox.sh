@@ -10,6 +10,10 @@ port="${CONTROLPLANE_PORT:-5080}"
 # The sandbox keeps its own database, so its admin password is known: change it at /account if you keep the sandbox.
 export ControlPlane__Database__ConnectionString="${ControlPlane__Database__ConnectionString:-Data Source=$root/.state/sandbox.db}"
 export ControlPlane__Bootstrap__AdminPassword="${ControlPlane__Bootstrap__AdminPassword:-sandbox-admin-password}"
+# The Docker API endpoint for the user's own docker CLI (client bundles from the account page), on loopback only.
+docker_api_port="${CONTROLPLANE_DOCKER_API_PORT:-2376}"
+export ControlPlane__DockerApi__Url="${ControlPlane__DockerApi__Url:-https://127.0.0.1:$docker_api_port}"
+export ControlPlane__DockerApi__Hostnames__0="${ControlPlane__DockerApi__Hostnames__0:-127.0.0.1}"
 mkdir -p "$root/.state"
 
 log() { echo "sandbox: $*" >&2; }
@@ -62,6 +66,9 @@ cat >&2 <<MSG
     set -a; eval "\$(deploy/local-swarm.sh env)"; set +a
     docker service scale demo_web=5
   and watch the Services page change without a reload. Ctrl+C stops ControlPlane.
+
+  Your own docker CLI through ControlPlane: create a client bundle on your account page, unzip it, then
+    source env.sh && docker service ls     (the Docker API endpoint is $ControlPlane__DockerApi__Url)
 
 MSG
 

@@ -29,12 +29,14 @@ public static class DataServiceCollectionExtensions
             case DatabaseProvider.Postgres when string.IsNullOrWhiteSpace(options.ConnectionString):
                 throw new InvalidOperationException($"{DatabaseOptions.SectionName}:ConnectionString is required when Provider is Postgres.");
             case DatabaseProvider.Postgres:
-                services.AddDbContext<ControlPlaneDbContext, PostgresControlPlaneDbContext>(db => db.UseNpgsql(options.ConnectionString));
+                services.AddDbContext<ControlPlaneDbContext, PostgresControlPlaneDbContext>((sp, db) => db.UseNpgsql(options.ConnectionString).AddInterceptors(sp.GetRequiredService<AccessChangeInterceptor>()));
                 break;
             default:
-                services.AddDbContext<ControlPlaneDbContext, SqliteControlPlaneDbContext>(db => db.UseSqlite(SqliteConnectionString(options.ConnectionString)));
+                services.AddDbContext<ControlPlaneDbContext, SqliteControlPlaneDbContext>((sp, db) => db.UseSqlite(SqliteConnectionString(options.ConnectionString)).AddInterceptors(sp.GetRequiredService<AccessChangeInterceptor>()));
                 break;
         }
+        services.TryAddSingleton<AccessChanges>();
+        services.TryAddSingleton<AccessChangeInterceptor>();
         services.AddOptions<BootstrapOptions>().Bind(configuration.GetSection(BootstrapOptions.SectionName));
         services.TryAddSingleton(TimeProvider.System);
         // The identity stores open a database scope per call, so singletons (the gate, the pages' services) can hold them.

@@ -21,7 +21,9 @@ internal static class DockerCliBenchmark
 
     public static async Task<int> RunAsync(string[] args)
     {
-        var count = args.Length >= 2 && args[0] == "--count" && int.TryParse(args[1], out var n) && n > 0 ? n : 50;
+        var count = Option(args, "--count", 50);
+        var deploys = Option(args, "--deploys", 5);
+        var stacks = new StackNames();
         var (target, dockerHost, problem) = LocalSwarmTarget.Resolve();
         if (target is null)
         {
@@ -68,17 +70,39 @@ internal static class DockerCliBenchmark
                 await Task.Delay(100);
             }
 
-            Console.WriteLine($"docker-cli benchmark on {dockerHost}: Debian's docker CLI, {count} × service ls and service inspect, stack deploy of {StackServices} services");
+            // The direct path is the manager's unix socket, without TLS; every CLI process through ControlPlane pays a TLS
+            // handshake. When the swarm also offers the manager's TLS endpoint, the CLI is timed on it too, so the
+            // comparison with a path that pays the same handshake is printed beside the one with the socket.
+            string[]? directTls = Environment.GetEnvironmentVariable("CONTROLPLANE_TLS_ENDPOINT") is { Length: > 0 } tlsEndpoint
+                && Environment.GetEnvironmentVariable("CONTROLPLANE_TLS_CA") is { Length: > 0 } tlsCa
+                && Environment.GetEnvironmentVariable("CONTROLPLANE_TLS_CERT") is { Length: > 0 } tlsCert
+                && Environment.GetEnvironmentVariable("CONTROLPLANE_TLS_KEY") is { Length: > 0 } tlsKey
+                ? ["-H", tlsEndpoint, "--tlsverify", "--tlscacert", tlsCa, "--tlscert", tlsCert, "--tlskey", tlsKey]
+                : null;
+
+            Console.WriteLine($"docker-cli benchmark on {dockerHost}: Debian's docker CLI, {count} × service ls and service inspect, stack deploy of {StackServices} services, {deploys} × each way");
             var ok = true;
             foreach (var (name, command) in new (string, string[])[] { ("service ls", ["service", "ls"]), ("service inspect", ["service", "inspect", service]) })
             {
-                var straight = await TimeAsync(count, () => DockerAsync([.. direct, .. command]));
-                var proxied = await TimeAsync(count, () => DockerAsync([.. through, .. command]));
-                ok &= Report(name, straight, proxied, 1.2);
+                // Interleaved, so a busy moment on the shared machine falls on both paths alike.
+                var (straight, proxied, overTls) = await TimeInterleavedAsync(count, () => DockerAsync([.. direct, .. command]), () => DockerAsync([.. through, .. command]),
+                    directTls is null ? null : () => DockerAsync([.. directTls, .. command]));
+                ok &= Report(name, "socket", straight, proxied, 1.2);
+                if (overTls is not null)
+                {
+                    Report(name, "TLS", overTls, proxied, 1.2);
+                }
             }
-            var deployDirect = await TimeAsync(1, () => DockerAsync([.. direct, "stack", "deploy", "-c", compose, $"hdbd{run}"]));
-            var deployThrough = await TimeAsync(1, () => DockerAsync([.. through, "stack", "deploy", "-c", compose, $"hdbt{run}"]));
-            ok &= Report("stack deploy", deployDirect, deployThrough, 1.1);
+            // Each deploy of the same file again is an update of 10 services; the first is the create. Timed as creates: a new stack each time.
+            var (deployDirect, deployThrough, deployTls) = await TimeInterleavedAsync(deploys,
+                () => DockerAsync([.. direct, "stack", "deploy", "-c", compose, $"hdbd{run}{stacks.Add()}"]),
+                () => DockerAsync([.. through, "stack", "deploy", "-c", compose, $"hdbt{run}{stacks.Add()}"]),
+                directTls is null ? null : () => DockerAsync([.. directTls, "stack", "deploy", "-c", compose, $"hdbs{run}{stacks.Add()}"]));
+            ok &= Report("stack deploy", "socket", deployDirect, deployThrough, 1.1);
+            if (deployTls is not null)
+            {
+                Report("stack deploy", "TLS", deployTls, deployThrough, 1.1);
+            }
             return ok ? 0 : 1;
         }
         finally
@@ -86,30 +110,61 @@ internal static class DockerCliBenchmark
             if (direct.Length > 0)
             {
                 await DockerAsync([.. direct, "service", "rm", service], quiet: true);
-                await DockerAsync([.. direct, "stack", "rm", $"hdbd{run}", $"hdbt{run}"], quiet: true);
+                foreach (var stack in stacks.Names(run))
+                {
+                    await DockerAsync([.. direct, "stack", "rm", stack], quiet: true);
+                }
             }
             await BenchmarkHost.StopAsync(app, database);
             Directory.Delete(work, recursive: true);
         }
     }
 
-    private static bool Report(string name, List<double> direct, List<double> through, double goal)
+    private static int Option(string[] args, string name, int fallback)
+    {
+        var at = Array.IndexOf(args, name);
+        return at >= 0 && at + 1 < args.Length && int.TryParse(args[at + 1], out var value) && value > 0 ? value : fallback;
+    }
+
+    private static bool Report(string name, string directWay, List<double> direct, List<double> through, double goal)
     {
         var ratio = Percentile(through, 50) / Percentile(direct, 50);
-        Console.WriteLine($"  {name,-16} direct p50 {Percentile(direct, 50),7:0.0} ms p99 {Percentile(direct, 99),7:0.0} ms | through ControlPlane p50 {Percentile(through, 50),7:0.0} ms p99 {Percentile(through, 99),7:0.0} ms | {ratio:0.00}× (goal ≤ {goal}×)");
+        Console.WriteLine($"  {name,-16} direct ({directWay,-6}) p50 {Percentile(direct, 50),7:0.0} ms p99 {Percentile(direct, 99),7:0.0} ms | through ControlPlane p50 {Percentile(through, 50),7:0.0} ms p99 {Percentile(through, 99),7:0.0} ms | {ratio:0.00}× (goal ≤ {goal}×)");
         return ratio <= goal;
     }
 
-    private static async Task<List<double>> TimeAsync(int count, Func<Task> act)
+    private static async Task<(List<double> A, List<double> B, List<double>? C)> TimeInterleavedAsync(int count, Func<Task> a, Func<Task> b, Func<Task>? c)
     {
-        var times = new List<double>(count);
+        List<double> timesA = new(count), timesB = new(count);
+        var timesC = c is null ? null : new List<double>(count);
         for (var i = 0; i < count; i++)
         {
-            var clock = Stopwatch.StartNew();
-            await act();
-            times.Add(clock.Elapsed.TotalMilliseconds);
+            timesA.Add(await TimeOnceAsync(a));
+            timesB.Add(await TimeOnceAsync(b));
+            if (c is not null)
+            {
+                timesC!.Add(await TimeOnceAsync(c));
+            }
         }
-        return times;
+        return (timesA, timesB, timesC);
+    }
+
+    private static async Task<double> TimeOnceAsync(Func<Task> act)
+    {
+        var clock = Stopwatch.StartNew();
+        await act();
+        return clock.Elapsed.TotalMilliseconds;
+    }
+
+    /// <summary>The stacks a run deploys, one new name per deploy, so each is timed as a create and all are removed after.</summary>
+    private sealed class StackNames
+    {
+        private int _count;
+
+        public int Add() => ++_count;
+
+        public IEnumerable<string> Names(string run) =>
+            Enumerable.Range(1, _count).SelectMany(i => new[] { $"hdbd{run}{i}", $"hdbt{run}{i}", $"hdbs{run}{i}" });
     }
 
     private static double Percentile(List<double> values, int percentile)

@@ -21,7 +21,7 @@ public static class EngineAuthorization
 {
     public const string StackLabel = ClusterVisibility.StackLabel;
 
-    public static EngineVerdict Decide(EngineCall call, string cluster, ClusterState state, IReadOnlyList<Grant> grants, JsonObject? body)
+    public static EngineVerdict Decide(EngineCall call, string cluster, ClusterState state, IReadOnlyList<Grant> grants, JsonObject? body, ExecRecords? execs = null)
     {
         var route = call.Route;
         var onCluster = AccessTarget.InCluster(cluster);
@@ -49,6 +49,25 @@ public static class EngineAuthorization
             else
             {
                 unresolved.Add(id);
+            }
+        }
+        if (route.Target == EngineTarget.ExecInstance && call.ObjectId is { } execId)
+        {
+            if (execs?.ContainerOf(cluster, execId) is not { } containerId)
+            {
+                // Not one ControlPlane created: nothing says whose container it runs in, so only the cluster's Admin may.
+                return new EngineVerdict(new ChangeIntent(route.Permission, onCluster, route.Action, $"exec {execId}") { Exclusive = false },
+                    AccessPolicy.IsAllowed(grants, Permissions.Swarm.Engine, onCluster) ? null
+                        : $"Exec instance {execId} was not created through ControlPlane (or has expired): run docker exec through this endpoint.");
+            }
+            if (Find(state, ResourceKind.Container, containerId) is { } container)
+            {
+                scope = AccessTarget.InCluster(cluster, ClusterVisibility.StackOf(container, state));
+                subject = $"container {NameOf(container)} exec {execId}";
+            }
+            else
+            {
+                unresolved.Add(containerId);
             }
         }
         var labelled = Labels(body)?[StackLabel]?.GetValueKind() == System.Text.Json.JsonValueKind.String ? (string?)Labels(body)![StackLabel] : null;
@@ -99,12 +118,18 @@ public static class EngineAuthorization
                 }
             }
         }
+        if (route.Kind == ResourceKind.Container && body?["Privileged"]?.GetValueKind() == System.Text.Json.JsonValueKind.True)
+        {
+            needs.Add(new PermissionNeed(Permissions.Services.Unrestricted, onCluster, $"A privileged exec in {subject}"));
+        }
         // A service's change takes the lock its changes from pages and the API take, so the two never run at once.
         var serviceName = route.Kind == ResourceKind.Service
             ? (call.ObjectId is { } named2 && state.FindService(named2) is { } service ? service.Name : (string?)body?["Name"])
             : null;
         var lockKey = serviceName is null ? null : ChangeLocks.ServiceKey(cluster, scope.Stack, serviceName);
-        return new EngineVerdict(new ChangeIntent(route.Permission, scope, route.Action, subject) { AlsoOn = alsoOn.Distinct().ToList(), AlsoNeeds = needs, Lock = lockKey })
+        // Sessions in a container (attach, exec) run for as long as the user likes and side by side: they take no lock.
+        var exclusive = route.Kind != ResourceKind.Container;
+        return new EngineVerdict(new ChangeIntent(route.Permission, scope, route.Action, subject) { AlsoOn = alsoOn.Distinct().ToList(), AlsoNeeds = needs, Lock = lockKey, Exclusive = exclusive })
         {
             Unresolved = unresolved,
         };
@@ -134,7 +159,72 @@ public static class EngineAuthorization
         return stack is not null && visibility.Stacks.Contains(stack);
     }
 
-    /// <summary>The body as it may be written to the audit log: a secret's <c>Data</c> never is.</summary>
+    /// <summary>
+    /// One engine event (a line of <c>/events</c>) kept for a caller who sees only some stacks: the object it names is
+    /// found in the picture by id, else by the stack label the event carries (a container's labels are its attributes).
+    /// Node and daemon events belong to the cluster and are not theirs.
+    /// </summary>
+    public static bool VisibleEvent(JsonObject message, ClusterState state, ClusterVisibility visibility)
+    {
+        if (visibility.SeesEverything)
+        {
+            return true;
+        }
+        ResourceKind? kind = (string?)message["Type"] switch
+        {
+            "service" => ResourceKind.Service,
+            "container" => ResourceKind.Container,
+            "secret" => ResourceKind.Secret,
+            "config" => ResourceKind.Config,
+            "network" => ResourceKind.Network,
+            _ => null,
+        };
+        if (kind is not { } known || message["Actor"] is not JsonObject actor)
+        {
+            return false;
+        }
+        if ((string?)actor["ID"] is { } id && state.All(known).FirstOrDefault(r => r.Id == id) is { } found)
+        {
+            return visibility.CanSee(found, state);
+        }
+        return (actor["Attributes"] as JsonObject)?[StackLabel] is JsonValue label && label.TryGetValue<string>(out var stack) && visibility.Stacks.Contains(stack);
+    }
+
+    /// <summary>
+    /// What <c>docker info</c> answers a caller who sees only some stacks: what the CLI needs (that it talks to an active
+    /// swarm manager, the engine's version and platform for negotiation and <c>docker stack deploy</c>'s check), without
+    /// the engine's details — managers' addresses, plugins, registries, kernel, security options, counts of what the
+    /// whole node runs — which are the cluster's, not the stack's.
+    /// </summary>
+    public static JsonObject ForStackUsers(JsonObject info)
+    {
+        var kept = new JsonObject();
+        foreach (var key in new[] { "ID", "ServerVersion", "OSType", "Architecture", "OperatingSystem", "Name" })
+        {
+            if (info[key] is { } value)
+            {
+                kept[key] = value.DeepClone();
+            }
+        }
+        if (info["Swarm"] is JsonObject swarm)
+        {
+            var shown = new JsonObject();
+            foreach (var key in new[] { "NodeID", "LocalNodeState", "ControlAvailable", "Error" })
+            {
+                if (swarm[key] is { } value)
+                {
+                    shown[key] = value.DeepClone();
+                }
+            }
+            kept["Swarm"] = shown;
+        }
+        return kept;
+    }
+
+    /// <summary>
+    /// The body as it may be written to the audit log: a secret's <c>Data</c> never is, nor a config's (not secret to
+    /// Docker, but up to 500 KB of settings people keep out of logs): the record says what was created, not what it holds.
+    /// </summary>
     public static string ForAudit(EngineCall call, JsonObject? body, int maxLength = 4000)
     {
         if (body is null)
@@ -142,7 +232,7 @@ public static class EngineAuthorization
             return "";
         }
         var copy = (JsonObject)body.DeepClone();
-        if (call.Route.Kind is ResourceKind.Secret)
+        if (call.Route.Kind is ResourceKind.Secret or ResourceKind.Config)
         {
             copy.Remove("Data");
         }

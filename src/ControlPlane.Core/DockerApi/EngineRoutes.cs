@@ -33,6 +33,12 @@ public enum EngineTarget
 
     /// <summary>The object in the path, and the stack its new spec names, when another (an update).</summary>
     PathObjectAndSpec,
+
+    /// <summary>
+    /// An exec instance in the path: the container ControlPlane created it for, from its own record of the execs it
+    /// created (<see cref="ExecRecords"/>); never the container the caller or the engine says.
+    /// </summary>
+    ExecInstance,
 }
 
 /// <summary>One classified Engine API route: method, path pattern (<c>{id}</c> one segment, <c>{name*}</c> the rest) and how it is authorized.</summary>
@@ -45,6 +51,9 @@ public sealed record EngineRoute(string Method, string Pattern, EngineAccess Acc
 
     /// <summary>Whether the route is in the table (an unclassified one is for the cluster's Admin only).</summary>
     public bool Classified { get; init; } = true;
+
+    /// <summary>Docker hijacks the connection (<c>attach</c>, <c>exec</c> start): <c>101</c>, then a raw stream both ways.</summary>
+    public bool Hijacks { get; init; }
 
     internal bool TryMatch(string method, string[] path, out string? id)
     {
@@ -121,6 +130,15 @@ public static class EngineRoutes
         new(Get, "/containers/json", EngineAccess.List, Permissions.Clusters.Read, ResourceKind.Container),
         new(Get, "/containers/{id}/json", EngineAccess.Read, Permissions.Clusters.Read, ResourceKind.Container, EngineTarget.PathObject),
         new(Get, "/containers/{id}/logs", EngineAccess.Read, Permissions.Services.ReadLogs, ResourceKind.Container, EngineTarget.PathObject),
+        // docker attach and exec: a shell in a container reads its secrets, so they need services.exec on its stack. The
+        // endpoint forwards to the manager, so these reach containers on the manager node.
+        new(Post, "/containers/{id}/attach", EngineAccess.Change, Permissions.Services.Exec, ResourceKind.Container, EngineTarget.PathObject) { Hijacks = true },
+        new(Post, "/containers/{id}/resize", EngineAccess.Read, Permissions.Services.Exec, ResourceKind.Container, EngineTarget.PathObject),
+        new(Post, "/containers/{id}/wait", EngineAccess.Read, Permissions.Clusters.Read, ResourceKind.Container, EngineTarget.PathObject),
+        new(Post, "/containers/{id}/exec", EngineAccess.Change, Permissions.Services.Exec, ResourceKind.Container, EngineTarget.PathObject),
+        new(Post, "/exec/{id}/start", EngineAccess.Change, Permissions.Services.Exec, ResourceKind.Container, EngineTarget.ExecInstance) { Hijacks = true },
+        new(Post, "/exec/{id}/resize", EngineAccess.Read, Permissions.Services.Exec, ResourceKind.Container, EngineTarget.ExecInstance),
+        new(Get, "/exec/{id}/json", EngineAccess.Read, Permissions.Services.Exec, ResourceKind.Container, EngineTarget.ExecInstance),
 
         new(Get, "/secrets", EngineAccess.List, Permissions.Clusters.Read, ResourceKind.Secret),
         new(Get, "/secrets/{id}", EngineAccess.Read, Permissions.Clusters.Read, ResourceKind.Secret, EngineTarget.PathObject),
@@ -142,12 +160,14 @@ public static class EngineRoutes
 
         // Nodes belong to the cluster: stack users see none, and changing one is the cluster Admin's.
         new(Get, "/nodes", EngineAccess.List, Permissions.Clusters.Read, ResourceKind.Node),
-        new(Get, "/nodes/{id}", EngineAccess.Read, Permissions.Clusters.Read, ResourceKind.Node),
+        // docker service ps inspects the node of every task to print its name: open to stack users like /info (a node's
+        // name and state are what their tasks already show).
+        new(Get, "/nodes/{id}", EngineAccess.Open, Permissions.Clusters.Read, ResourceKind.Node),
         new(Post, "/nodes/{id}/update", EngineAccess.Change, Permissions.Swarm.Engine, ResourceKind.Node),
         new(Delete, "/nodes/{id}", EngineAccess.Change, Permissions.Swarm.Engine, ResourceKind.Node),
 
-        // The whole cluster's stream of events: read on the cluster.
-        new(Get, "/events", EngineAccess.Read, Permissions.Clusters.Read),
+        // The engine's stream of events: a stack user's is filtered to their stacks' objects, line by line.
+        new(Get, "/events", EngineAccess.List, Permissions.Clusters.Read, ResourceKind.Event),
         // The swarm itself (its inspect carries the join tokens), plugins and the system: the cluster's Admin.
         new(Get, "/swarm", EngineAccess.Read, Permissions.Swarm.Engine),
         new(Post, "/swarm/{op*}", EngineAccess.Change, Permissions.Swarm.Engine),

@@ -28,6 +28,12 @@ public static class Permissions
         /// Admins only and asked for on the cluster, so an Admin of a stack does not hold it.
         /// </summary>
         public const string Unrestricted = "services.unrestricted";
+
+        /// <summary>
+        /// Run a command in, or attach to, a service's container (<c>docker exec</c>, <c>docker attach</c>). A shell in a
+        /// container reads the secrets mounted into it, which no other role reads (DESIGN §5): Admins only, of the stack or more.
+        /// </summary>
+        public const string Exec = "services.exec";
     }
 
     public static class Stacks
@@ -96,7 +102,7 @@ public static class Permissions
     public static readonly IReadOnlyList<string> All =
     [
         Clusters.Read, Clusters.Manage,
-        Services.Update, Services.ReadLogs, Services.Create, Services.Remove, Services.Unrestricted,
+        Services.Update, Services.ReadLogs, Services.Create, Services.Remove, Services.Unrestricted, Services.Exec,
         Stacks.Deploy, Stacks.Remove,
         Images.Distribute,
         Nodes.Update, Nodes.Remove,

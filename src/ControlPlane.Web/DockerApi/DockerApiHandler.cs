@@ -11,6 +11,8 @@ using ControlPlane.Core.State;
 using ControlPlane.Docker.Forwarding;
 using ControlPlane.Web.Authentication;
 using ControlPlane.Web.Authorization;
+using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.AspNetCore.Http.Features;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace ControlPlane.Web.DockerApi;
@@ -21,7 +23,7 @@ namespace ControlPlane.Web.DockerApi;
 /// current manager, a list filtered to what the caller may see. Only requests to the endpoint's own listener get here.
 /// </summary>
 public sealed class DockerApiHandler(
-    IClientBundleStore bundles, ITokenStore tokens, AccessControl access, ChangeGate gate, ClusterStateStore store, EngineUpstreams upstreams,
+    DockerApiCallers callers, ChangeGate gate, ClusterStateStore store, EngineUpstreams upstreams, ExecRecords execs,
     IHttpForwarder forwarder, ILogger<DockerApiHandler> logger)
 {
     private const int MaxInspectedBody = 4 * 1024 * 1024;
@@ -60,7 +62,12 @@ public sealed class DockerApiHandler(
             return;
         }
         var call = EngineRoutes.Classify(http.Request.Method, enginePath);
-        var body = call.Route.Access == EngineAccess.Change ? await ReadBodyAsync(http) : null;
+        // A hijacked request's body was taken off the wire before Kestrel saw it (HijackedRequests).
+        var hijack = call.Route.Hijacks && http.Features.Get<IHttpUpgradeFeature>() is { IsUpgradableRequest: true } upgradable ? upgradable : null;
+        var hijackBody = hijack is not null && http.Features.Get<IConnectionItemsFeature>()?.Items is { } items && items.Remove(HijackedRequests.BodyItem, out var taken) ? (byte[]?)taken : null;
+        var body = call.Route.Access != EngineAccess.Change ? null
+            : hijack is not null ? (hijackBody is null ? null : ParseObject(hijackBody))
+            : await ReadBodyAsync(http);
         var verdict = await DecideAsync(call, cluster, caller, body, http.RequestAborted);
         if (verdict.Refusal is { } refusal)
         {
@@ -76,9 +83,17 @@ public sealed class DockerApiHandler(
                 return;
             }
             var visibility = ClusterVisibility.For(caller.Grants, cluster);
-            if (call.Route is { Access: EngineAccess.List, Kind: { } kind } && !visibility.SeesEverything)
+            if (call.Route is { Access: EngineAccess.List, Kind: Core.Model.ResourceKind.Event } && !visibility.SeesEverything)
+            {
+                await ForwardEventsAsync(http, cluster, enginePath, visibility);
+            }
+            else if (call.Route is { Access: EngineAccess.List, Kind: { } kind } && !visibility.SeesEverything)
             {
                 await ForwardFilteredAsync(http, cluster, enginePath, kind, visibility);
+            }
+            else if (call.Route.Pattern == "/info" && !visibility.SeesEverything)
+            {
+                await ForwardInfoAsync(http, cluster, enginePath);
             }
             else
             {
@@ -89,7 +104,9 @@ public sealed class DockerApiHandler(
         var audited = EngineAuthorization.ForAudit(call, body);
         var result = await gate.PassAsync(caller, verdict.Intent, async (_, _) =>
         {
-            var status = await ForwardAsync(http, cluster, enginePath);
+            var status = hijack is not null ? await HijackAsync(http, cluster, enginePath, hijack, hijackBody)
+                : call.Route.Pattern == "/containers/{id}/exec" ? await CreateExecAsync(http, cluster, enginePath, call.ObjectId!)
+                : await ForwardAsync(http, cluster, enginePath);
             var detail = $"{http.Request.Method} {enginePath} → {status}" + (audited.Length > 0 ? $"; body {audited}" : "");
             return status < 400
                 ? new Acted<int>(status, "Done.", detail)
@@ -115,21 +132,10 @@ public sealed class DockerApiHandler(
     private async Task<ChangeCaller?> CallerAsync(HttpContext http)
     {
         var certificate = http.Connection.ClientCertificate;
-        string? userName = null, accountId = null, actor = null;
-        Claim[] extra = [];
-        if (certificate is not null)
-        {
-            if (await bundles.ActiveAsync(certificate.SerialNumber, http.RequestAborted) is { } holder)
-            {
-                (userName, accountId, actor) = (holder.UserName, Invariant(holder.AccountId), $"{holder.UserName} (docker cli, bundle {holder.Bundle.Name})");
-            }
-        }
-        else if (ApiTokenAuthenticationHandler.TokenOf(http.Request) is { } token && await tokens.AuthenticateAsync(token, http.RequestAborted) is var (account, record))
-        {
-            (userName, accountId, actor) = (account.UserName, Invariant(account.Id), $"{account.UserName} (docker cli, token {record.Name})");
-            extra = [new Claim(ControlPlaneClaims.TokenName, record.Name), new Claim(ControlPlaneClaims.TokenId, Invariant(record.Id))];
-        }
-        if (userName is null)
+        var caller = certificate is not null ? await callers.ByBundleAsync(certificate.SerialNumber, http.ClientAddress(), http.RequestAborted)
+            : ApiTokenAuthenticationHandler.TokenOf(http.Request) is { } token ? await callers.ByTokenAsync(token, http.ClientAddress(), http.RequestAborted)
+            : null;
+        if (caller is null)
         {
             var what = certificate is null ? "no client certificate and no live API token" : "the client bundle is revoked or expired, or its user is gone";
             await gate.AuditRefusalAsync($"docker cli, certificate {certificate?.SerialNumber ?? "none"}", $"docker {http.Request.Method} {http.Request.Path}", "ControlPlane",
@@ -137,15 +143,9 @@ public sealed class DockerApiHandler(
             await RefuseAsync(http, StatusCodes.Status401Unauthorized, certificate is null
                 ? "ControlPlane's Docker API needs a client bundle's certificate (DOCKER_CERT_PATH) or an API token as 'Authorization: Bearer cpt_…'."
                 : "This client bundle is revoked or expired: download a new one from your account page.");
-            return null;
         }
-        var principal = new ClaimsPrincipal(new ClaimsIdentity(
-            [new Claim(ClaimTypes.Name, userName), new Claim(ClaimTypes.NameIdentifier, accountId!), .. extra], "DockerApi"));
-        var caller = await access.CallerAsync(principal, http.ClientAddress(), http.RequestAborted);
-        return caller with { Actor = actor! };
+        return caller;
     }
-
-    private static string Invariant(long value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>
     /// The verdict on ControlPlane's picture. An object created a moment ago (a network <c>docker stack deploy</c> has
@@ -153,7 +153,7 @@ public sealed class DockerApiHandler(
     /// </summary>
     private async Task<EngineVerdict> DecideAsync(EngineCall call, string cluster, ChangeCaller caller, JsonObject? body, CancellationToken ct)
     {
-        var verdict = EngineAuthorization.Decide(call, cluster, store.GetState(cluster)!, caller.Grants, body);
+        var verdict = EngineAuthorization.Decide(call, cluster, store.GetState(cluster)!, caller.Grants, body, execs);
         if (verdict.Unresolved.Count == 0 || AccessPolicy.IsAllowed(caller.Grants, call.Route.Permission, AccessTarget.InCluster(cluster)))
         {
             return verdict;
@@ -165,7 +165,7 @@ public sealed class DockerApiHandler(
         {
             while (true)
             {
-                verdict = EngineAuthorization.Decide(call, cluster, store.GetState(cluster)!, caller.Grants, body);
+                verdict = EngineAuthorization.Decide(call, cluster, store.GetState(cluster)!, caller.Grants, body, execs);
                 if (verdict.Unresolved.Count == 0)
                 {
                     return verdict;
@@ -202,6 +202,140 @@ public sealed class DockerApiHandler(
         }
     }
 
+    private static JsonObject? ParseObject(byte[] json)
+    {
+        try
+        {
+            return JsonNode.Parse(json) as JsonObject;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Creates an exec instance and records which container it is for, so that starting it later is authorized on that
+    /// container's stack (<see cref="ExecRecords"/>): the engine's answer is read whole for its id, then passed on.
+    /// </summary>
+    private async Task<int> CreateExecAsync(HttpContext http, string cluster, string enginePath, string container)
+    {
+        if (await SendAsync(http, cluster, HttpMethod.Post, enginePath, new StreamContent(http.Request.Body)) is not { } response)
+        {
+            return http.Response.StatusCode;
+        }
+        using var answered = response;
+        var content = await response.Content.ReadAsByteArrayAsync(http.RequestAborted);
+        if (response.IsSuccessStatusCode && ParseObject(content)?["Id"]?.GetValue<string>() is { Length: > 0 } execId)
+        {
+            // The container as the engine resolved the name the caller gave, when the picture did not know it yet.
+            execs.Add(cluster, execId, store.GetState(cluster) is { } state && EngineAuthorization.Find(state, Core.Model.ResourceKind.Container, container) is { } found ? found.Id : container);
+        }
+        http.Response.StatusCode = (int)response.StatusCode;
+        http.Response.ContentType = response.Content.Headers.ContentType?.ToString();
+        await http.Response.Body.WriteAsync(content, http.RequestAborted);
+        return http.Response.StatusCode;
+    }
+
+    /// <summary>
+    /// Docker's hijack: the request goes to the engine asking for the upgrade, and once the engine answers <c>101</c> the
+    /// client's connection is upgraded too and bytes flow both ways until the engine ends the session (the command
+    /// exited, the container stopped) or the client goes away. The client's end of input (the CLI closes its side even
+    /// with no stdin) does not end the session.
+    /// </summary>
+    private async Task<int> HijackAsync(HttpContext http, string cluster, string enginePath, IHttpUpgradeFeature upgrade, byte[]? body)
+    {
+        var content = body is null ? null : new ByteArrayContent(body);
+        if (content is not null)
+        {
+            content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(http.Request.ContentType ?? "application/json");
+        }
+        if (await SendAsync(http, cluster, HttpMethod.Post, enginePath, content, hijack: true) is not { } response)
+        {
+            return http.Response.StatusCode;
+        }
+        using var answered = response;
+        if (response.StatusCode != HttpStatusCode.SwitchingProtocols)
+        {
+            // The engine's refusal (no such exec, a container that is not running) as it answered it.
+            http.Response.StatusCode = (int)response.StatusCode;
+            http.Response.ContentType = response.Content.Headers.ContentType?.ToString();
+            await response.Content.CopyToAsync(http.Response.Body, http.RequestAborted);
+            return http.Response.StatusCode;
+        }
+        await using var engine = await response.Content.ReadAsStreamAsync(http.RequestAborted);
+        http.Response.Headers.ContentType = response.Content.Headers.ContentType?.ToString() ?? "application/vnd.docker.raw-stream";
+        http.Response.Headers.Upgrade = "tcp";
+        await using var client = await upgrade.UpgradeAsync();
+        // Not tied to the request's abort: the CLI closes its sending side as soon as it has no more input (at once,
+        // without stdin), which Kestrel reports as an abort, while the engine's output still has to reach it.
+        using var session = new CancellationTokenSource();
+        var toEngine = PumpAsync(client, engine, session.Token);
+        await PumpAsync(engine, client, session.Token);
+        await session.CancelAsync();
+        await toEngine;
+        return StatusCodes.Status101SwitchingProtocols;
+    }
+
+    private static async Task PumpAsync(Stream from, Stream to, CancellationToken ct)
+    {
+        var buffer = new byte[16 * 1024];
+        try
+        {
+            // Each read passed on at once: a terminal's keystrokes and a log's lines must not wait for a full buffer.
+            int read;
+            while ((read = await from.ReadAsync(buffer, ct)) > 0)
+            {
+                await to.WriteAsync(buffer.AsMemory(0, read), ct);
+                await to.FlushAsync(ct);
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or ObjectDisposedException or HttpRequestException)
+        {
+            // One side went away: the session is over.
+        }
+    }
+
+    /// <summary>A request of ControlPlane's own to the cluster's current manager; null (and answered) when none answers.</summary>
+    private async Task<HttpResponseMessage?> SendAsync(HttpContext http, string cluster, HttpMethod method, string enginePath, HttpContent? content, bool hijack = false)
+    {
+        EngineUpstream upstream;
+        try
+        {
+            upstream = await upstreams.CurrentAsync(cluster, http.RequestAborted);
+        }
+        catch (ClusterUnreachableException ex)
+        {
+            await RefuseAsync(http, StatusCodes.Status502BadGateway, ex.Message);
+            return null;
+        }
+        var request = new HttpRequestMessage(method, upstream.DestinationPrefix + new PathString(enginePath).ToUriComponent() + http.Request.QueryString.Value)
+        {
+            Version = HttpVersion.Version11,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            Content = content,
+        };
+        if (content is not null && http.Request.ContentType is { } type && content.Headers.ContentType is null)
+        {
+            content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(type);
+        }
+        if (hijack)
+        {
+            request.Headers.Connection.Add("Upgrade");
+            request.Headers.Upgrade.Add(new System.Net.Http.Headers.ProductHeaderValue("tcp"));
+        }
+        try
+        {
+            return await upstream.Invoker.SendAsync(request, http.RequestAborted);
+        }
+        catch (HttpRequestException ex)
+        {
+            upstreams.Failed(cluster);
+            await RefuseAsync(http, StatusCodes.Status502BadGateway, $"The cluster's manager did not answer: {ex.Message}");
+            return null;
+        }
+    }
+
     /// <summary>Forwards the request as it is (streams and all) and answers the status the client got.</summary>
     private async Task<int> ForwardAsync(HttpContext http, string cluster, string enginePath)
     {
@@ -227,37 +361,12 @@ public sealed class DockerApiHandler(
     /// <summary>A list, read whole from the engine and answered with only what the caller may see.</summary>
     private async Task ForwardFilteredAsync(HttpContext http, string cluster, string enginePath, Core.Model.ResourceKind kind, ClusterVisibility visibility)
     {
-        EngineUpstream upstream;
-        try
+        if (await SendAsync(http, cluster, HttpMethod.Get, enginePath, null) is not { } response)
         {
-            upstream = await upstreams.CurrentAsync(cluster, http.RequestAborted);
-        }
-        catch (ClusterUnreachableException ex)
-        {
-            await RefuseAsync(http, StatusCodes.Status502BadGateway, ex.Message);
-            return;
-        }
-        using var request = new HttpRequestMessage(HttpMethod.Get, upstream.DestinationPrefix + new PathString(enginePath).ToUriComponent() + http.Request.QueryString.Value);
-        HttpResponseMessage response;
-        try
-        {
-            response = await upstream.Invoker.SendAsync(request, http.RequestAborted);
-        }
-        catch (HttpRequestException ex)
-        {
-            upstreams.Failed(cluster);
-            await RefuseAsync(http, StatusCodes.Status502BadGateway, $"The cluster's manager did not answer: {ex.Message}");
             return;
         }
         using var answered = response;
-        http.Response.StatusCode = (int)response.StatusCode;
-        foreach (var header in response.Headers)
-        {
-            if (header.Key is "Api-Version" or "Docker-Experimental" or "Ostype" or "OSType" or "Server")
-            {
-                http.Response.Headers[header.Key] = header.Value.ToArray();
-            }
-        }
+        AnswerWith(http, response);
         var content = await response.Content.ReadAsStringAsync(http.RequestAborted);
         if (!response.IsSuccessStatusCode || JsonNode.Parse(content) is not JsonArray items)
         {
@@ -271,6 +380,78 @@ public sealed class DockerApiHandler(
         await http.Response.WriteAsync(visible.ToJsonString(), http.RequestAborted);
     }
 
+    /// <summary>The engine's status and the headers the CLI negotiates with, for an answer ControlPlane writes itself.</summary>
+    private static void AnswerWith(HttpContext http, HttpResponseMessage response)
+    {
+        http.Response.StatusCode = (int)response.StatusCode;
+        foreach (var header in response.Headers)
+        {
+            if (header.Key is "Api-Version" or "Docker-Experimental" or "Ostype" or "OSType" or "Server")
+            {
+                http.Response.Headers[header.Key] = header.Value.ToArray();
+            }
+        }
+    }
+
+    /// <summary>
+    /// The engine's events, passed on one by one as they come, keeping only those of objects the caller may see: a stack
+    /// user's <c>docker events</c>, and the event stream <c>docker service ps</c> and a non-detached <c>service create</c> follow.
+    /// </summary>
+    private async Task ForwardEventsAsync(HttpContext http, string cluster, string enginePath, ClusterVisibility visibility)
+    {
+        if (await SendAsync(http, cluster, HttpMethod.Get, enginePath, null) is not { } response)
+        {
+            return;
+        }
+        using var answered = response;
+        AnswerWith(http, response);
+        http.Response.ContentType = response.Content.Headers.ContentType?.ToString() ?? "application/json";
+        await using var events = await response.Content.ReadAsStreamAsync(http.RequestAborted);
+        if (!response.IsSuccessStatusCode)
+        {
+            await events.CopyToAsync(http.Response.Body, http.RequestAborted);
+            return;
+        }
+        await http.Response.StartAsync(http.RequestAborted);
+        await http.Response.Body.FlushAsync(http.RequestAborted);
+        using var lines = new StreamReader(events);
+        try
+        {
+            while (await lines.ReadLineAsync(http.RequestAborted) is { } line)
+            {
+                if (ParseObject(System.Text.Encoding.UTF8.GetBytes(line)) is { } message && EngineAuthorization.VisibleEvent(message, store.GetState(cluster)!, visibility))
+                {
+                    await http.Response.WriteAsync(line + "\n", http.RequestAborted);
+                    await http.Response.Body.FlushAsync(http.RequestAborted);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
+        {
+            // The CLI stopped following.
+        }
+    }
+
+    /// <summary><c>docker info</c> for a caller who sees only some stacks: what the CLI needs, not the engine's details.</summary>
+    private async Task ForwardInfoAsync(HttpContext http, string cluster, string enginePath)
+    {
+        if (await SendAsync(http, cluster, HttpMethod.Get, enginePath, null) is not { } response)
+        {
+            return;
+        }
+        using var answered = response;
+        AnswerWith(http, response);
+        var content = await response.Content.ReadAsByteArrayAsync(http.RequestAborted);
+        http.Response.ContentType = response.Content.Headers.ContentType?.ToString();
+        if (response.IsSuccessStatusCode && ParseObject(content) is { } info)
+        {
+            http.Response.ContentType = "application/json";
+            await http.Response.WriteAsync(EngineAuthorization.ForStackUsers(info).ToJsonString(), http.RequestAborted);
+            return;
+        }
+        await http.Response.Body.WriteAsync(content, http.RequestAborted);
+    }
+
     /// <summary>Sends the request to the engine's own path: the cluster prefix off, the API version and query kept.</summary>
     private sealed class EnginePathTransformer(string enginePath) : HttpTransformer
     {
@@ -279,6 +460,20 @@ public sealed class DockerApiHandler(
             await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
             proxyRequest.RequestUri = new Uri(destinationPrefix + new PathString(enginePath).ToUriComponent() + httpContext.Request.QueryString.Value);
             proxyRequest.Headers.Host = null;
+        }
+
+        public override async ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
+        {
+            var proceed = await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);
+            // A streamed answer (no length: events, logs -f, a container's wait) sends its headers now, as the engine did:
+            // the CLI waits for them (docker attach waits for the wait's) before the first event, which may be long in coming.
+            if (proceed && proxyResponse?.Content.Headers.ContentLength is null && !httpContext.Response.HasStarted)
+            {
+                // Kestrel's StartAsync only writes the headers into its buffer; the flush sends them.
+                await httpContext.Response.StartAsync(cancellationToken);
+                await httpContext.Response.Body.FlushAsync(cancellationToken);
+            }
+            return proceed;
         }
     }
 }

@@ -62,6 +62,8 @@ public sealed class DockerApiServer(
                 ClientCertificateMode = ClientCertificateMode.AllowCertificate,
                 ClientCertificateValidation = (certificate, _, _) => ca.Issued(certificate),
             });
+            // After TLS, on the decrypted stream: docker exec's hijack carries a body Kestrel would not upgrade.
+            listen.Use(next => connection => HijackedRequests.RewriteAsync(connection, next));
         });
         var transport = new SocketTransportFactory(Options.Create(new SocketTransportOptions()), loggers);
         _server = new KestrelServer(Options.Create(kestrel), transport, loggers);

@@ -23,6 +23,8 @@ public static class DockerApiServiceCollectionExtensions
         services.AddSingleton<ClientBundleCommands>();
         services.AddHttpForwarder();
         services.AddSingleton<EngineUpstreams>();
+        services.AddSingleton<DockerApiCallers>();
+        services.AddSingleton<ExecRecords>();
         services.AddSingleton<DockerApiHandler>();
         services.AddSingleton<DockerApiServer>();
         services.AddHostedService(sp => sp.GetRequiredService<DockerApiServer>());

@@ -68,6 +68,8 @@ internal static class PolicyTable
         // The restricted rule: host bind mounts, host network, cap_add, devices, sysctls. Asked for on the cluster,
         // so only an Admin of the cluster (or of all clusters) has it, never an Admin of a stack.
         (Permissions.Services.Unrestricted, "---A", Touches.Cluster),
+        // A shell in a container reads its mounted secrets: an Admin's, of the stack or more.
+        (Permissions.Services.Exec,     "---A", Touches.ShopStack),
         (Permissions.Clusters.Manage,   "---A", Touches.ControlPlane),
         (Permissions.Users.Manage,      "---A", Touches.ControlPlane),
         (Permissions.Grants.Manage,     "---A", Touches.ControlPlane),

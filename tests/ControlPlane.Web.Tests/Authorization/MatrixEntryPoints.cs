@@ -103,6 +103,7 @@ internal static class MatrixEntryPoints
         // Asked only on the Docker API endpoint (its own listener, not /api): DockerCliTests and Core's
         // EngineAuthorizationTests cover who holds it.
         Permissions.Swarm.Engine,
+        Permissions.Services.Exec,
     ];
 
     public static MatrixEntryPoint Named(string name) => All.Single(e => e.Name == name);

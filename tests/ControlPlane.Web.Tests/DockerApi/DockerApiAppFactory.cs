@@ -55,6 +55,21 @@ public sealed class DockerApiAppFactory() : ControlPlaneAppFactory(new Dictionar
     /// <summary>Runs Debian's docker CLI with a bundle's environment; answers exit code, output and errors.</summary>
     public async Task<(int Exit, string Out, string Error)> DockerAsync(string bundle, string? stdin, params string[] args)
     {
+        using var process = StartDocker(bundle, args);
+        if (stdin is not null)
+        {
+            await process.StandardInput.WriteAsync(stdin);
+        }
+        process.StandardInput.Close();
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
+        return (process.ExitCode, await output, await error);
+    }
+
+    /// <summary>Starts Debian's docker CLI with a bundle's environment, its output redirected, for commands that follow a stream.</summary>
+    public Process StartDocker(string bundle, params string[] args)
+    {
         var start = new ProcessStartInfo(DebianDocker) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
         start.Environment["DOCKER_HOST"] = DockerHost;
         start.Environment["DOCKER_TLS_VERIFY"] = "1";
@@ -65,16 +80,7 @@ public sealed class DockerApiAppFactory() : ControlPlaneAppFactory(new Dictionar
         {
             start.ArgumentList.Add(arg);
         }
-        using var process = Process.Start(start)!;
-        if (stdin is not null)
-        {
-            await process.StandardInput.WriteAsync(stdin);
-        }
-        process.StandardInput.Close();
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
-        return (process.ExitCode, await output, await error);
+        return Process.Start(start)!;
     }
 
     /// <summary>As <see cref="DockerAsync"/>, failing the test when the command fails.</summary>
