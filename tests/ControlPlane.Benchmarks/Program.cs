@@ -49,12 +49,14 @@ switch (ModeOf(ref args))
         return await StackDeployBenchmark.RunAsync(args);
     case "docker-cli":
         return await DockerCliBenchmark.RunAsync(args);
+    case "page-memory":
+        return await PageMemoryBenchmark.RunAsync(args);
     case "store-scale":
         return await StoreScaleBenchmark.RunAsync(args);
     case HubClientsProcess.Mode:
         return await HubClientsProcess.RunClientsAsync(args);
     case var unknown:
-        return Fail($"unknown --mode '{unknown}'; use latency (the default), subscriptions, rotation, rollout, stack-deploy, docker-cli or store-scale.");
+        return Fail($"unknown --mode '{unknown}'; use latency (the default), subscriptions, rotation, rollout, stack-deploy, docker-cli, store-scale or page-memory.");
 }
 
 const double GoalMs = 50;
