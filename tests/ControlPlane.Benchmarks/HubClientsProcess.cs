@@ -202,7 +202,9 @@ internal sealed class HubClientsProcess : IAsyncDisposable
                                 lines.Writer.TryWrite($"A {index} {change.GetProperty("id").GetString()} {round.GetString()} {at}");
                             }
                         }
-                        if (message.GetProperty("snapshot").GetBoolean() && Interlocked.Increment(ref withSnapshot) == count)
+                        // The snapshot comes in chunks; a client is ready once it holds the last one.
+                        if (message.GetProperty("snapshot").GetBoolean() && message.GetProperty("snapshotComplete").GetBoolean()
+                            && Interlocked.Increment(ref withSnapshot) == count)
                         {
                             lines.Writer.TryWrite(Ready);
                         }

@@ -55,10 +55,14 @@ switch (ModeOf(ref args))
         return await DockerCliBenchmark.RunAsync(args);
     case "scale":
         return await ScaleBenchmark.RunAsync(args);
+    case "page-memory":
+        return await PageMemoryBenchmark.RunAsync(args);
+    case "store-scale":
+        return await StoreScaleBenchmark.RunAsync(args);
     case HubClientsProcess.Mode:
         return await HubClientsProcess.RunClientsAsync(args);
     case var unknown:
-        return Fail($"unknown --mode '{unknown}'; use latency (the default) or subscriptions.");
+        return Fail($"unknown --mode '{unknown}'; use latency (the default), subscriptions, rotation, rollout, stack-deploy, docker-cli, store-scale or page-memory.");
 }
 
 const double GoalMs = 50;

@@ -100,7 +100,7 @@ public sealed record ClusterHealth(
         }
         if (down > 0)
         {
-            warnings.Add($"{down} of {nodes.Count} nodes not ready: {string.Join(", ", nodes.Where(n => n.State != "ready").Select(n => $"{n.Hostname} ({n.State})"))}");
+            warnings.Add($"{down} of {nodes.Count} nodes not ready: {string.Join(", ", nodes.Where(n => n.State != "ready").Take(5).Select(n => $"{n.Hostname} ({n.State})"))}{(down > 5 ? ", …" : "")}");
         }
         if (notConverged.Count > 0)
         {
@@ -109,7 +109,7 @@ public sealed record ClusterHealth(
         var paused = updating.Where(s => s.UpdateState is "paused" or "rollback_paused").ToList();
         if (paused.Count > 0)
         {
-            warnings.Add($"Update paused on {string.Join(", ", paused.Select(s => s.Name))}: {paused[0].UpdateMessage}");
+            warnings.Add($"Update paused on {string.Join(", ", paused.Take(5).Select(s => s.Name))}{(paused.Count > 5 ? ", …" : "")}: {paused[0].UpdateMessage}");
         }
         if (failing.Count > 0)
         {

@@ -53,7 +53,7 @@ public sealed class ClusterVisibility
 
     /// <summary>The state as this caller may see it (the same object when they see everything).</summary>
     public ClusterState Apply(ClusterState state) =>
-        SeesEverything ? state : state.Where(r => CanSee(r, state)).WithCluster(Describe(state.Cluster));
+        SeesEverything ? state : state.WithinStacks(_stacks, r => CanSee(r, state)).WithCluster(Describe(state.Cluster));
 
     /// <summary>The stack an object belongs to, by the label docker stack deploy sets or through its service.</summary>
     public static string? StackOf(IClusterResource resource, ClusterState state) => resource switch

@@ -14,18 +14,25 @@ public sealed class ClusterState
     /// <summary>Task ids and counts by service id, so a task change recounts one service without scanning its tasks.</summary>
     private readonly ImmutableDictionary<string, ServiceTasks> _taskIdsByService;
 
+    /// <summary>
+    /// Task ids by node id and service ids by stack: what a node's page, a node event or a stack-scoped caller
+    /// needs, found without scanning every task or service (a cluster holds 50,000 tasks, DESIGN §11).
+    /// </summary>
+    private readonly Indexes _indexes;
+
     private ClusterState(long version, ClusterInfo cluster, ImmutableDictionary<string, IClusterResource>[] byKind,
-        ImmutableDictionary<string, ServiceTasks> taskIdsByService)
+        ImmutableDictionary<string, ServiceTasks> taskIdsByService, Indexes indexes)
     {
         Version = version;
         Cluster = cluster;
         _byKind = byKind;
         _taskIdsByService = taskIdsByService;
+        _indexes = indexes;
     }
 
     public static ClusterState Empty(ClusterInfo cluster) =>
         new(0, cluster, AllKinds.Select(_ => ImmutableDictionary<string, IClusterResource>.Empty).ToArray(),
-            ImmutableDictionary<string, ServiceTasks>.Empty);
+            ImmutableDictionary<string, ServiceTasks>.Empty, Indexes.Empty);
 
     public long Version { get; }
 
@@ -73,23 +80,63 @@ public sealed class ClusterState
             ? tasks.Ids.Select(id => (ClusterTask)_byKind[(int)ResourceKind.Task][id])
             : [];
 
+    /// <summary>The tasks scheduled on a node, from the index.</summary>
+    public IEnumerable<ClusterTask> TasksOn(string nodeId) =>
+        _indexes.TasksByNode.TryGetValue(nodeId, out var ids)
+            ? ids.Select(id => (ClusterTask)_byKind[(int)ResourceKind.Task][id])
+            : [];
+
+    /// <summary>The services labelled with a stack, from the index.</summary>
+    public IEnumerable<ClusterService> ServicesIn(string stack) =>
+        _indexes.ServicesByStack.TryGetValue(stack, out var ids)
+            ? ids.Select(id => (ClusterService)_byKind[(int)ResourceKind.Service][id])
+            : [];
+
     /// <summary>
     /// The same state with only the objects <paramref name="keep"/> accepts, at the same version: what a
     /// caller limited to some stacks may see. Derived replica counts are kept as the whole cluster has them.
     /// </summary>
-    public ClusterState Where(Func<IClusterResource, bool> keep)
+    public ClusterState Where(Func<IClusterResource, bool> keep) =>
+        Filtered(kind => _byKind[(int)kind].Values, keep);
+
+    /// <summary>
+    /// Like <see cref="Where"/> for a caller who sees only some stacks: services and tasks are taken from
+    /// the stacks' indexes rather than by testing every one, so the cost follows what the caller sees, not
+    /// the cluster's size (a stack-scoped page recomputes this on every batch).
+    /// </summary>
+    public ClusterState WithinStacks(IReadOnlySet<string> stacks, Func<IClusterResource, bool> keep)
     {
-        var byKind = _byKind.Select(items => items.Where(kv => keep(kv.Value)).ToImmutableDictionary()).ToArray();
+        var services = stacks.SelectMany(ServicesIn).ToList();
+        return Filtered(kind => kind switch
+        {
+            ResourceKind.Service => services,
+            ResourceKind.Task => services.SelectMany(s => TasksOf(s.Id)),
+            _ => _byKind[(int)kind].Values,
+        }, keep);
+    }
+
+    private ClusterState Filtered(Func<ResourceKind, IEnumerable<IClusterResource>> candidates, Func<IClusterResource, bool> keep)
+    {
+        var byKind = AllKinds.Select(kind => candidates(kind).Where(keep).ToImmutableDictionary(r => r.Id, StringComparer.Ordinal)).ToArray();
         var tasks = byKind[(int)ResourceKind.Task];
-        var index = _taskIdsByService
-            .Select(kv => KeyValuePair.Create(kv.Key, kv.Value with { Ids = kv.Value.Ids.Where(tasks.ContainsKey).ToImmutableHashSet() }))
-            .Where(kv => !kv.Value.Ids.IsEmpty)
-            .ToImmutableDictionary();
-        return new ClusterState(Version, Cluster, byKind, index);
+        var indexes = Indexes.Empty.ToBuilder();
+        foreach (var task in tasks.Values.Cast<ClusterTask>())
+        {
+            indexes.AddTask(task);
+        }
+        // The counts stay the whole cluster's, as the services' derived replicas do; only the ids are narrowed.
+        var index = tasks.Values.Cast<ClusterTask>()
+            .GroupBy(t => t.ServiceId, StringComparer.Ordinal)
+            .ToImmutableDictionary(g => g.Key, g => _taskIdsByService[g.Key] with { Ids = g.Select(t => t.Id).ToImmutableHashSet() }, StringComparer.Ordinal);
+        foreach (var service in byKind[(int)ResourceKind.Service].Values.Cast<ClusterService>())
+        {
+            indexes.AddService(service);
+        }
+        return new ClusterState(Version, Cluster, byKind, index, indexes.ToImmutable());
     }
 
     /// <summary>The same objects at the same version, described by <paramref name="cluster"/> (say, without its connection details).</summary>
-    public ClusterState WithCluster(ClusterInfo cluster) => new(Version, cluster, _byKind, _taskIdsByService);
+    public ClusterState WithCluster(ClusterInfo cluster) => new(Version, cluster, _byKind, _taskIdsByService, _indexes);
 
     /// <summary>
     /// The changes that make the objects of <paramref name="kind"/> within <paramref name="scope"/> equal to
@@ -114,6 +161,30 @@ public sealed class ClusterState
         return changes;
     }
 
+    /// <summary>The changes that make the tasks of <paramref name="serviceIds"/> equal to <paramref name="listed"/>.</summary>
+    /// <remarks>Only those services' tasks are compared, found by the index: the cost follows the services, not the cluster.</remarks>
+    public IReadOnlyList<ResourceChange> ChangesToMatchTasks(IReadOnlySet<string> serviceIds, IEnumerable<IClusterResource> listed)
+    {
+        var changes = new List<ResourceChange>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var resource in listed)
+        {
+            seen.Add(resource.Id);
+            changes.Add(ResourceChange.Upsert(resource));
+        }
+        foreach (var serviceId in serviceIds)
+        {
+            foreach (var held in TasksOf(serviceId))
+            {
+                if (!seen.Contains(held.Id))
+                {
+                    changes.Add(ResourceChange.Delete(ResourceKind.Task, held.Id));
+                }
+            }
+        }
+        return changes;
+    }
+
     /// <summary>
     /// Applies changes and returns the new state with the changes that really changed something
     /// (upserts of an equal object and deletes of an absent one drop out), plus service upserts whose
@@ -123,6 +194,7 @@ public sealed class ClusterState
     {
         var builders = _byKind.Select(d => d.ToBuilder()).ToArray();
         var taskIndex = _taskIdsByService.ToBuilder();
+        var indexes = _indexes.ToBuilder();
         var effective = ImmutableArray.CreateBuilder<ResourceChange>();
         var touchedServices = new HashSet<string>(StringComparer.Ordinal);
 
@@ -133,9 +205,10 @@ public sealed class ClusterState
             {
                 // Services are compared after their derived fields are computed, below.
                 touchedServices.Add(change.Id);
+                var held = items.GetValueOrDefault(change.Id) as ClusterService;
                 if (change.Type == ChangeType.Upsert)
                 {
-                    if (IsOlder(change.Resource!, items.GetValueOrDefault(change.Id)))
+                    if (IsOlder(change.Resource!, held))
                     {
                         continue;
                     }
@@ -145,6 +218,8 @@ public sealed class ClusterState
                 {
                     items.Remove(change.Id);
                 }
+                indexes.RemoveService(held);
+                indexes.AddService(change.Resource as ClusterService);
                 continue;
             }
 
@@ -168,6 +243,7 @@ public sealed class ClusterState
                 if (existing is ClusterTask before)
                 {
                     touchedServices.Add(before.ServiceId);
+                    indexes.RemoveTask(before);
                     var remaining = taskIndex[before.ServiceId].Without(before);
                     if (remaining.Ids.IsEmpty)
                     {
@@ -181,6 +257,7 @@ public sealed class ClusterState
                 if (change.Resource is ClusterTask after)
                 {
                     touchedServices.Add(after.ServiceId);
+                    indexes.AddTask(after);
                     taskIndex[after.ServiceId] = taskIndex.GetValueOrDefault(after.ServiceId, ServiceTasks.None).With(after);
                 }
             }
@@ -196,7 +273,8 @@ public sealed class ClusterState
         {
             return (this, ImmutableArray<ResourceChange>.Empty);
         }
-        return (new ClusterState(Version + 1, newCluster, builders.Select(b => b.ToImmutable()).ToArray(), taskIndex.ToImmutable()), effective.ToImmutable());
+        return (new ClusterState(Version + 1, newCluster, builders.Select(b => b.ToImmutable()).ToArray(), taskIndex.ToImmutable(), indexes.ToImmutable()),
+            effective.ToImmutable());
     }
 
     /// <summary>True when the incoming object is an older version of the one held (a listing that raced an event).</summary>
@@ -251,5 +329,57 @@ public sealed class ClusterState
         public ServiceTasks With(ClusterTask task) => new(Ids.Add(task.Id), Running + IsRunning(task), DesiredRunning + IsDesired(task));
 
         public ServiceTasks Without(ClusterTask task) => new(Ids.Remove(task.Id), Running - IsRunning(task), DesiredRunning - IsDesired(task));
+    }
+
+    /// <summary>Ids grouped by one of their fields, kept as objects come and go.</summary>
+    private sealed record Indexes(
+        ImmutableDictionary<string, ImmutableHashSet<string>> TasksByNode,
+        ImmutableDictionary<string, ImmutableHashSet<string>> ServicesByStack)
+    {
+        public static readonly Indexes Empty = new(
+            ImmutableDictionary.Create<string, ImmutableHashSet<string>>(StringComparer.Ordinal),
+            ImmutableDictionary.Create<string, ImmutableHashSet<string>>(StringComparer.Ordinal));
+
+        public Builder ToBuilder() => new(TasksByNode.ToBuilder(), ServicesByStack.ToBuilder());
+
+        public sealed class Builder(
+            ImmutableDictionary<string, ImmutableHashSet<string>>.Builder tasksByNode,
+            ImmutableDictionary<string, ImmutableHashSet<string>>.Builder servicesByStack)
+        {
+            public void AddTask(ClusterTask task) => Add(tasksByNode, task.NodeId, task.Id);
+
+            public void RemoveTask(ClusterTask task) => Remove(tasksByNode, task.NodeId, task.Id);
+
+            public void AddService(ClusterService? service) => Add(servicesByStack, service?.Stack, service?.Id);
+
+            public void RemoveService(ClusterService? service) => Remove(servicesByStack, service?.Stack, service?.Id);
+
+            public Indexes ToImmutable() => new(tasksByNode.ToImmutable(), servicesByStack.ToImmutable());
+
+            private static void Add(ImmutableDictionary<string, ImmutableHashSet<string>>.Builder index, string? key, string? id)
+            {
+                if (key is not null && id is not null)
+                {
+                    index[key] = index.GetValueOrDefault(key, ImmutableHashSet.Create<string>(StringComparer.Ordinal)).Add(id);
+                }
+            }
+
+            private static void Remove(ImmutableDictionary<string, ImmutableHashSet<string>>.Builder index, string? key, string? id)
+            {
+                if (key is null || id is null || !index.TryGetValue(key, out var ids))
+                {
+                    return;
+                }
+                var remaining = ids.Remove(id);
+                if (remaining.IsEmpty)
+                {
+                    index.Remove(key);
+                }
+                else
+                {
+                    index[key] = remaining;
+                }
+            }
+        }
     }
 }

@@ -19,7 +19,7 @@ public static class ResourceQueries
 
     /// <summary>Tasks on a node, the ones meant to run first, newest first.</summary>
     public static IEnumerable<ClusterTask> TasksOnNode(this ClusterState state, string nodeId) =>
-        state.Tasks.Where(t => t.NodeId == nodeId)
+        state.TasksOn(nodeId)
             .OrderBy(t => t.DesiredState != "running")
             .ThenByDescending(t => t.UpdatedAt);
 

@@ -16,8 +16,11 @@ namespace ControlPlane.Docker.Watching;
 /// <summary>
 /// Keeps the store's picture of one cluster true: list everything, then follow <c>/events</c> from the
 /// engine time taken before the list, inspect what each event names, and list tasks (which have no
-/// events) often for services in motion and rarely for the rest. After a broken stream it reconnects
-/// with backoff and relists; the store publishes only what differs.
+/// events) often for services in motion. Every <see cref="WatcherTimings.SlowReconcile"/> it relists all but
+/// tasks, services with their task counts, and puts the services whose counts moved in motion; every
+/// <see cref="WatcherTimings.FullResync"/> it lists every task too. So the Engine API requests a quiet cluster
+/// costs do not grow with its tasks. After a broken stream it reconnects with backoff and relists; the store
+/// publishes only what differs.
 /// </summary>
 public sealed partial class ClusterWatcher
 {
@@ -27,6 +30,9 @@ public sealed partial class ClusterWatcher
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Dictionary<string, long> _hotUntil = new(StringComparer.Ordinal);
+
+    /// <summary>Each service's task counts as the last service listing gave them; touched only by the sync and reconcile loop.</summary>
+    private readonly Dictionary<string, ServiceStatus> _lastStatus = new(StringComparer.Ordinal);
 
     public ClusterWatcher(ClusterConnection connection, ClusterStateStore store, WatcherTimings timings, TimeProvider time, ILogger<ClusterWatcher> logger)
     {
@@ -90,7 +96,8 @@ public sealed partial class ClusterWatcher
         var engine = await _connection.ConnectAsync(cancellationToken);
         var since = EngineTimeToUnix(engine.SystemTime);
 
-        var listing = await ListEverythingAsync(engine, cancellationToken);
+        _lastStatus.Clear();
+        var listing = await ListEverythingAsync(engine, withTasks: true, cancellationToken);
         var state = _store.GetState(ClusterId)!;
         var changes = new List<ResourceChange>();
         foreach (var (kind, resources) in listing)
@@ -178,6 +185,11 @@ public sealed partial class ClusterWatcher
                     }
                     return [ResourceChange.Upsert(DockerModelMapper.ToService(await _connection.CallAsync(client, c => c.Swarm.InspectServiceAsync(id, ct))))];
                 case "node":
+                    // A node going down or drained moves its tasks, which send no event: list them soon.
+                    foreach (var task in _store.GetState(ClusterId)!.TasksOn(id))
+                    {
+                        MarkHot(task.ServiceId);
+                    }
                     return removed
                         ? [ResourceChange.Delete(ResourceKind.Node, id)]
                         : [ResourceChange.Upsert(DockerModelMapper.ToNode(await _connection.CallAsync(client, c => c.Swarm.InspectNodeAsync(id, ct))))];
@@ -242,17 +254,23 @@ public sealed partial class ClusterWatcher
     private async Task ReconcileLoopAsync(ConnectedEngine engine, CancellationToken cancellationToken)
     {
         var lastFull = _time.GetTimestamp();
+        var lastSlow = lastFull;
         while (true)
         {
             await Task.Delay(_timings.FastReconcile, _time, cancellationToken);
-            if (_time.GetElapsedTime(lastFull) >= _timings.SlowReconcile)
+            var full = _time.GetElapsedTime(lastFull) >= _timings.FullResync;
+            if (full || _time.GetElapsedTime(lastSlow) >= _timings.SlowReconcile)
             {
-                lastFull = _time.GetTimestamp();
-                var listing = await ListEverythingAsync(engine, cancellationToken);
+                lastSlow = _time.GetTimestamp();
+                lastFull = full ? lastSlow : lastFull;
+                var listing = await ListEverythingAsync(engine, withTasks: full, cancellationToken);
                 var state = _store.GetState(ClusterId)!;
                 _store.Apply(ClusterId, listing.SelectMany(l => state.ChangesToMatch(l.Kind, l.Resources)).ToList(),
                     state.Cluster with { LastSyncedAt = _time.GetUtcNow() });
-                continue;
+                if (full)
+                {
+                    continue;
+                }
             }
 
             var hot = HotServices(_store.GetState(ClusterId)!);
@@ -270,8 +288,7 @@ public sealed partial class ClusterWatcher
                 // One of the services was removed since the snapshot; its remove event is on its way. Skip this round.
                 continue;
             }
-            var current = _store.GetState(ClusterId)!;
-            _store.Apply(ClusterId, current.ChangesToMatch(ResourceKind.Task, tasks, t => hot.Contains(((ClusterTask)t).ServiceId)));
+            _store.Apply(ClusterId, _store.GetState(ClusterId)!.ChangesToMatchTasks(hot, tasks));
         }
     }
 
@@ -288,6 +305,7 @@ public sealed partial class ClusterWatcher
             }
             hot = new HashSet<string>(_hotUntil.Keys, StringComparer.Ordinal);
         }
+        hot.RemoveWhere(id => state.Get<ClusterService>(ResourceKind.Service, id) is null);
         foreach (var service in state.Services)
         {
             if (service.IsUpdating || !service.IsConverged)
@@ -295,7 +313,6 @@ public sealed partial class ClusterWatcher
                 hot.Add(service.Id);
             }
         }
-        hot.IntersectWith(state.Services.Select(s => s.Id));
         return hot;
     }
 
@@ -308,14 +325,20 @@ public sealed partial class ClusterWatcher
         }
     }
 
+    /// <summary>
+    /// Lists every kind, tasks only when <paramref name="withTasks"/> (or when the engine gave no service
+    /// counts to tell which services' tasks moved); marks hot the services whose counts say their tasks moved.
+    /// </summary>
     private async Task<IReadOnlyList<(ResourceKind Kind, IReadOnlyList<IClusterResource> Resources)>> ListEverythingAsync(
-        ConnectedEngine engine, CancellationToken ct)
+        ConnectedEngine engine, bool withTasks, CancellationToken ct)
     {
         var client = engine.Client;
         var nodes = await _connection.CallAsync(client, c => c.Swarm.ListNodesAsync(ct));
-        var services = await _connection.CallAsync(client, c => c.Swarm.ListServicesAsync(new ServiceListParameters(), ct));
+        // status=true (API 1.41) adds each service's running and desired task counts, computed by the manager.
+        var services = await _connection.CallAsync(client, c => c.Swarm.ListServicesAsync(new ServiceListParameters { Status = true }, ct));
         var serviceNames = services.ToDictionary(s => s.ID, s => s.Spec?.Name ?? s.ID, StringComparer.Ordinal);
-        var tasks = await _connection.CallAsync(client, c => c.Tasks.ListAsync(new TasksListParameters(), ct));
+        withTasks |= !NoteTaskCounts(services);
+        var tasks = withTasks ? await _connection.CallAsync(client, c => c.Tasks.ListAsync(new TasksListParameters(), ct)) : null;
         var containers = await _connection.CallAsync(client, c => c.Containers.ListContainersAsync(new ContainersListParameters { All = true }, ct));
         var images = await _connection.CallAsync(client, c => c.Images.ListImagesAsync(new ImagesListParameters(), ct));
         // Everything is relisted, metadata too: some changes come with no event at all (the ingress network
@@ -328,13 +351,45 @@ public sealed partial class ClusterWatcher
         [
             (ResourceKind.Node, nodes.Select(DockerModelMapper.ToNode).ToList()),
             (ResourceKind.Service, services.Select(DockerModelMapper.ToService).ToList()),
-            (ResourceKind.Task, tasks.Select(t => DockerModelMapper.ToTask(t, serviceNames)).ToList()),
+            .. tasks is null ? [] : new[] { (ResourceKind.Task, (IReadOnlyList<IClusterResource>)tasks.Select(t => DockerModelMapper.ToTask(t, serviceNames)).ToList()) },
             (ResourceKind.Container, containers.Select(c => DockerModelMapper.ToContainer(c, engine.NodeId)).ToList()),
             (ResourceKind.Image, images.Select(i => DockerModelMapper.ToImage(i, engine.NodeId)).ToList()),
             (ResourceKind.Secret, secrets.Select(DockerModelMapper.ToSecret).ToList()),
             (ResourceKind.Config, configs.Select(DockerModelMapper.ToConfig).ToList()),
             (ResourceKind.Network, networks.Select(DockerModelMapper.ToNetwork).ToList()),
         ];
+    }
+
+    /// <summary>
+    /// Marks hot each listed service whose task counts moved since the last listing or disagree with its tasks
+    /// in the store; false when the engine gave no counts (an API before 1.41), and tasks must be listed instead.
+    /// </summary>
+    private bool NoteTaskCounts(IList<SwarmService> services)
+    {
+        if (services.Any(s => s.ServiceStatus is null))
+        {
+            return false;
+        }
+        var state = _store.GetState(ClusterId)!;
+        var listed = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var service in services)
+        {
+            listed.Add(service.ID);
+            var status = service.ServiceStatus!;
+            var moved = _lastStatus.TryGetValue(service.ID, out var last)
+                && (last.RunningTasks != status.RunningTasks || last.DesiredTasks != status.DesiredTasks || last.CompletedTasks != status.CompletedTasks);
+            var disagrees = state.Get<ClusterService>(ResourceKind.Service, service.ID) is { } held && (ulong)held.ReplicasRunning != status.RunningTasks;
+            if (moved || disagrees)
+            {
+                MarkHot(service.ID);
+            }
+            _lastStatus[service.ID] = status;
+        }
+        foreach (var gone in _lastStatus.Keys.Where(id => !listed.Contains(id)).ToList())
+        {
+            _lastStatus.Remove(gone);
+        }
+        return true;
     }
 
     private async Task<IReadOnlyList<IClusterResource>> ListTasksAsync(ConnectedEngine engine, HashSet<string> serviceIds, CancellationToken ct)
@@ -347,7 +402,9 @@ public sealed partial class ClusterWatcher
             },
         };
         var tasks = await _connection.CallAsync(engine.Client, c => c.Tasks.ListAsync(parameters, ct));
-        var names = _store.GetState(ClusterId)!.Services.ToDictionary(s => s.Id, s => s.Name, StringComparer.Ordinal);
+        var state = _store.GetState(ClusterId)!;
+        var names = serviceIds.Select(id => state.Get<ClusterService>(ResourceKind.Service, id)).OfType<ClusterService>()
+            .ToDictionary(s => s.Id, s => s.Name, StringComparer.Ordinal);
         // The filter also matches services whose name or id starts with a hot id; keep only the hot ones.
         return tasks.Where(t => t.ServiceID is not null && serviceIds.Contains(t.ServiceID))
             .Select(t => (IClusterResource)DockerModelMapper.ToTask(t, names)).ToList();

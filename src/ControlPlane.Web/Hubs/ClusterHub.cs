@@ -49,9 +49,12 @@ public sealed class ClusterHub(ClusterStateStore store, AccessControl access, Se
     /// <summary>At most ten messages a second per stream, as pages render at most ten times a second.</summary>
     public static readonly TimeSpan MinMessageInterval = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>Objects per snapshot item: at 50,000 tasks one item of everything would be tens of megabytes to buffer and parse.</summary>
+    public const int SnapshotChunkSize = 1000;
+
     /// <summary>
     /// Streams <see cref="ClusterWatchMessage"/>s for <paramref name="clusterId"/>: the whole snapshot first,
-    /// then merged change batches until the client cancels the stream or disconnects.
+    /// in items of <see cref="SnapshotChunkSize"/> objects, then merged change batches until the client cancels the stream or disconnects.
     /// </summary>
     public async Task<IAsyncEnumerable<ClusterWatchMessage>> Watch(string clusterId, CancellationToken cancellationToken)
     {

@@ -26,7 +26,8 @@ internal static class ClusterWatchStream
         ClusterVisibility visibility,
         TimeSpan minInterval,
         TimeProvider time,
-        [EnumeratorCancellation] CancellationToken cancellationToken)
+        [EnumeratorCancellation] CancellationToken cancellationToken,
+        int snapshotChunkSize = ClusterHub.SnapshotChunkSize)
     {
         using var subscription = store.Subscribe(clusterId);
         var filter = new VisibleChanges(visibility);
@@ -44,7 +45,10 @@ internal static class ClusterWatchStream
         var pump = PumpAsync(subscription, filter, pending, ready.Writer, minInterval, time, stop.Token);
         try
         {
-            yield return ClusterWatchMessage.FromSnapshot(snapshot);
+            foreach (var chunk in ClusterWatchMessage.FromSnapshot(snapshot, snapshotChunkSize))
+            {
+                yield return chunk;
+            }
             while (await ready.Reader.WaitToReadAsync(stop.Token))
             {
                 ready.Reader.TryRead(out _);

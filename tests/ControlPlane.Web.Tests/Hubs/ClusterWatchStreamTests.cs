@@ -100,6 +100,48 @@ public sealed class ClusterWatchStreamTests
     }
 
     [Fact]
+    public async Task A_snapshot_of_2500_objects_comes_in_three_chunks_the_last_marked_complete_then_changes()
+    {
+        var store = NewStore();
+        var services = Enumerable.Range(0, 2500).Select(i => TestResources.Service($"s{i:D4}")).ToList();
+        store.Apply(Cluster, services.Select(ResourceChange.Upsert).ToList());
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await using var stream = ClusterWatchStream.ReadAsync(store, Cluster, Everything, TimeSpan.FromMilliseconds(10), TimeProvider.System, timeout.Token, snapshotChunkSize: 1000)
+            .GetAsyncEnumerator(timeout.Token);
+
+        var chunks = new List<ClusterWatchMessage>();
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.True(await stream.MoveNextAsync());
+            chunks.Add(stream.Current);
+        }
+
+        Assert.All(chunks, c => Assert.True(c.Snapshot));
+        Assert.Equal([1000, 1000, 500], chunks.Select(c => c.Changes.Count));
+        Assert.Equal([false, false, true], chunks.Select(c => c.SnapshotComplete));
+        Assert.Single(chunks.Select(c => c.Version).Distinct());
+        Assert.Equal(services.Select(s => s.Id).Order(), chunks.SelectMany(c => c.Changes).Select(c => c.Id).Order());
+
+        store.Apply(Cluster, [ResourceChange.Delete(ResourceKind.Service, services[0].Id)]);
+        Assert.True(await stream.MoveNextAsync());
+        Assert.False(stream.Current.Snapshot);
+        Assert.True(stream.Current.SnapshotComplete);
+        Assert.Equal(services[0].Id, Assert.Single(stream.Current.Changes).Id);
+    }
+
+    [Fact]
+    public async Task An_empty_cluster_is_one_complete_snapshot_item_with_no_changes()
+    {
+        var store = NewStore();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await using var stream = ClusterWatchStream.ReadAsync(store, Cluster, Everything, TimeSpan.FromMilliseconds(10), TimeProvider.System, timeout.Token)
+            .GetAsyncEnumerator(timeout.Token);
+
+        Assert.True(await stream.MoveNextAsync());
+        Assert.True(stream.Current is { Snapshot: true, SnapshotComplete: true, Changes.Count: 0 });
+    }
+
+    [Fact]
     public async Task Ending_the_stream_releases_the_store_subscription()
     {
         var store = NewStore();
