@@ -228,21 +228,28 @@ public sealed class RolloutPlans(IImageChanges engine, ChangeLocks locks, TimePr
     /// </summary>
     public OperationPlan PlanCarryOn(Operation operation, ClusterService service, Func<string?, string> hostname)
     {
+        // Read now: the plan runs after this returns.
         using var document = System.Text.Json.JsonDocument.Parse(operation.Parameters ?? "{}");
         var root = document.RootElement;
         string? Text(string name) => root.TryGetProperty(name, out var v) && v.ValueKind == System.Text.Json.JsonValueKind.String ? v.GetString() : null;
         UpdatePolicy? Policy(string name) => root.TryGetProperty(name, out var v) && v.ValueKind == System.Text.Json.JsonValueKind.Object
             ? System.Text.Json.JsonSerializer.Deserialize<UpdateSettings>(v.GetRawText(), ParameterJson)!.Apply(UpdatePolicy.Default)
             : null;
+        var image = Text("image");
+        var pinned = Text("pinned") ?? image;
+        var update = Policy("update") ?? service.Details.Update;
+        var rollback = Policy("rollback") ?? service.Details.Rollback;
+        var dockerRollback = root.TryGetProperty("dockerRollback", out var docker) && docker.ValueKind == System.Text.Json.JsonValueKind.True;
+        var specWritten = operation.FindStep("spec")?.State == OperationStates.Succeeded;
         var clusterId = operation.ClusterId;
         Func<OperationContext, Task> run = operation.Kind switch
         {
-            RolloutKind when (Text("pinned") ?? Text("image")) is { } target => async context =>
+            RolloutKind when pinned is { } target => async context =>
             {
-                var policy = Policy("update") ?? service.Details.Update;
+                var policy = update;
                 // The "spec" step is recorded right after the spec is written: without it the stopped replica may not
                 // have written it, and writing the same image and policy again changes nothing if it had.
-                if (operation.FindStep("spec")?.State != OperationStates.Succeeded)
+                if (!specWritten)
                 {
                     var change = await engine.SetImageAsync(clusterId, service.Id, target, policy, context.Cancellation);
                     await context.StepAsync("spec", OperationStates.Succeeded,
@@ -261,12 +268,12 @@ public sealed class RolloutPlans(IImageChanges engine, ChangeLocks locks, TimePr
                 }
                 ThrowUnlessConverged(await _follower.FollowAsync(context, clusterId, service.Id, status.Service.Image, RolloutDirection.Update, hostname, stableFor: status.Service.Details.Update.Monitor));
             },
-            RollbackKind when Text("image") is { } target => async context =>
+            RollbackKind when image is { } target => async context =>
             {
                 var status = await engine.ReadRolloutAsync(clusterId, service.Id, context.Cancellation);
                 var there = SameImage(status.Service.Image, target);
                 RolloutOutcome outcome;
-                if (root.TryGetProperty("dockerRollback", out var docker) && docker.ValueKind == System.Text.Json.JsonValueKind.True)
+                if (dockerRollback)
                 {
                     // Docker's spec already on the previous image means the rollback was asked for; asking again would swap back.
                     if (!there && status.Service.UpdateState is not "rollback_started")
@@ -277,7 +284,7 @@ public sealed class RolloutPlans(IImageChanges engine, ChangeLocks locks, TimePr
                 }
                 else
                 {
-                    var policy = Policy("rollback") ?? service.Details.Rollback;
+                    var policy = rollback;
                     if (!there)
                     {
                         await engine.SetImageAsync(clusterId, service.Id, target, policy, context.Cancellation);
