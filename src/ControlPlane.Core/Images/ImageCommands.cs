@@ -12,8 +12,31 @@ namespace ControlPlane.Core.Images;
 /// <see cref="OperationRunner"/> checks the caller, locks, audits and runs the plan <see cref="RolloutPlans"/> or
 /// <see cref="ImageDistribution"/> makes. (The engine port is <see cref="IImageChanges"/>.)
 /// </summary>
-public sealed class ImageCommands(ClusterStateStore store, OperationRunner runner, RolloutPlans rollouts, ImageDistribution distribution, RolloutHistory history)
+public sealed class ImageCommands(ClusterStateStore store, OperationRunner runner, RolloutPlans rollouts, ImageDistribution distribution, RolloutHistory history) : IOperationResumer
 {
+    public bool Resumes(string kind) => RolloutPlans.CarriesOn(kind);
+
+    /// <summary>
+    /// A rollout, resume or rollback another replica started and stopped (DESIGN §8), carried on under the lock it
+    /// started with (<see cref="RolloutPlans.PlanCarryOn"/>); a service gone from ControlPlane's picture fails it.
+    /// </summary>
+    public OperationResumption Resume(Operation operation)
+    {
+        var service = Find(operation.ClusterId, operation.Target);
+        var intent = operation.Kind switch
+        {
+            RolloutPlans.RollbackKind => RolloutPlans.RollbackIntent(operation.ClusterId, service, operation.Target),
+            RolloutPlans.ResumeKind => RolloutPlans.RolloutIntent(operation.ClusterId, service, operation.Target, "services.rollout.resume"),
+            _ => RolloutPlans.RolloutIntent(operation.ClusterId, service, operation.Target),
+        };
+        if (service is null)
+        {
+            return new OperationResumption(intent, new OperationPlan(operation.Kind, operation.Progress.Total, _ => throw new OperationFailedException(
+                $"The replica running this {operation.Kind} stopped, and {operation.Target} is not in ControlPlane's picture of {operation.ClusterId} any more.")));
+        }
+        return new OperationResumption(intent, rollouts.PlanCarryOn(operation, service, Hostnames(operation.ClusterId)));
+    }
+
     public Task<ChangeResult> RolloutAsync(ChangeCaller caller, string clusterId, string idOrName, string? image, UpdateSettings? update, CancellationToken ct = default)
     {
         var service = Find(clusterId, idOrName);

@@ -133,7 +133,8 @@ public sealed class RolloutPlans(IImageChanges engine, ChangeLocks locks, TimePr
         })
         {
             Target = service.Name,
-            Parameters = new { image = dockerCanRollBack ? previous : restoreImage, from = service.Image, rollback = UpdateSettings.Of(service.Details.Rollback) },
+            // dockerRollback tells a replica adopting the rollback (DESIGN §8) which of the two ways it was going.
+            Parameters = new { image = dockerCanRollBack ? previous : restoreImage, from = service.Image, rollback = UpdateSettings.Of(service.Details.Rollback), dockerRollback = dockerCanRollBack },
         };
     }
 
@@ -215,6 +216,101 @@ public sealed class RolloutPlans(IImageChanges engine, ChangeLocks locks, TimePr
             Locks = services.Select(s => OperationLock.OfService(clusterId, s.Service)).ToList(),
         };
     }
+
+    /// <summary>The kinds <see cref="PlanCarryOn"/> carries on: one service followed while Docker moves it.</summary>
+    public static bool CarriesOn(string kind) => kind is RolloutKind or ResumeKind or RollbackKind;
+
+    /// <summary>
+    /// Carries on a rollout, resume or rollback another replica started and stopped (DESIGN §8). The update itself is
+    /// Docker's: it went on without ControlPlane, so carrying on means asking for it again only if the stopped replica
+    /// had not got that far (each request is made only when the service shows it was not), then following the service
+    /// to its end and finishing the record. The image and update policy come from the operation's parameters.
+    /// </summary>
+    public OperationPlan PlanCarryOn(Operation operation, ClusterService service, Func<string?, string> hostname)
+    {
+        // Read now: the plan runs after this returns.
+        using var document = System.Text.Json.JsonDocument.Parse(operation.Parameters ?? "{}");
+        var root = document.RootElement;
+        string? Text(string name) => root.TryGetProperty(name, out var v) && v.ValueKind == System.Text.Json.JsonValueKind.String ? v.GetString() : null;
+        UpdatePolicy? Policy(string name) => root.TryGetProperty(name, out var v) && v.ValueKind == System.Text.Json.JsonValueKind.Object
+            ? System.Text.Json.JsonSerializer.Deserialize<UpdateSettings>(v.GetRawText(), ParameterJson)!.Apply(UpdatePolicy.Default)
+            : null;
+        var image = Text("image");
+        var pinned = Text("pinned") ?? image;
+        var update = Policy("update") ?? service.Details.Update;
+        var rollback = Policy("rollback") ?? service.Details.Rollback;
+        var dockerRollback = root.TryGetProperty("dockerRollback", out var docker) && docker.ValueKind == System.Text.Json.JsonValueKind.True;
+        var specWritten = operation.FindStep("spec")?.State == OperationStates.Succeeded;
+        var clusterId = operation.ClusterId;
+        Func<OperationContext, Task> run = operation.Kind switch
+        {
+            RolloutKind when pinned is { } target => async context =>
+            {
+                var policy = update;
+                // The "spec" step is recorded right after the spec is written: without it the stopped replica may not
+                // have written it, and writing the same image and policy again changes nothing if it had.
+                if (!specWritten)
+                {
+                    var change = await engine.SetImageAsync(clusterId, service.Id, target, policy, context.Cancellation);
+                    await context.StepAsync("spec", OperationStates.Succeeded,
+                        System.Text.RegularExpressions.Regex.Replace(SpecDiff.Compute(change.Before, change.After), "(sha256:[0-9a-f]{12})[0-9a-f]{52}", "$1…"));
+                }
+                ThrowUnlessConverged(await _follower.FollowAsync(context, clusterId, service.Id, target, RolloutDirection.Update, hostname, stableFor: policy.Monitor));
+            },
+            ResumeKind => async context =>
+            {
+                var status = await engine.ReadRolloutAsync(clusterId, service.Id, context.Cancellation);
+                if (status.Service.UpdateState is "paused" or "rollback_paused")
+                {
+                    // Still paused: the stopped replica had not resumed it yet.
+                    await engine.ResumeAsync(clusterId, service.Id, context.Cancellation);
+                    status = await engine.ReadRolloutAsync(clusterId, service.Id, context.Cancellation);
+                }
+                ThrowUnlessConverged(await _follower.FollowAsync(context, clusterId, service.Id, status.Service.Image, RolloutDirection.Update, hostname, stableFor: status.Service.Details.Update.Monitor));
+            },
+            RollbackKind when image is { } target => async context =>
+            {
+                var status = await engine.ReadRolloutAsync(clusterId, service.Id, context.Cancellation);
+                var there = SameImage(status.Service.Image, target);
+                RolloutOutcome outcome;
+                if (dockerRollback)
+                {
+                    // Docker's spec already on the previous image means the rollback was asked for; asking again would swap back.
+                    if (!there && status.Service.UpdateState is not "rollback_started")
+                    {
+                        await engine.RollbackAsync(clusterId, service.Id, context.Cancellation);
+                    }
+                    outcome = await _follower.FollowAsync(context, clusterId, service.Id, target, RolloutDirection.Rollback, hostname);
+                }
+                else
+                {
+                    var policy = rollback;
+                    if (!there)
+                    {
+                        await engine.SetImageAsync(clusterId, service.Id, target, policy, context.Cancellation);
+                    }
+                    outcome = await _follower.FollowAsync(context, clusterId, service.Id, target, RolloutDirection.Update, hostname, stableFor: policy.Monitor);
+                    await context.StepAsync("restore", outcome.End == RolloutEnd.Converged ? OperationStates.Succeeded : OperationStates.Failed, outcome.Error ?? "restored");
+                }
+                if (outcome.End != RolloutEnd.Converged)
+                {
+                    throw new OperationFailedException(outcome.Error ?? "The rollback did not finish.");
+                }
+            },
+            _ => _ => throw new OperationFailedException($"The replica running this {operation.Kind} stopped, and its record does not say which image it was moving {service.Name} to: check {service.Name}."),
+        };
+        return new OperationPlan(operation.Kind, operation.Progress.Total, run)
+        {
+            Target = service.Name,
+        };
+    }
+
+    private static readonly System.Text.Json.JsonSerializerOptions ParameterJson = new(System.Text.Json.JsonSerializerDefaults.Web);
+
+    /// <summary>Two references name the same image: the same repository and tag, and the same digest when both have one.</summary>
+    private static bool SameImage(string a, string b) =>
+        ImageReferenceSyntax.WithoutDigest(a) == ImageReferenceSyntax.WithoutDigest(b)
+        && (ImageReferenceSyntax.DigestOf(a) is not { } x || ImageReferenceSyntax.DigestOf(b) is not { } y || x == y);
 
     private void RefuseWhileMoving(string clusterId, ClusterService service)
     {

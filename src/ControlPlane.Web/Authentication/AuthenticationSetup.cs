@@ -124,6 +124,7 @@ public static class AuthenticationSetup
         services.AddSingleton<Core.Images.ImageDistribution>();
         services.AddSingleton<Core.Images.RolloutHistory>();
         services.AddSingleton<Core.Images.ImageCommands>();
+        services.AddSingleton<Core.Operations.IOperationResumer>(sp => sp.GetRequiredService<Core.Images.ImageCommands>());
         services.TryAddSingleton<Core.Stacks.IStackHistory, Core.Stacks.InMemoryStackHistory>();
         services.AddSingleton<Core.Stacks.StackCommands>();
         services.AddSingleton<AnonymousRefusals>();

@@ -62,6 +62,50 @@ public sealed class RolloutOperationTests : IAsyncDisposable
         Assert.Equal("batch 2 · slot 2 on host-n2: running demo/app:2", operation.FindStep("slot 2")!.Message);
     }
 
+    /// <summary>A rollout another replica started and stopped: <paramref name="specWritten"/> when it had recorded writing the spec.</summary>
+    private async Task<Operation> CarryOnAsync(bool specWritten)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var steps = specWritten ? ValueList<OperationStep>.From([new OperationStep("spec", OperationStates.Succeeded, "image changed", now)]) : ValueList<OperationStep>.From([]);
+        var stopped = new Operation("op1", RolloutPlans.RolloutKind, "c1", "web", null, "alice", OperationStates.Running, new OperationProgress(1, 2), steps, null, now, now, null)
+        {
+            Parameters = $$$"""{"image":"demo/app:2","pinned":"{{{New}}}","previousImage":"{{{Old}}}","update":{"parallelism":1,"delaySeconds":4,"failureAction":"pause","monitorSeconds":0,"maxFailureRatio":0,"order":"stop-first"}}""",
+        };
+        var operations = new RolloutPlans(_engine, _locks, TimeProvider.System);
+        var caller = new ChangeCaller("alice", [new Grant(1, "alice", Role.Operator, AccessScope.Everywhere)], null);
+        var start = await _runner.StartAsync(caller, RolloutPlans.RolloutIntent("c1", Web, "web"),
+            _ => System.Threading.Tasks.Task.FromResult(operations.PlanCarryOn(stopped, Web, id => $"host-{id}")));
+        Assert.True(start.Started, start.Message);
+        await _runner.WhenFinishedAsync(start.OperationId!);
+        return (await _store.FindAsync(start.OperationId!))!;
+    }
+
+    [Fact]
+    public async Task Carrying_on_a_rollout_whose_spec_was_written_only_follows_docker_to_the_end()
+    {
+        _engine.Answers.Enqueue(Status("updating", New, Task("a2", 1, "running", New, 1), Task("b", 2, "running", Old, 0)));
+        _engine.Answers.Enqueue(Status("completed", New, Task("a2", 1, "running", New, 1), Task("b2", 2, "running", New, 2)));
+
+        var operation = await CarryOnAsync(specWritten: true);
+
+        Assert.True(operation.State == OperationStates.Succeeded, operation.Error);
+        Assert.Equal(new OperationProgress(2, 2), operation.Progress);
+        Assert.DoesNotContain(_engine.Calls, c => c.StartsWith("image", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Carrying_on_a_rollout_stopped_before_its_spec_was_recorded_writes_the_recorded_image_once_then_follows_it()
+    {
+        _engine.Answers.Enqueue(Status("updating", New, Task("a", 1, "running", Old, 0), Task("b", 2, "running", Old, 0)));
+        _engine.Answers.Enqueue(Status("completed", New, Task("a2", 1, "running", New, 1), Task("b2", 2, "running", New, 2)));
+
+        var operation = await CarryOnAsync(specWritten: false);
+
+        Assert.True(operation.State == OperationStates.Succeeded, operation.Error);
+        Assert.Equal([$"image web {New}"], _engine.Calls.Where(c => c.StartsWith("image", StringComparison.Ordinal)));
+        Assert.Equal(OperationStates.Succeeded, operation.FindStep("spec")!.State);
+    }
+
     [Fact]
     public async Task Docker_s_rollback_ends_the_operation_rolledback_with_the_failing_task_s_error_once_the_old_tasks_run()
     {

@@ -14,9 +14,10 @@ using Xunit.Abstractions;
 namespace ControlPlane.Web.Tests.Replicas;
 
 /// <summary>
-/// An operation survives the loss of the replica running it (DESIGN §8): replica A starts a secret rotation on the real
-/// swarm and stops mid-way; replica B, on the same PostgreSQL database, adopts it once A's lease lapses and finishes it,
-/// and no service is left on a half-swapped secret. Prints the failover time. Engine API through Docker.DotNet only.
+/// An operation survives the loss of the replica running it (DESIGN §8): replica A starts a secret rotation (or an image
+/// rollout) on the real swarm and stops mid-way; replica B, on the same PostgreSQL database, adopts it once A's lease
+/// lapses and finishes it: no service is left on a half-swapped secret, and the rollout ends with every task on the new
+/// image. Prints the failover time. Engine API through Docker.DotNet only.
 /// </summary>
 public sealed class OperationFailoverTests(ITestOutputHelper output) : IAsyncLifetime
 {
@@ -102,6 +103,78 @@ public sealed class OperationFailoverTests(ITestOutputHelper output) : IAsyncLif
         Assert.Contains(id, adoption.Entry.Detail);
         var ends = await _b.Services.GetRequiredService<IAuditReader>().QueryAsync(new AuditQuery(Action: "secrets.rotate"));
         Assert.Contains(ends, r => r.Entry.Result == AuditResult.Succeeded && r.Entry.Detail!.Contains(id));
+    }
+
+    [Fact]
+    public async Task A_rollout_whose_replica_stops_mid_way_is_adopted_by_another_replica_which_follows_it_to_its_end()
+    {
+        using var onA = _a.CreateAdminClient();
+        var name = $"{_prefix}web";
+        var created = await _manager.Swarm.CreateServiceAsync(new ServiceCreateParameters
+        {
+            Service = new ServiceSpec
+            {
+                Name = name,
+                TaskTemplate = new TaskSpec
+                {
+                    ContainerSpec = new ContainerSpec { Image = SwarmEnvironment.DemoImage, StopGracePeriod = TimeSpan.FromSeconds(1) },
+                    RestartPolicy = new SwarmRestartPolicy { Condition = "on-failure", Delay = TimeSpan.FromSeconds(1) },
+                },
+                Mode = new ServiceMode { Replicated = new ReplicatedService { Replicas = 3 } },
+                // The service's own policy: all tasks at once. The rollout asks for one at a time with a delay instead.
+                UpdateConfig = new SwarmUpdateConfig { Parallelism = 3, FailureAction = "pause", Monitor = TimeSpan.FromSeconds(1) },
+            },
+        });
+        _services.Add(created.ID!);
+        await onA.GetUntilAsync($"/api/clusters/{Cluster}/services/{name}", (status, json) => status == HttpStatusCode.OK
+            && json.GetProperty("replicasRunning").GetInt32() == 3, TimeSpan.FromSeconds(60));
+
+        var image = SwarmEnvironment.DemoImage[..SwarmEnvironment.DemoImage.LastIndexOf(':')] + ":2";
+        using var rollout = await onA.PostAsJsonAsync($"/api/clusters/{Cluster}/services/{name}/rollout",
+            new { image, update = new { parallelism = 1, delaySeconds = 4, monitorSeconds = 1 } });
+        var body = await rollout.Content.ReadAsStringAsync();
+        Assert.True(rollout.StatusCode == HttpStatusCode.Accepted, $"{(int)rollout.StatusCode} {body}");
+        var id = JsonDocument.Parse(body).RootElement.GetProperty("operationId").GetString()!;
+        var operations = _b.Services.GetRequiredService<IOperationStore>();
+        // One slot on the new image, two to go with 4 s between them: A stops in the middle of Docker's update.
+        await WaitAsync(async () => (await operations.FindAsync(id))?.Progress.Done >= 1, TimeSpan.FromMinutes(2), "the first task runs the new image");
+
+        var stopped = Stopwatch.StartNew();
+        await _a.DisposeAsync();
+        var before = await operations.FindAsync(id);
+        Assert.Equal(OperationStates.Running, before!.State);
+        Assert.True(before.Progress.Done < 3, $"A stopped before the rollout ended ({before.Progress.Done} of 3 done)");
+
+        var runnerB = _b.Services.GetRequiredService<OperationRunner>();
+        // Adopted means running on B, or already ended by B (the state check below tells how).
+        await WaitAsync(async () => runnerB.IsRunningHere(id) || (await operations.FindAsync(id))!.IsFinished, TimeSpan.FromSeconds(30), "replica B adopts the rollout");
+        var adopted = stopped.Elapsed;
+        await WaitAsync(async () => (await operations.FindAsync(id))!.UpdatedAt > before.UpdatedAt, TimeSpan.FromSeconds(30), "the adopted rollout moves on");
+        var progressing = stopped.Elapsed;
+        await runnerB.WhenFinishedAsync(id);
+        var finished = await operations.FindAsync(id);
+        output.WriteLine($"rollout failover: replica stopped -> operation adopted {adopted.TotalSeconds:0.0} s, progressing {progressing.TotalSeconds:0.0} s, ended {stopped.Elapsed.TotalSeconds:0.0} s; done {before.Progress.Done} of 3 when stopped");
+        Assert.True(adopted < TimeSpan.FromSeconds(15), $"adopted within 15 s of the stop, not {adopted.TotalSeconds:0.0} s");
+        Assert.True(finished!.State == OperationStates.Succeeded, $"{finished.State}: {finished.Error}");
+        Assert.Equal(new OperationProgress(3, 3), finished.Progress);
+
+        // Every task runs the new image, and the service keeps the policy the rollout set, as the replica that started it
+        // would have left it (DESIGN §4: a rollout sets the image with its update settings).
+        var service = await _manager.Swarm.InspectServiceAsync(created.ID!);
+        Assert.StartsWith(image + "@sha256:", service.Spec!.TaskTemplate!.ContainerSpec!.Image);
+        Assert.Equal(1UL, service.Spec.UpdateConfig!.Parallelism);
+        Assert.Equal(TimeSpan.FromSeconds(4), service.Spec.UpdateConfig.Delay);
+        var tasks = await _manager.Tasks.ListAsync(new TasksListParameters
+        {
+            Filters = new Dictionary<string, IDictionary<string, bool>> { ["service"] = new Dictionary<string, bool> { [created.ID!] = true }, ["desired-state"] = new Dictionary<string, bool> { ["running"] = true } },
+        });
+        Assert.Equal(3, tasks.Count);
+        Assert.All(tasks, t => Assert.StartsWith(image + "@sha256:", t.Spec!.ContainerSpec!.Image));
+
+        var audit = _b.Services.GetRequiredService<IAuditReader>();
+        var adoption = Assert.Single(await audit.QueryAsync(new AuditQuery(Action: "operations.adopt")));
+        Assert.Contains(id, adoption.Entry.Detail);
+        Assert.Contains(await audit.QueryAsync(new AuditQuery(Action: "services.rollout")), r => r.Entry.Result == AuditResult.Succeeded && r.Entry.Detail!.Contains(id));
     }
 
     private async Task<string> CreateServiceAsync(string name, string secretId, string secretName)
