@@ -24,8 +24,7 @@ public sealed class DockerCliSessionTests(DockerApiAppFactory factory) : IClassF
     private async Task SyncedAsync() =>
         await _admin.GetUntilAsync("/api/clusters", (_, json) => json.ValueKind == JsonValueKind.Array && json.EnumerateArray().Any(c => c.GetProperty("status").GetString() == "synced"), SyncTimeout);
 
-    private async Task<List<JsonElement>> AuditAsync(string actor) =>
-        [.. (await _admin.GetFromJsonAsync<JsonElement>($"/api/audit?actor={Uri.EscapeDataString(actor)}")).EnumerateArray()];
+    private Task<List<JsonElement>> AuditAsync(string actor) => SettledAudit.ReadAsync(_admin, actor);
 
     /// <summary>Reads a following command's output until <paramref name="expected"/> appears, then ends the command.</summary>
     private static async Task<string> FollowUntilAsync(Process process, string expected)

@@ -27,8 +27,7 @@ public sealed class DockerCliTests(DockerApiAppFactory factory) : IClassFixture<
     private async Task SyncedAsync() =>
         await _admin.GetUntilAsync("/api/clusters", (_, json) => json.ValueKind == JsonValueKind.Array && json.EnumerateArray().Any(c => c.GetProperty("status").GetString() == "synced"), SyncTimeout);
 
-    private async Task<List<JsonElement>> AuditAsync(string actor) =>
-        [.. (await _admin.GetFromJsonAsync<JsonElement>($"/api/audit?actor={Uri.EscapeDataString(actor)}")).EnumerateArray()];
+    private Task<List<JsonElement>> AuditAsync(string actor) => SettledAudit.ReadAsync(_admin, actor);
 
     [Fact]
     public async Task An_admin_bundle_runs_version_info_services_stacks_secrets_and_nodes_through_ControlPlane()
