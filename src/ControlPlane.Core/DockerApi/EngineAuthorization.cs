@@ -128,7 +128,11 @@ public static class EngineAuthorization
             : null;
         var lockKey = serviceName is null ? null : ChangeLocks.ServiceKey(cluster, scope.Stack, serviceName);
         // Sessions in a container (attach, exec) run for as long as the user likes and side by side: they take no lock.
-        var exclusive = route.Kind != ResourceKind.Container;
+        // Nor do creates: there is no object yet for another change to be working on, and the engine itself refuses a
+        // second service, secret or config of the same name (409); a lock (a lease row written and deleted in the shared
+        // database) would add two writes to each of a `docker stack deploy`'s creates and protect nothing. Updates and
+        // removes of existing objects keep theirs: a page's rollout or scale of the service may hold it for minutes.
+        var exclusive = route.Kind != ResourceKind.Container && route.Target != EngineTarget.SpecLabel;
         return new EngineVerdict(new ChangeIntent(route.Permission, scope, route.Action, subject) { AlsoOn = alsoOn.Distinct().ToList(), AlsoNeeds = needs, Lock = lockKey, Exclusive = exclusive })
         {
             Unresolved = unresolved,

@@ -240,8 +240,10 @@ public sealed class DockerApiHandler(
     /// <summary>
     /// Docker's hijack: the request goes to the engine asking for the upgrade, and once the engine answers <c>101</c> the
     /// client's connection is upgraded too and bytes flow both ways until the engine ends the session (the command
-    /// exited, the container stopped) or the client goes away. The client's end of input (the CLI closes its side even
-    /// with no stdin) does not end the session.
+    /// exited, the container stopped) or the client goes away. The client's end of input (the CLI half-closes its side
+    /// after stdin's end, at once without stdin) does not end the session: it is passed on to the engine as a half-close
+    /// of its own connection (<see cref="EngineSession.EndInput"/>), so <c>echo x | docker exec -i c cat</c> ends, and the
+    /// engine's output still reaches the client until the engine ends its stream.
     /// </summary>
     private async Task<int> HijackAsync(HttpContext http, string cluster, string enginePath, IHttpUpgradeFeature upgrade, byte[]? body)
     {
@@ -250,7 +252,19 @@ public sealed class DockerApiHandler(
         {
             content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(http.Request.ContentType ?? "application/json");
         }
-        if (await SendAsync(http, cluster, HttpMethod.Post, enginePath, content, hijack: true) is not { } response)
+        EngineUpstream upstream;
+        try
+        {
+            upstream = await upstreams.CurrentAsync(cluster, http.RequestAborted);
+        }
+        catch (ClusterUnreachableException ex)
+        {
+            await RefuseAsync(http, StatusCodes.Status502BadGateway, ex.Message);
+            return StatusCodes.Status502BadGateway;
+        }
+        // Disposed last (declared first): closing the session's transport closes the engine's connection.
+        using var transport = upstream.OpenSession();
+        if (await SendAsync(http, cluster, transport.Invoker, transport.DestinationPrefix, HttpMethod.Post, enginePath, content, hijack: true) is not { } response)
         {
             return http.Response.StatusCode;
         }
@@ -270,11 +284,21 @@ public sealed class DockerApiHandler(
         // Not tied to the request's abort: the CLI closes its sending side as soon as it has no more input (at once,
         // without stdin), which Kestrel reports as an abort, while the engine's output still has to reach it.
         using var session = new CancellationTokenSource();
-        var toEngine = PumpAsync(client, engine, session.Token);
+        var toEngine = ToEngineAsync(client, engine, transport, session.Token);
         await PumpAsync(engine, client, session.Token);
         await session.CancelAsync();
         await toEngine;
         return StatusCodes.Status101SwitchingProtocols;
+    }
+
+    /// <summary>The client's input to the engine; its end (not the session's) is passed on as the engine's end of input.</summary>
+    private static async Task ToEngineAsync(Stream client, Stream engine, EngineSession transport, CancellationToken session)
+    {
+        await PumpAsync(client, engine, session);
+        if (!session.IsCancellationRequested)
+        {
+            transport.EndInput();
+        }
     }
 
     private static async Task PumpAsync(Stream from, Stream to, CancellationToken ct)
@@ -297,7 +321,7 @@ public sealed class DockerApiHandler(
     }
 
     /// <summary>A request of ControlPlane's own to the cluster's current manager; null (and answered) when none answers.</summary>
-    private async Task<HttpResponseMessage?> SendAsync(HttpContext http, string cluster, HttpMethod method, string enginePath, HttpContent? content, bool hijack = false)
+    private async Task<HttpResponseMessage?> SendAsync(HttpContext http, string cluster, HttpMethod method, string enginePath, HttpContent? content)
     {
         EngineUpstream upstream;
         try
@@ -309,7 +333,12 @@ public sealed class DockerApiHandler(
             await RefuseAsync(http, StatusCodes.Status502BadGateway, ex.Message);
             return null;
         }
-        var request = new HttpRequestMessage(method, upstream.DestinationPrefix + new PathString(enginePath).ToUriComponent() + http.Request.QueryString.Value)
+        return await SendAsync(http, cluster, upstream.Invoker, upstream.DestinationPrefix, method, enginePath, content);
+    }
+
+    private async Task<HttpResponseMessage?> SendAsync(HttpContext http, string cluster, HttpMessageInvoker invoker, string destinationPrefix, HttpMethod method, string enginePath, HttpContent? content, bool hijack = false)
+    {
+        var request = new HttpRequestMessage(method, destinationPrefix + new PathString(enginePath).ToUriComponent() + http.Request.QueryString.Value)
         {
             Version = HttpVersion.Version11,
             VersionPolicy = HttpVersionPolicy.RequestVersionExact,
@@ -326,7 +355,7 @@ public sealed class DockerApiHandler(
         }
         try
         {
-            return await upstream.Invoker.SendAsync(request, http.RequestAborted);
+            return await invoker.SendAsync(request, http.RequestAborted);
         }
         catch (HttpRequestException ex)
         {

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using ControlPlane.Core.Changes;
 using ControlPlane.Core.DockerApi;
 using ControlPlane.Core.Model;
 using ControlPlane.Core.Secrets;
@@ -102,6 +103,23 @@ public class EngineAuthorizationTests
         var need = Assert.Single(verdict.Intent.AlsoNeeds);
         Assert.Equal(Permissions.Services.Unrestricted, need.Permission);
         Assert.Contains("bind mount of the host path /etc", need.Reason);
+    }
+
+    [Fact]
+    public void A_create_takes_no_lock_and_an_update_or_remove_takes_the_service_s_own()
+    {
+        var spec = JsonNode.Parse("""{"Name":"shop_web","Labels":{"com.docker.stack.namespace":"shop"},"TaskTemplate":{"ContainerSpec":{"Image":"app:2"}}}""")!.AsObject();
+
+        var create = EngineAuthorization.Decide(EngineRoutes.Classify("POST", "/v1.41/services/create"), C, State, ShopOperator, spec);
+        var update = EngineAuthorization.Decide(EngineRoutes.Classify("POST", "/v1.41/services/svc-shop/update"), C, State, ShopOperator, spec);
+        var remove = EngineAuthorization.Decide(EngineRoutes.Classify("DELETE", "/v1.41/services/svc-shop"), C, State, ShopOperator, null);
+
+        Assert.Null(create.Refusal);
+        Assert.False(create.Intent.Exclusive);
+        Assert.True(update.Intent.Exclusive);
+        Assert.Equal(ChangeLocks.ServiceKey(C, "shop", "shop_web"), update.Intent.Lock);
+        Assert.True(remove.Intent.Exclusive);
+        Assert.Equal(ChangeLocks.ServiceKey(C, "shop", "shop_web"), remove.Intent.Lock);
     }
 
     [Fact]

@@ -116,7 +116,7 @@ public sealed class DockerCliSessionTests(DockerApiAppFactory factory) : IClassF
     }
 
     [Fact]
-    public async Task Exec_with_and_without_a_tty_and_attach_reach_a_task_container_on_the_manager_and_a_stack_operator_may_not_exec()
+    public async Task Exec_with_and_without_a_tty_with_stdin_and_attach_reach_a_task_container_on_the_manager_and_a_stack_operator_may_not_exec()
     {
         await SyncedAsync();
         var (bundle, _) = await factory.CreateBundleAsync(_admin, "hdsession");
@@ -134,6 +134,8 @@ public sealed class DockerCliSessionTests(DockerApiAppFactory factory) : IClassF
 
             Assert.Equal("hd-exec-plain", (await factory.DockerOkAsync(bundle, "exec", container, "echo", "hd-exec-plain")).Trim());
             Assert.Equal("hd-exec-tty", (await factory.DockerOkAsync(bundle, "exec", "-t", container, "echo", "hd-exec-tty")).Trim());
+            // /usr/bin/docker half-closes its connection at stdin's end; the engine must hear it, or cat never ends.
+            Assert.Equal("hello", (await ExecWithStdinAsync(bundle, container, "hello\n")).Trim());
             var attached = await FollowUntilAsync(factory.StartDocker(bundle, "attach", "--no-stdin", "--sig-proxy=false", container), "hdtick");
             Assert.Contains("hdtick", attached);
 
@@ -149,12 +151,35 @@ public sealed class DockerCliSessionTests(DockerApiAppFactory factory) : IClassF
         var audit = await AuditAsync("admin (docker cli, bundle hdsession)");
         Assert.Contains(audit, r => r.GetProperty("action").GetString() == "docker POST /containers/{id}/exec" && r.GetProperty("result").GetString() == "succeeded"
             && r.GetProperty("detail").GetString()!.Contains("hd-exec-plain"));
-        Assert.Equal(2, audit.Count(r => r.GetProperty("action").GetString() == "docker POST /exec/{id}/start" && r.GetProperty("result").GetString() == "succeeded"));
+        Assert.Equal(3, audit.Count(r => r.GetProperty("action").GetString() == "docker POST /exec/{id}/start" && r.GetProperty("result").GetString() == "succeeded"));
         // The attach ends on ControlPlane's side once it next writes to the CLI that was ended (or the container goes).
         await _admin.GetUntilAsync($"/api/audit?actor={Uri.EscapeDataString("admin (docker cli, bundle hdsession)")}", (_, json) => json.EnumerateArray().Any(r =>
             r.GetProperty("action").GetString() == "docker POST /containers/{id}/attach" && r.GetProperty("result").GetString() == "succeeded"), SyncTimeout);
         Assert.Contains(await AuditAsync("hdexecop (docker cli, bundle hdexecterminal)"),
             r => r.GetProperty("action").GetString() == "docker POST /containers/{id}/exec" && r.GetProperty("result").GetString() == "denied");
+    }
+
+    /// <summary><c>echo … | docker exec -i &lt;container&gt; cat</c> with Debian's CLI: what cat printed, failing when the command does not end by itself.</summary>
+    private async Task<string> ExecWithStdinAsync(string bundle, string container, string input)
+    {
+        using var process = factory.StartDocker(bundle, "exec", "-i", container, "cat");
+        await process.StandardInput.WriteAsync(input);
+        process.StandardInput.Close();
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+            Assert.Fail($"docker exec -i … cat did not end after its stdin ended; output: {await output} errors: {await error}");
+        }
+        Assert.True(process.ExitCode == 0, $"docker exec -i … cat failed ({process.ExitCode}): {await error}");
+        return await output;
     }
 
     [Fact]
