@@ -211,7 +211,7 @@ public sealed partial class ClusterWatcher
             switch (message.Type)
             {
                 case "service":
-                    MarkHot(id);
+                    // Marked hot once fetched, if what changed can move its tasks (see FetchServicesAsync).
                     break;
                 case "node":
                     // A node going down or drained moves its tasks, which send no event: list them soon.
@@ -287,16 +287,42 @@ public sealed partial class ClusterWatcher
             var listed = await _connection.CallAsync(engine.Client, c => c.Swarm.ListServicesAsync(parameters, ct));
             // The id filter matches prefixes too; keep exactly the services asked for.
             var found = listed.Where(s => s.ID is not null).ToDictionary(s => s.ID, StringComparer.Ordinal);
+            var state = _store.GetState(ClusterId)!;
             foreach (var id in chunk)
             {
-                changes.Add(found.TryGetValue(id, out var service)
-                    ? ResourceChange.Upsert(DockerModelMapper.ToService(service))
+                if (!found.TryGetValue(id, out var listedService))
+                {
                     // Gone between the event and the listing: a later event (or the relist) says so, but we know now.
-                    : ResourceChange.Delete(ResourceKind.Service, id));
+                    changes.Add(ResourceChange.Delete(ResourceKind.Service, id));
+                    continue;
+                }
+                var service = DockerModelMapper.ToService(listedService);
+                if (MayMoveTasks(state.Get<ClusterService>(ResourceKind.Service, id), service))
+                {
+                    MarkHot(id);
+                }
+                changes.Add(ResourceChange.Upsert(service));
             }
         }
         return changes;
     }
+
+    /// <summary>
+    /// False only when a service's labels (its stack among them) are all that changed: that moves no task, and at
+    /// 1,000 label edits a second putting each service on the fast path would relist every task each second. Any
+    /// other change, a new service or a rolling update starting, does; so does a template change this
+    /// picture cannot show, once Docker marks the service updating (another event).
+    /// </summary>
+    internal static bool MayMoveTasks(ClusterService? held, ClusterService fetched) =>
+        held is null
+        || fetched with
+        {
+            Labels = held.Labels,
+            Stack = held.Stack,
+            UpdatedAt = held.UpdatedAt,
+            ObjectVersion = held.ObjectVersion,
+            ReplicasRunning = held.ReplicasRunning,
+        } != held;
 
     private async Task<IReadOnlyList<ResourceChange>> InspectAsync(ConnectedEngine engine, ResourceKind kind, string id, CancellationToken ct)
     {
