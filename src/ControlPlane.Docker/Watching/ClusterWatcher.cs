@@ -313,7 +313,7 @@ public sealed partial class ClusterWatcher
     /// other change, a new service or a rolling update starting, does; so does a template change this
     /// picture cannot show, once Docker marks the service updating (another event).
     /// </summary>
-    internal static bool MayMoveTasks(ClusterService? held, ClusterService fetched) =>
+    public static bool MayMoveTasks(ClusterService? held, ClusterService fetched) =>
         held is null
         || fetched with
         {
