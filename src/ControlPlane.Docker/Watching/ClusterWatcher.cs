@@ -146,102 +146,210 @@ public sealed partial class ClusterWatcher
         }
     }
 
+    /// <summary>
+    /// Applies events in batches: whatever arrived while the previous batch was being fetched is taken at once,
+    /// each object it names is fetched once (services by one filtered listing per <see cref="IdsPerRequest"/>
+    /// ids rather than an inspect per event), and the whole batch goes to the store as one change. At 1,000
+    /// events a second one round trip per event cannot keep up (DESIGN §11); the batch grows with the load
+    /// instead, and a quiet cluster still sees each event applied as soon as it is fetched.
+    /// </summary>
     private async Task ProcessEventsAsync(ConnectedEngine engine, ChannelReader<Message> reader, CancellationToken cancellationToken)
     {
-        await foreach (var message in reader.ReadAllAsync(cancellationToken))
+        // Bounded so one batch's events never exceed what the store keeps, and a filter stays a short URL.
+        var maxBatch = Math.Clamp(_timings.EventsKept, 1, MaxEventsPerBatch);
+        var messages = new List<Message>(maxBatch);
+        while (await reader.WaitToReadAsync(cancellationToken))
         {
-            var changes = new List<ResourceChange>(await InspectAsync(engine, message, cancellationToken));
-            changes.Add(ResourceChange.Upsert(DockerModelMapper.ToEvent(message)));
-            changes.AddRange(PruneEvents(_store.GetState(ClusterId)!));
-            _store.Apply(ClusterId, changes);
-            if (message.TimeNano is > 0 and var nanos)
+            messages.Clear();
+            while (messages.Count < maxBatch && reader.TryRead(out var message))
             {
-                // Engine clock to ours: on one host (or NTP-synced ones) this is the picture's delay behind the cluster.
-                var lag = _time.GetUtcNow() - DateTimeOffset.UnixEpoch.AddTicks(nanos / 100);
-                ControlPlaneTelemetry.EventApplied(ClusterId, lag.TotalSeconds);
+                messages.Add(message);
+            }
+            var changes = new List<ResourceChange>(await ChangesForAsync(engine, messages, cancellationToken));
+            changes.AddRange(PruneEvents(_store.GetState(ClusterId)!, messages.Count));
+            changes.AddRange(messages.Select(m => ResourceChange.Upsert(DockerModelMapper.ToEvent(m))));
+            _store.Apply(ClusterId, changes);
+            var now = _time.GetUtcNow();
+            foreach (var message in messages)
+            {
+                if (message.TimeNano is > 0 and var nanos)
+                {
+                    // Engine clock to ours: on one host (or NTP-synced ones) this is the picture's delay behind the cluster.
+                    ControlPlaneTelemetry.EventApplied(ClusterId, (now - DateTimeOffset.UnixEpoch.AddTicks(nanos / 100)).TotalSeconds);
+                }
             }
         }
     }
 
-    private async Task<IReadOnlyList<ResourceChange>> InspectAsync(ConnectedEngine engine, Message message, CancellationToken ct)
+    /// <summary>Most events one batch takes from the stream.</summary>
+    internal const int MaxEventsPerBatch = 500;
+
+    /// <summary>Ids per filtered listing: a hundred ids make a query of about 4 kB, well within what servers accept.</summary>
+    internal const int IdsPerRequest = 100;
+
+    /// <summary>Inspects running at once for the kinds that have no filtered listing worth using.</summary>
+    private const int ParallelInspects = 8;
+
+    /// <summary>
+    /// What a batch of events changes: each object named is deleted if its last event removed it, otherwise
+    /// fetched once as it is now (a later state covers every earlier event about it).
+    /// </summary>
+    private async Task<IReadOnlyList<ResourceChange>> ChangesForAsync(ConnectedEngine engine, IReadOnlyList<Message> messages, CancellationToken ct)
     {
-        var id = message.Actor?.ID;
-        if (string.IsNullOrEmpty(id))
+        var changes = new List<ResourceChange>();
+        // Per object its last event that needs fetching or deleting, in first-seen order.
+        var last = new Dictionary<(ResourceKind Kind, string Id), bool>();
+        var imagesChanged = false;
+        foreach (var message in messages)
         {
-            return [];
-        }
-        var removed = message.Action is "remove" or "destroy" or "delete";
-        var client = engine.Client;
-        try
-        {
+            var id = message.Actor?.ID;
+            if (string.IsNullOrEmpty(id))
+            {
+                continue;
+            }
+            var removed = message.Action is "remove" or "destroy" or "delete";
             switch (message.Type)
             {
                 case "service":
-                    MarkHot(id);
-                    if (removed)
-                    {
-                        var state = _store.GetState(ClusterId)!;
-                        return [ResourceChange.Delete(ResourceKind.Service, id), .. state.TasksOf(id).Select(t => ResourceChange.Delete(ResourceKind.Task, t.Id))];
-                    }
-                    return [ResourceChange.Upsert(DockerModelMapper.ToService(await _connection.CallAsync(client, c => c.Swarm.InspectServiceAsync(id, ct))))];
+                    // Marked hot once fetched, if what changed can move its tasks (see FetchServicesAsync).
+                    break;
                 case "node":
                     // A node going down or drained moves its tasks, which send no event: list them soon.
                     foreach (var task in _store.GetState(ClusterId)!.TasksOn(id))
                     {
                         MarkHot(task.ServiceId);
                     }
-                    return removed
-                        ? [ResourceChange.Delete(ResourceKind.Node, id)]
-                        : [ResourceChange.Upsert(DockerModelMapper.ToNode(await _connection.CallAsync(client, c => c.Swarm.InspectNodeAsync(id, ct))))];
-                case "secret":
-                    return removed
-                        ? [ResourceChange.Delete(ResourceKind.Secret, id)]
-                        : [ResourceChange.Upsert(DockerModelMapper.ToSecret(await _connection.CallAsync(client, c => c.Secrets.InspectAsync(id, ct))))];
-                case "config":
-                    return removed
-                        ? [ResourceChange.Delete(ResourceKind.Config, id)]
-                        : [ResourceChange.Upsert(DockerModelMapper.ToConfig(await _connection.CallAsync(client, c => c.Configs.InspectConfigAsync(id, ct))))];
-                case "network":
-                    if (message.Action is "connect" or "disconnect")
-                    {
-                        return [];
-                    }
-                    return removed
-                        ? [ResourceChange.Delete(ResourceKind.Network, id)]
-                        : [ResourceChange.Upsert(DockerModelMapper.ToNetwork(await _connection.CallAsync(client, c => c.Networks.InspectNetworkAsync(id, ct))))];
+                    break;
+                case "network" when message.Action is "connect" or "disconnect":
+                    continue;
                 case "image":
-                    var images = await _connection.CallAsync(client, c => c.Images.ListImagesAsync(new ImagesListParameters(), ct));
-                    return _store.GetState(ClusterId)!.ChangesToMatch(ResourceKind.Image,
-                        images.Select(i => DockerModelMapper.ToImage(i, engine.NodeId)).ToList(), i => ((ClusterImage)i).NodeId == engine.NodeId);
+                    imagesChanged = true;
+                    continue;
                 case "container":
                     if (message.Actor?.Attributes is { } attributes && attributes.TryGetValue("com.docker.swarm.service.id", out var serviceId))
                     {
                         MarkHot(serviceId);
                     }
-                    if (message.Action is "destroy")
-                    {
-                        return [ResourceChange.Delete(ResourceKind.Container, id)];
-                    }
                     if (message.Action is "exec_create" or "exec_start" or "exec_die" or "attach" or "resize" or "top" or "export" or "copy" or "archive-path" or "extract-to-dir")
                     {
-                        return [];
+                        continue;
                     }
-                    return [ResourceChange.Upsert(DockerModelMapper.ToContainer(await _connection.CallAsync(client, c => c.Containers.InspectContainerAsync(id, ct)), engine.NodeId))];
-                default:
-                    return [];
+                    removed = message.Action is "destroy";
+                    break;
             }
+            if (KindOf(message.Type) is { } kind)
+            {
+                last[(kind, id)] = removed;
+            }
+        }
+
+        var state = _store.GetState(ClusterId)!;
+        foreach (var ((kind, id), removed) in last)
+        {
+            if (removed)
+            {
+                changes.Add(ResourceChange.Delete(kind, id));
+                if (kind == ResourceKind.Service)
+                {
+                    changes.AddRange(state.TasksOf(id).Select(t => ResourceChange.Delete(ResourceKind.Task, t.Id)));
+                }
+            }
+        }
+        var fetch = last.Where(l => !l.Value).Select(l => l.Key).ToList();
+        changes.AddRange(await FetchServicesAsync(engine, fetch.Where(k => k.Kind == ResourceKind.Service).Select(k => k.Id).ToList(), ct));
+        var inspected = new IReadOnlyList<ResourceChange>[fetch.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, fetch.Count).Where(i => fetch[i].Kind != ResourceKind.Service),
+            new ParallelOptions { MaxDegreeOfParallelism = ParallelInspects, CancellationToken = ct },
+            async (i, token) => inspected[i] = await InspectAsync(engine, fetch[i].Kind, fetch[i].Id, token));
+        changes.AddRange(inspected.Where(c => c is not null).SelectMany(c => c));
+        if (imagesChanged)
+        {
+            var images = await _connection.CallAsync(engine.Client, c => c.Images.ListImagesAsync(new ImagesListParameters(), ct));
+            changes.AddRange(state.ChangesToMatch(ResourceKind.Image,
+                images.Select(i => DockerModelMapper.ToImage(i, engine.NodeId)).ToList(), i => ((ClusterImage)i).NodeId == engine.NodeId));
+        }
+        return changes;
+    }
+
+    /// <summary>
+    /// The services named, as they are now, by listings filtered on their ids: one request per
+    /// <see cref="IdsPerRequest"/> services instead of one per event. A service the listing leaves out is gone.
+    /// </summary>
+    private async Task<IReadOnlyList<ResourceChange>> FetchServicesAsync(ConnectedEngine engine, IReadOnlyList<string> ids, CancellationToken ct)
+    {
+        var changes = new List<ResourceChange>(ids.Count);
+        foreach (var chunk in ids.Chunk(IdsPerRequest))
+        {
+            var parameters = new ServiceListParameters
+            {
+                Filters = new Dictionary<string, IDictionary<string, bool>> { ["id"] = chunk.ToDictionary(id => id, _ => true) },
+            };
+            var listed = await _connection.CallAsync(engine.Client, c => c.Swarm.ListServicesAsync(parameters, ct));
+            // The id filter matches prefixes too; keep exactly the services asked for.
+            var found = listed.Where(s => s.ID is not null).ToDictionary(s => s.ID, StringComparer.Ordinal);
+            var state = _store.GetState(ClusterId)!;
+            foreach (var id in chunk)
+            {
+                if (!found.TryGetValue(id, out var listedService))
+                {
+                    // Gone between the event and the listing: a later event (or the relist) says so, but we know now.
+                    changes.Add(ResourceChange.Delete(ResourceKind.Service, id));
+                    continue;
+                }
+                var service = DockerModelMapper.ToService(listedService);
+                if (MayMoveTasks(state.Get<ClusterService>(ResourceKind.Service, id), service))
+                {
+                    MarkHot(id);
+                }
+                changes.Add(ResourceChange.Upsert(service));
+            }
+        }
+        return changes;
+    }
+
+    /// <summary>
+    /// False only when a service's labels (its stack among them) are all that changed: that moves no task, and at
+    /// 1,000 label edits a second putting each service on the fast path would relist every task each second. Any
+    /// other change, a new service or a rolling update starting, does; so does a template change this
+    /// picture cannot show, once Docker marks the service updating (another event).
+    /// </summary>
+    public static bool MayMoveTasks(ClusterService? held, ClusterService fetched) =>
+        held is null
+        || fetched with
+        {
+            Labels = held.Labels,
+            Stack = held.Stack,
+            UpdatedAt = held.UpdatedAt,
+            ObjectVersion = held.ObjectVersion,
+            ReplicasRunning = held.ReplicasRunning,
+        } != held;
+
+    private async Task<IReadOnlyList<ResourceChange>> InspectAsync(ConnectedEngine engine, ResourceKind kind, string id, CancellationToken ct)
+    {
+        var client = engine.Client;
+        try
+        {
+            return kind switch
+            {
+                ResourceKind.Node => [ResourceChange.Upsert(DockerModelMapper.ToNode(await _connection.CallAsync(client, c => c.Swarm.InspectNodeAsync(id, ct))))],
+                ResourceKind.Secret => [ResourceChange.Upsert(DockerModelMapper.ToSecret(await _connection.CallAsync(client, c => c.Secrets.InspectAsync(id, ct))))],
+                ResourceKind.Config => [ResourceChange.Upsert(DockerModelMapper.ToConfig(await _connection.CallAsync(client, c => c.Configs.InspectConfigAsync(id, ct))))],
+                ResourceKind.Network => [ResourceChange.Upsert(DockerModelMapper.ToNetwork(await _connection.CallAsync(client, c => c.Networks.InspectNetworkAsync(id, ct))))],
+                ResourceKind.Container => [ResourceChange.Upsert(DockerModelMapper.ToContainer(await _connection.CallAsync(client, c => c.Containers.InspectContainerAsync(id, ct)), engine.NodeId))],
+                _ => [],
+            };
         }
         catch (DockerApiException ex) when (ex.StatusCode == System.Net.HttpStatusCode.NotFound)
         {
             // Gone between the event and the inspect: a later event (or the relist) says so, but we know now.
-            return KindOf(message.Type) is { } kind ? [ResourceChange.Delete(kind, id)] : [];
+            return [ResourceChange.Delete(kind, id)];
         }
     }
 
     /// <summary>Keeps the most recent events only; pruned in chunks so the sort is rare.</summary>
-    private IEnumerable<ResourceChange> PruneEvents(ClusterState state)
+    private IEnumerable<ResourceChange> PruneEvents(ClusterState state, int adding)
     {
-        var excess = state.Count(ResourceKind.Event) + 1 - _timings.EventsKept;
+        var excess = state.Count(ResourceKind.Event) + adding - _timings.EventsKept;
         if (excess <= 0)
         {
             return [];
@@ -392,22 +500,31 @@ public sealed partial class ClusterWatcher
         return true;
     }
 
+    /// <summary>
+    /// The tasks of <paramref name="serviceIds"/>, by listings filtered on <see cref="IdsPerRequest"/> services
+    /// each: after a burst thousands of services are hot, and one filter naming them all is a URL no server takes.
+    /// </summary>
     private async Task<IReadOnlyList<IClusterResource>> ListTasksAsync(ConnectedEngine engine, HashSet<string> serviceIds, CancellationToken ct)
     {
-        var parameters = new TasksListParameters
-        {
-            Filters = new Dictionary<string, IDictionary<string, bool>>
-            {
-                ["service"] = serviceIds.ToDictionary(id => id, _ => true),
-            },
-        };
-        var tasks = await _connection.CallAsync(engine.Client, c => c.Tasks.ListAsync(parameters, ct));
         var state = _store.GetState(ClusterId)!;
         var names = serviceIds.Select(id => state.Get<ClusterService>(ResourceKind.Service, id)).OfType<ClusterService>()
             .ToDictionary(s => s.Id, s => s.Name, StringComparer.Ordinal);
-        // The filter also matches services whose name or id starts with a hot id; keep only the hot ones.
-        return tasks.Where(t => t.ServiceID is not null && serviceIds.Contains(t.ServiceID))
-            .Select(t => (IClusterResource)DockerModelMapper.ToTask(t, names)).ToList();
+        var result = new List<IClusterResource>();
+        foreach (var chunk in serviceIds.Chunk(IdsPerRequest))
+        {
+            var parameters = new TasksListParameters
+            {
+                Filters = new Dictionary<string, IDictionary<string, bool>>
+                {
+                    ["service"] = chunk.ToDictionary(id => id, _ => true),
+                },
+            };
+            var tasks = await _connection.CallAsync(engine.Client, c => c.Tasks.ListAsync(parameters, ct));
+            // The filter also matches services whose name or id starts with a hot id; keep only the hot ones.
+            result.AddRange(tasks.Where(t => t.ServiceID is not null && serviceIds.Contains(t.ServiceID))
+                .Select(t => (IClusterResource)DockerModelMapper.ToTask(t, names)));
+        }
+        return result;
     }
 
     private static ResourceKind? KindOf(string? type) => type switch

@@ -1,4 +1,7 @@
 using ControlPlane.Core.Model;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using ControlPlane.Core.State;
 
 namespace ControlPlane.Web.Hubs;
@@ -49,8 +52,48 @@ public sealed record ClusterWatchMessage(
 /// <remarks>
 /// <see cref="Resource"/> is typed <see cref="object"/> so the serializer writes the record's runtime type
 /// (a node, a service, …) with all its public fields, not the members of <see cref="IClusterResource"/>.
+/// An upsert of one resource object is one shared instance (<see cref="From"/>), written to JSON once whatever the
+/// number of streams that send it (<see cref="ClusterWatchChangeConverter"/>): with 50 subscribers every change and
+/// every snapshot object would otherwise be serialized 50 times (DESIGN §11).
 /// </remarks>
+[JsonConverter(typeof(ClusterWatchChangeConverter))]
 public sealed record ClusterWatchChange(ChangeType Type, ResourceKind Kind, string Id, object? Resource)
 {
-    public static ClusterWatchChange From(ResourceChange change) => new(change.Type, change.Kind, change.Id, change.Resource);
+    // Keyed by the resource object, which is immutable and shared by every state holding it: the entry lives as long as it does.
+    private static readonly ConditionalWeakTable<IClusterResource, ClusterWatchChange> Upserts = [];
+
+    public static ClusterWatchChange From(ResourceChange change) =>
+        change is { Type: ChangeType.Upsert, Resource: { } resource }
+            ? Upserts.GetValue(resource, r => new(ChangeType.Upsert, r.Kind, r.Id, r))
+            : new(change.Type, change.Kind, change.Id, change.Resource);
+}
+
+/// <summary>
+/// Writes a <see cref="ClusterWatchChange"/> as <c>{ type, kind, id, resource }</c>, keeping the JSON of each
+/// instance for the serializer options it was written with, so a change shared by many streams is serialized once.
+/// </summary>
+internal sealed class ClusterWatchChangeConverter : JsonConverter<ClusterWatchChange>
+{
+    private static readonly ConditionalWeakTable<ClusterWatchChange, Written> Cache = [];
+
+    public override ClusterWatchChange Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        var wire = JsonSerializer.Deserialize<Wire>(ref reader, options) ?? throw new JsonException("A change cannot be null.");
+        return new ClusterWatchChange(wire.Type, wire.Kind, wire.Id, wire.Resource);
+    }
+
+    public override void Write(Utf8JsonWriter writer, ClusterWatchChange value, JsonSerializerOptions options)
+    {
+        if (!Cache.TryGetValue(value, out var written) || !ReferenceEquals(written.Options, options))
+        {
+            written = new Written(options, JsonSerializer.SerializeToUtf8Bytes(new Wire(value.Type, value.Kind, value.Id, value.Resource), options));
+            Cache.AddOrUpdate(value, written);
+        }
+        writer.WriteRawValue(written.Json, skipInputValidation: true);
+    }
+
+    /// <summary>The shape on the wire: the record's own properties, named and written by the caller's options.</summary>
+    private sealed record Wire(ChangeType Type, ResourceKind Kind, string Id, object? Resource);
+
+    private sealed record Written(JsonSerializerOptions Options, byte[] Json);
 }

@@ -159,6 +159,33 @@ public sealed class ClusterWatchStreamTests
         Assert.Equal(0, store.SubscriberCount(Cluster));
     }
 
+    [Fact]
+    public void Every_stream_shares_one_change_per_resource_written_once_in_the_same_json_as_the_plain_record()
+    {
+        var web = TestResources.Service("web");
+        var first = ClusterWatchChange.From(ResourceChange.Upsert(web));
+        var second = ClusterWatchChange.From(ResourceChange.Upsert(web));
+        var changed = ClusterWatchChange.From(ResourceChange.Upsert(web with { Image = "demo/app:2" }));
+        var deleted = ClusterWatchChange.From(ResourceChange.Delete(ResourceKind.Service, web.Id));
+        // The hub's options: camelCase names and enums as camelCase strings.
+        var options = new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web);
+        options.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase, allowIntegerValues: false));
+
+        Assert.Same(first, second);
+        Assert.NotSame(first, changed);
+        foreach (var change in new[] { first, changed, deleted })
+        {
+            var plain = System.Text.Json.JsonSerializer.Serialize(new { type = change.Type, kind = change.Kind, id = change.Id, resource = change.Resource }, options);
+            Assert.Equal(plain, System.Text.Json.JsonSerializer.Serialize(change, options));
+            // Written again from the kept JSON, and read back.
+            Assert.Equal(plain, System.Text.Json.JsonSerializer.Serialize(change, options));
+            var read = System.Text.Json.JsonSerializer.Deserialize<ClusterWatchChange>(plain, options)!;
+            Assert.Equal((change.Type, change.Kind, change.Id), (read.Type, read.Kind, read.Id));
+        }
+        Assert.Contains("demo/app:2", System.Text.Json.JsonSerializer.Serialize(changed, options));
+        Assert.Contains("\"type\":\"delete\"", System.Text.Json.JsonSerializer.Serialize(deleted, options));
+    }
+
     private static ClusterStateStore NewStore()
     {
         var store = new ClusterStateStore();
