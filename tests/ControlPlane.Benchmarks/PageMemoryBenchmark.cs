@@ -130,7 +130,7 @@ internal static class PageMemoryBenchmark
         return GC.GetTotalMemory(forceFullCollection: true);
     }
 
-    private static async Task<string> SignInAsync(IBrowser browser, string url, string password)
+    internal static async Task<string> SignInAsync(IBrowser browser, string url, string password)
     {
         await using var context = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = url });
         var page = await context.NewPageAsync();
@@ -156,7 +156,7 @@ internal static class PageMemoryBenchmark
         return context;
     }
 
-    private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout)
+    internal static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (!condition())

@@ -57,12 +57,14 @@ switch (ModeOf(ref args))
         return await ScaleBenchmark.RunAsync(args);
     case "page-memory":
         return await PageMemoryBenchmark.RunAsync(args);
+    case "first-render":
+        return await FirstRenderBenchmark.RunAsync(args);
     case "store-scale":
         return await StoreScaleBenchmark.RunAsync(args);
     case HubClientsProcess.Mode:
         return await HubClientsProcess.RunClientsAsync(args);
     case var unknown:
-        return Fail($"unknown --mode '{unknown}'; use latency (the default), subscriptions, rotation, rollout, stack-deploy, docker-cli, store-scale or page-memory.");
+        return Fail($"unknown --mode '{unknown}'; use latency (the default), subscriptions, rotation, rollout, stack-deploy, docker-cli, store-scale, page-memory or first-render.");
 }
 
 const double GoalMs = 50;

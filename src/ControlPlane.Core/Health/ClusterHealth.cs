@@ -43,6 +43,33 @@ public sealed record ClusterHealth(
     /// <summary>Secret families overdue for rotation (their schedule, or the cluster-wide threshold).</summary>
     public IReadOnlyList<Secrets.StaleSecret> StaleSecrets { get; init; } = [];
 
+    /// <summary>How long an <see cref="EvaluateShared"/> answer serves later callers of the same state.</summary>
+    public static readonly TimeSpan SharedFor = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// <see cref="Evaluate"/>, shared by every caller of the same state within <see cref="SharedFor"/>: every open
+    /// Overview (and each one's prerender and interactive render) then reads a 50,000-task state once, not once per
+    /// render per browser (DESIGN §11). One answer per state is kept, and goes with the state.
+    /// </summary>
+    public static ClusterHealth EvaluateShared(ClusterState state, DateTimeOffset now, TimeSpan secretsStaleAfter)
+    {
+        var latest = SharedViews.Of(state, "cluster-health", _ => new Latest());
+        if (latest.Value is { } last && last.StaleAfter == secretsStaleAfter && now >= last.At && now - last.At < SharedFor)
+        {
+            return last.Health;
+        }
+        var health = Evaluate(state, now, secretsStaleAfter);
+        latest.Value = new LatestHealth(now, secretsStaleAfter, health);
+        return health;
+    }
+
+    private sealed record LatestHealth(DateTimeOffset At, TimeSpan StaleAfter, ClusterHealth Health);
+
+    private sealed class Latest
+    {
+        public volatile LatestHealth? Value;
+    }
+
     /// <summary>
     /// Reads a cluster's state as of <paramref name="now"/>; secrets older than <paramref name="secretsStaleAfter"/>
     /// (default <see cref="Secrets.StaleSecrets.DefaultStaleAfterDays"/> days) count as stale.
