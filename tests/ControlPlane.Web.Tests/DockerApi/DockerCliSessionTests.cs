@@ -197,9 +197,17 @@ public sealed class DockerCliSessionTests(DockerApiAppFactory factory) : IClassF
             await factory.DockerOkAsync(admin, "service", "create", "--detach", "--name", "hdpsnot_web", "--label", $"{StackLabel}=hdpsnot", Image);
             await factory.DockerOkAsync(bundle, "service", "create", "--detach", "--name", "hdps_web", "--label", $"{StackLabel}=hdps", Image);
 
-            // service ps inspects each task's node to print its name.
-            var tasks = await factory.DockerOkAsync(bundle, "service", "ps", "hdps_web", "--format", "{{.Name}} {{.Node}}");
-            Assert.StartsWith("hdps_web.1 ", tasks.Trim(), StringComparison.Ordinal);
+            // service ps inspects each task's node to print its name; a task not yet scheduled has no node, so wait for it.
+            var tasks = "";
+            for (var deadline = DateTime.UtcNow.AddSeconds(60); DateTime.UtcNow < deadline; await Task.Delay(500))
+            {
+                tasks = (await factory.DockerOkAsync(bundle, "service", "ps", "hdps_web", "--format", "{{.Name}} {{.Node}}")).Trim();
+                if (tasks.StartsWith("hdps_web.1 cp-node", StringComparison.Ordinal))
+                {
+                    break;
+                }
+            }
+            Assert.StartsWith("hdps_web.1 cp-node", tasks, StringComparison.Ordinal);
 
             var since = started.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
             var until = DateTimeOffset.UtcNow.AddSeconds(1).ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
