@@ -2,6 +2,7 @@ using ControlPlane.E2E.Tests.Infrastructure;
 using Microsoft.Playwright;
 using Xunit.Abstractions;
 using static Microsoft.Playwright.Assertions;
+using ControlPlane.Web.Tests.Infrastructure;
 
 namespace ControlPlane.E2E.Tests;
 
