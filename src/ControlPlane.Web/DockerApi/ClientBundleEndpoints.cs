@@ -4,7 +4,6 @@ using ControlPlane.Core.DockerApi;
 using ControlPlane.Core.State;
 using ControlPlane.Web.Api;
 using ControlPlane.Web.Authorization;
-using Microsoft.Extensions.Options;
 
 namespace ControlPlane.Web.DockerApi;
 
@@ -24,7 +23,7 @@ public static class ClientBundleEndpoints
                 : Results.Problem(statusCode: StatusCodes.Status400BadRequest, detail: ClientBundleCommands.LocalAccountsOnly))
             .WithName("ListClientBundles").WithSummary("List the caller's own client bundles")
             .Produces<IEnumerable<BundleResponse>>().ProducesProblem(StatusCodes.Status400BadRequest);
-        bundles.MapPost("", async (CreateBundleRequest request, HttpContext http, ClientBundleCommands commands, ClusterStateStore clusters, IOptions<DockerApiOptions> options) =>
+        bundles.MapPost("", async (CreateBundleRequest request, HttpContext http, ClientBundleCommands commands, ClusterStateStore clusters, DockerApiServer endpoint) =>
         {
             var cluster = request.Cluster ?? clusters.Clusters.FirstOrDefault()?.Id;
             if (cluster is null || clusters.GetState(cluster) is null)
@@ -34,7 +33,7 @@ public static class ClientBundleEndpoints
             var result = await commands.CreateAsync(await http.ChangeCallerAsync(), request.Name, request.ExpiresInDays, http.RequestAborted);
             return result.Failure switch
             {
-                null => Results.File(BundleFiles.Zip(result.Value!, BundleFiles.DockerHost(options.Value, cluster)), "application/zip", $"bundle-{result.Value!.Bundle.Name}.zip"),
+                null => Results.File(BundleFiles.Zip(result.Value!, endpoint.DockerHostFor(cluster)), "application/zip", $"bundle-{result.Value!.Bundle.Name}.zip"),
                 Core.Changes.ChangeFailure.Invalid => Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "The bundle was not created", detail: result.Message),
                 _ => ChangeEndpoints.Answer(result.WithoutValue()),
             };
@@ -70,9 +69,6 @@ public static class BundleFiles
         }
         return buffer.ToArray();
     }
-
-    public static string DockerHost(DockerApiOptions options, string cluster) =>
-        $"tcp://{options.PublicHost}:{(Uri.TryCreate(options.Url, UriKind.Absolute, out var url) ? url.Port : 2376)}/clusters/{cluster}";
 
     public static IEnumerable<(string Name, string Content)> Of(CreatedBundle bundle, string dockerHost)
     {

@@ -25,6 +25,16 @@ public sealed class DockerApiServer(
     /// <summary>Where the endpoint listens once started (the actual port when configured with port 0); null when off.</summary>
     public Uri? ListeningOn { get; private set; }
 
+    /// <summary>
+    /// The <c>DOCKER_HOST</c> a client bundle names for <paramref name="cluster"/>: the public host name, and the port the
+    /// endpoint listens on (the one the OS picked when the configured port is 0).
+    /// </summary>
+    public string DockerHostFor(string cluster)
+    {
+        var port = ListeningOn?.Port ?? (Uri.TryCreate(options.Value.Url, UriKind.Absolute, out var url) ? url.Port : 2376);
+        return $"tcp://{options.Value.PublicHost}:{port}/clusters/{cluster}";
+    }
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var settings = options.Value;

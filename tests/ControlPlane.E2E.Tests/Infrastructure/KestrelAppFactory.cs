@@ -20,6 +20,9 @@ public sealed class KestrelAppFactory : ControlPlaneAppFactory
         {
             ["ControlPlane:Clusters:0:Name"] = ClusterId,
             ["ControlPlane:Clusters:0:Endpoints:0"] = SwarmEnvironment.DockerHost,
+            // The Docker API endpoint, for a client bundle downloaded in the browser and used by the real docker CLI.
+            ["ControlPlane:DockerApi:Url"] = "https://127.0.0.1:0",
+            ["ControlPlane:DockerApi:Hostnames:0"] = "127.0.0.1",
         })
     {
         // Port 0: the OS picks a free port, so parallel runs on one machine never collide.

@@ -58,6 +58,9 @@ public abstract class IdentityTestContext : BunitContext, IAsyncLifetime
         Services.AddSingleton<ControlPlane.Core.DockerApi.IClientCertificateIssuer>(_ =>
             ControlPlane.Web.DockerApi.UserCertificateAuthority.LoadOrCreate(_databasePath + ".user-ca.pem", Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance));
         Services.AddSingleton<ControlPlane.Core.DockerApi.ClientBundleCommands>();
+        // The endpoint, not started: a bundle names the port it is configured with.
+        Services.AddSingleton<Microsoft.AspNetCore.Http.IHttpContextFactory, Microsoft.AspNetCore.Http.DefaultHttpContextFactory>();
+        Services.AddSingleton<ControlPlane.Web.DockerApi.DockerApiServer>();
         Services.AddSingleton<ClusterSelection>();
         _auth = AddAuthorization();
         Store.Register(ClusterInfo.Initial(ClusterId, ClusterId));
