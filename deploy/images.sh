@@ -28,6 +28,8 @@ readonly SDK_IMAGE="${REGISTRY}/controlplane-base/sdk:10.0"
 readonly POSTGRES_IMAGE="${REGISTRY}/controlplane-base/postgres:15"
 readonly REDIS_IMAGE="${REGISTRY}/controlplane-base/redis:7"
 readonly APP_REPO="${REGISTRY}/controlplane/controlplane"
+# The build containers' CPU weight (1024 is Docker's default): tests/run.sh builds at a low weight beside the tests.
+readonly CPU_SHARES="${CONTROLPLANE_BUILD_CPU_SHARES:-1024}"
 
 export DOCKER_BUILDKIT=0   # the engines are 20.10, and no buildx plugin is assumed
 unset DOCKER_HOST DOCKER_CONTEXT DOCKER_TLS_VERIFY DOCKER_CERT_PATH || true
@@ -67,7 +69,7 @@ build_push() {
   local image="$1" dir="$2" context="$3" started
   started=$(date +%s)
   cp -a "${ROOT}/deploy/images/${dir}/." "$context/"
-  dk build --network none -q -t "$image" "$context" >/dev/null
+  dk build --network none --cpu-shares "$CPU_SHARES" -q -t "$image" "$context" >/dev/null
   dk push "$image" >/dev/null
   log "built and pushed ${image}: $(elapsed "$started")"
 }
@@ -115,7 +117,7 @@ build_app() {
   local tag="${1:-latest}" started
   started=$(date +%s)
   # The same Dockerfile as on a real swarm; only the base images differ.
-  dk build --network none -q -f "${ROOT}/deploy/Dockerfile" \
+  dk build --network none --cpu-shares "$CPU_SHARES" -q -f "${ROOT}/deploy/Dockerfile" \
     --build-arg "SDK_IMAGE=${SDK_IMAGE}" --build-arg "RUNTIME_IMAGE=${RUNTIME_IMAGE}" \
     -t "${APP_REPO}:${tag}" "$ROOT" >/dev/null
   dk push "${APP_REPO}:${tag}" >/dev/null

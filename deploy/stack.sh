@@ -6,6 +6,7 @@
 #   deploy/stack.sh up       build what is missing, deploy, wait until every replica is healthy, print the URLs
 #   deploy/stack.sh status   services, tasks, and /healthz of each replica
 #   deploy/stack.sh down     remove the stack (keeps its volumes and secrets dir; `down --volumes` drops both)
+#   deploy/stack.sh env      the replicas' URLs, the nodes' engines and the admin password file, for the stack tests
 #
 # The bootstrap admin's password is CONTROLPLANE_ADMIN_PASSWORD, or one generated at the first `up` and printed
 # that once (it stays in the secrets directory, readable by root only).
@@ -167,9 +168,22 @@ down() {
   log "removed stack ${STACK}"
 }
 
+# What tests/ControlPlane.Stack.Tests reads (tests/run.sh exports it): one replica URL and one engine per node, in order.
+print_env() {
+  local ip urls=() engines=() node
+  for ip in "${NODE_IPS[@]}"; do urls+=("https://${ip}:${HTTPS_PORT}/"); done
+  for node in 1 2 3; do engines+=("unix://${STATE}/cp-node${node}/docker.sock"); done
+  printf 'CONTROLPLANE_STACK=%s\n' "$STACK"
+  printf "CONTROLPLANE_STACK_URLS='%s'\n" "${urls[*]}"
+  printf "CONTROLPLANE_STACK_NODE_ENGINES='%s'\n" "${engines[*]}"
+  printf 'CONTROLPLANE_STACK_ADMIN_PASSWORD_FILE=%s\n' "$STACK_STATE/admin_password"
+  printf 'CONTROLPLANE_STACK_METRICS_TOKEN_FILE=%s\n' "$STACK_STATE/metrics_token"
+}
+
 case "${1:-}" in
   up) up ;;
+  env) print_env ;;
   status) status ;;
   down) shift; down "$@" ;;
-  *) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

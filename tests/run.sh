@@ -24,8 +24,16 @@ if [[ ! -x /usr/bin/chromium ]]; then
   fi
 fi
 
+# The stack tests build ControlPlane's images from Debian packages (deploy/images.sh).
+if ! command -v mmdebstrap >/dev/null 2>&1; then
+  log "installing mmdebstrap for the stack tests' images"
+  if ! { DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mmdebstrap; } >&2; then
+    log "could not install mmdebstrap; the stack tests will fail"
+  fi
+fi
+
 if [[ "${KEEP_SWARM:-0}" != 1 ]]; then
-  trap '"$swarm" down >&2 || log "swarm down failed"; "$root/tests/postgres.sh" down >&2 || true; "$root/tests/redis.sh" down >&2 || true' EXIT
+  trap '"$root/deploy/stack.sh" down --volumes >&2 || true; "$swarm" down >&2 || log "swarm down failed"; "$root/tests/postgres.sh" down >&2 || true; "$root/tests/redis.sh" down >&2 || true' EXIT
 fi
 if ! "$swarm" up; then
   log "the local swarm did not come up"
@@ -53,12 +61,39 @@ export LOCAL_SWARM_SCRIPT="$swarm"
 
 # Screenshots are made anew by every run; a page that left the menu leaves no stale picture behind.
 rm -rf "$results" "$root/artifacts/screenshots" "$root/artifacts/screenshots-viewer"
-# One project at a time: Docker tests stop and restart nodes of the shared swarm.
-dotnet test "$root/ControlPlane.sln" -m:1 \
+mkdir -p "$root/artifacts"
+
+# ControlPlane's images for the stack tests build meanwhile, on the manager's engine, at a low CPU weight, so that
+# they cost the other tests little and the stack tests wait little (a fresh machine makes the Debian bases: minutes).
+CONTROLPLANE_BUILD_CPU_SHARES=2 timeout 40m nice -n 19 "$root/deploy/images.sh" all > "$root/artifacts/stack-images.log" 2>&1 &
+images=$!
+
+# One project at a time: Docker tests stop and restart nodes of the shared swarm. The stack tests run after them all.
+dotnet test "$root/ControlPlane.sln" -m:1 --filter "FullyQualifiedName!~ControlPlane.Stack.Tests" \
   --logger "trx" --logger "console;verbosity=normal" \
   --results-directory "$results" \
   --blame-hang-timeout 10m
 status=$?
+
+# ControlPlane as the 3-replica stack on the same swarm (deploy/stack.sh), with replicas and PostgreSQL killed.
+stack_status=0
+if ! wait "$images"; then
+  log "building the stack's images failed:"; tail -n 20 "$root/artifacts/stack-images.log" >&2
+  stack_status=1
+elif ! CONTROLPLANE_ADMIN_PASSWORD="stack-admin-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')" "$root/deploy/stack.sh" up >&2; then
+  log "the stack did not come up"
+  stack_status=1
+else
+  set -a
+  eval "$("$root/deploy/stack.sh" env)"
+  set +a
+  dotnet test "$root/tests/ControlPlane.Stack.Tests" --no-build \
+    --logger "trx" --logger "console;verbosity=normal" \
+    --results-directory "$results" \
+    --blame-hang-timeout 10m
+  stack_status=$?
+fi
+[[ $status -eq 0 ]] && status=$stack_status
 
 passed=0 failed=0 skipped=0
 shopt -s nullglob
