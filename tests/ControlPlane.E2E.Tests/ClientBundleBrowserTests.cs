@@ -23,17 +23,13 @@ public sealed class ClientBundleBrowserTests(BrowserFixture browser)
     {
         var run = Guid.NewGuid().ToString("N")[..6];
         var (shop, billing, user) = ($"shop{run}", $"bill{run}", $"ops{run}");
-        using var admin = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer() }) { BaseAddress = browser.BaseAddress };
-        (await admin.PostAsJsonAsync("/api/auth/login", new { username = KestrelAppFactory.BootstrapAdmin, password = KestrelAppFactory.BootstrapPassword })).EnsureSuccessStatusCode();
-        (await admin.PostAsJsonAsync("/api/users", new { username = user, password = "operator-password-1" })).EnsureSuccessStatusCode();
-        (await admin.PostAsJsonAsync("/api/grants", new { subject = user, role = "Operator", scope = new { cluster = KestrelAppFactory.ClusterId, stack = shop } })).EnsureSuccessStatusCode();
+        var state = await browser.SignInAsNewStackUserAsync(user, "operator-password-1", "Operator", shop);
         var folder = Directory.CreateTempSubdirectory($"hd-browser-bundle-{run}-").FullName;
         try
         {
             await DockerCli.RunAsync("service", "create", "--detach", "--name", $"{shop}_web", "--label", $"com.docker.stack.namespace={shop}", "--replicas", "0", SwarmEnvironment.DemoImage);
             await DockerCli.RunAsync("service", "create", "--detach", "--name", $"{billing}_db", "--label", $"com.docker.stack.namespace={billing}", "--replicas", "0", SwarmEnvironment.DemoImage);
 
-            var state = await browser.SignInAsync(user, "operator-password-1");
             await using var account = await browser.OpenAsync("account", signedInAs: state);
             await account.Page.GetByPlaceholder("laptop").FillAsync("laptop");
             await account.Page.GetByTestId("create-bundle").ClickAsync();

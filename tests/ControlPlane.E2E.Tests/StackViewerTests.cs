@@ -23,15 +23,11 @@ public sealed class StackViewerTests(BrowserFixture browser)
     {
         var run = Guid.NewGuid().ToString("N")[..6];
         var (shop, billing, viewer) = ($"shop{run}", $"bill{run}", $"viewer{run}");
-        using var admin = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer() }) { BaseAddress = browser.BaseAddress };
-        (await admin.PostAsJsonAsync("/api/auth/login", new { username = KestrelAppFactory.BootstrapAdmin, password = KestrelAppFactory.BootstrapPassword })).EnsureSuccessStatusCode();
-        (await admin.PostAsJsonAsync("/api/users", new { username = viewer, password = "viewer-password-1" })).EnsureSuccessStatusCode();
-        (await admin.PostAsJsonAsync("/api/grants", new { subject = viewer, role = "Viewer", scope = new { cluster = KestrelAppFactory.ClusterId, stack = shop } })).EnsureSuccessStatusCode();
+        var state = await browser.SignInAsNewStackUserAsync(viewer, "viewer-password-1", "Viewer", shop);
         try
         {
             await DockerCli.RunAsync("service", "create", "--detach", "--name", $"{shop}_cart", "--label", $"com.docker.stack.namespace={shop}", "--replicas", "0", SwarmEnvironment.DemoImage);
             await DockerCli.RunAsync("service", "create", "--detach", "--name", $"{billing}_invoices", "--label", $"com.docker.stack.namespace={billing}", "--replicas", "0", SwarmEnvironment.DemoImage);
-            var state = await browser.SignInAsync(viewer, "viewer-password-1");
 
             await using var services = await browser.OpenAsync("services", signedInAs: state);
             var table = services.Page.GetByTestId("services-table");

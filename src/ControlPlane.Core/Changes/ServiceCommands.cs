@@ -24,7 +24,7 @@ public sealed class ServiceCommands(
     IWorkloadChanges workloads,
     OperationRunner runner,
     RestartPlans restarts,
-    IImageChanges images)
+    IImageChanges images) : IOperationResumer
 {
     public Task<ChangeResult> ScaleAsync(ChangeCaller caller, string clusterId, string idOrName, long? replicas, CancellationToken ct = default)
     {
@@ -142,13 +142,27 @@ public sealed class ServiceCommands(
     /// <summary>Restarts every task of the service: a forced update, as an operation followed until the new tasks run.</summary>
     public Task<ChangeResult> RestartAsync(ChangeCaller caller, string clusterId, string idOrName, CancellationToken ct = default)
     {
-        var state = store.GetState(clusterId);
-        var service = state?.FindService(idOrName);
-        var intent = new ChangeIntent(Permissions.Services.Update, AccessTarget.InCluster(clusterId, service?.Stack), "services.restart", service?.Name ?? idOrName);
-        return runner.StartAsync(caller, intent, _ => Task.FromResult(restarts.PlanRestart(clusterId,
-            service ?? throw ChangeRejections.NoService(clusterId, idOrName),
-            id => id is null ? "(unassigned)" : store.GetState(clusterId)?.Nodes.FirstOrDefault(n => n.Id == id)?.Hostname ?? id)), ct);
+        var service = store.GetState(clusterId)?.FindService(idOrName);
+        return runner.StartAsync(caller, RestartIntent(clusterId, service, idOrName), token => restarts.PlanRestartAsync(clusterId,
+            service ?? throw ChangeRejections.NoService(clusterId, idOrName), store.Hostnames(clusterId), token), ct);
     }
+
+    public bool Resumes(string kind) => kind == RestartPlans.Kind;
+
+    /// <summary>A restart another replica started and stopped (DESIGN §8), carried on under the same change; a service gone from the picture fails it.</summary>
+    public OperationResumption Resume(Operation operation)
+    {
+        var service = store.GetState(operation.ClusterId)?.FindService(operation.Target);
+        var intent = RestartIntent(operation.ClusterId, service, operation.Target);
+        return new OperationResumption(intent, service is null
+            ? new OperationPlan(operation.Kind, operation.Progress.Total, _ => throw new OperationFailedException(
+                $"The replica running this restart stopped, and {operation.Target} is not in ControlPlane's picture of {operation.ClusterId} any more."))
+            : restarts.PlanCarryOn(operation, service, store.Hostnames(operation.ClusterId)));
+    }
+
+    private static ChangeIntent RestartIntent(string clusterId, ClusterService? service, string idOrName) =>
+        new(Permissions.Services.Update, AccessTarget.InCluster(clusterId, service?.Stack), "services.restart", service?.Name ?? idOrName);
+
 
     /// <summary>Removes the service, whatever its spec's version; the audit record keeps the spec it had.</summary>
     public Task<ChangeResult> RemoveAsync(ChangeCaller caller, string clusterId, string idOrName, CancellationToken ct = default)

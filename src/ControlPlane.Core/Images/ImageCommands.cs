@@ -14,7 +14,7 @@ namespace ControlPlane.Core.Images;
 /// </summary>
 public sealed class ImageCommands(ClusterStateStore store, OperationRunner runner, RolloutPlans rollouts, ImageDistribution distribution, RolloutHistory history) : IOperationResumer
 {
-    public bool Resumes(string kind) => RolloutPlans.CarriesOn(kind);
+    public bool Resumes(string kind) => RolloutPlans.CarriesOn(kind) || kind == ImageDistribution.DistributeKind;
 
     /// <summary>
     /// A rollout, resume or rollback another replica started and stopped (DESIGN §8), carried on under the lock it
@@ -22,6 +22,11 @@ public sealed class ImageCommands(ClusterStateStore store, OperationRunner runne
     /// </summary>
     public OperationResumption Resume(Operation operation)
     {
+        if (operation.Kind == ImageDistribution.DistributeKind)
+        {
+            return new OperationResumption(DistributeIntent(operation.ClusterId, operation.Target),
+                distribution.PlanCarryOn(operation, store.GetState(operation.ClusterId) ?? throw ChangeRejections.NoCluster(operation.ClusterId)));
+        }
         var service = Find(operation.ClusterId, operation.Target);
         var intent = operation.Kind switch
         {
@@ -34,21 +39,21 @@ public sealed class ImageCommands(ClusterStateStore store, OperationRunner runne
             return new OperationResumption(intent, new OperationPlan(operation.Kind, operation.Progress.Total, _ => throw new OperationFailedException(
                 $"The replica running this {operation.Kind} stopped, and {operation.Target} is not in ControlPlane's picture of {operation.ClusterId} any more.")));
         }
-        return new OperationResumption(intent, rollouts.PlanCarryOn(operation, service, Hostnames(operation.ClusterId)));
+        return new OperationResumption(intent, rollouts.PlanCarryOn(operation, service, store.Hostnames(operation.ClusterId)));
     }
 
     public Task<ChangeResult> RolloutAsync(ChangeCaller caller, string clusterId, string idOrName, string? image, UpdateSettings? update, CancellationToken ct = default)
     {
         var service = Find(clusterId, idOrName);
         return runner.StartAsync(caller, RolloutPlans.RolloutIntent(clusterId, service, idOrName), token =>
-            rollouts.PlanRolloutAsync(clusterId, Require(clusterId, idOrName, service), image, update, Hostnames(clusterId), token), ct);
+            rollouts.PlanRolloutAsync(clusterId, Require(clusterId, idOrName, service), image, update, store.Hostnames(clusterId), token), ct);
     }
 
     public Task<ChangeResult> ResumeAsync(ChangeCaller caller, string clusterId, string idOrName, CancellationToken ct = default)
     {
         var service = Find(clusterId, idOrName);
         return runner.StartAsync(caller, RolloutPlans.RolloutIntent(clusterId, service, idOrName, "services.rollout.resume"), _ =>
-            Task.FromResult(rollouts.PlanResume(clusterId, Require(clusterId, idOrName, service), Hostnames(clusterId))), ct);
+            Task.FromResult(rollouts.PlanResume(clusterId, Require(clusterId, idOrName, service), store.Hostnames(clusterId))), ct);
     }
 
     public Task<ChangeResult> RollbackAsync(ChangeCaller caller, string clusterId, string idOrName, CancellationToken ct = default)
@@ -57,7 +62,7 @@ public sealed class ImageCommands(ClusterStateStore store, OperationRunner runne
         return runner.StartAsync(caller, RolloutPlans.RollbackIntent(clusterId, service, idOrName), async token =>
         {
             var found = Require(clusterId, idOrName, service);
-            return rollouts.PlanRollback(clusterId, found, Hostnames(clusterId), await history.ImageBeforeLastRolloutAsync(clusterId, found.Name, token));
+            return rollouts.PlanRollback(clusterId, found, store.Hostnames(clusterId), await history.ImageBeforeLastRolloutAsync(clusterId, found.Name, token));
         }, ct);
     }
 
@@ -93,7 +98,7 @@ public sealed class ImageCommands(ClusterStateStore store, OperationRunner runne
                 var reference = ImageReferenceSyntax.WithTagOrDigest(repository.Trim(), image.Trim());
                 services = state.Services.Where(s => ImageReference.Parse(s.Image).Repository == wanted).OrderBy(s => s.Name, StringComparer.Ordinal).Select(s => (s, reference)).ToList();
             }
-            return rollouts.PlanWavesAsync(clusterId, subject, services, waveSize, update, Hostnames(clusterId),
+            return rollouts.PlanWavesAsync(clusterId, subject, services, waveSize, update, store.Hostnames(clusterId),
                 new { stack, repository, image, waveSize, update, services = services.Select(s => s.Item1.Name).ToList() }, token);
         }, ct);
     }
@@ -104,8 +109,7 @@ public sealed class ImageCommands(ClusterStateStore store, OperationRunner runne
     /// </summary>
     public Task<ChangeResult> DistributeAsync(ChangeCaller caller, string clusterId, string? image, IReadOnlyList<string>? nodes, string? service, CancellationToken ct = default)
     {
-        var intent = new ChangeIntent(Permissions.Images.Distribute, AccessTarget.InCluster(clusterId), "images.distribute", $"image {image?.Trim()}");
-        return runner.StartAsync(caller, intent, _ =>
+        return runner.StartAsync(caller, DistributeIntent(clusterId, image?.Trim()), _ =>
         {
             var state = store.GetState(clusterId) ?? throw ChangeRejections.NoCluster(clusterId);
             ClusterService? placed = null;
@@ -131,12 +135,11 @@ public sealed class ImageCommands(ClusterStateStore store, OperationRunner runne
         }, ct);
     }
 
+    private static ChangeIntent DistributeIntent(string clusterId, string? image) =>
+        new(Permissions.Images.Distribute, AccessTarget.InCluster(clusterId), "images.distribute", $"image {image}");
+
     private ClusterService? Find(string clusterId, string idOrName) => store.GetState(clusterId)?.FindService(idOrName);
 
     private static ClusterService Require(string clusterId, string idOrName, ClusterService? service) =>
         service ?? throw ChangeRejections.NoService(clusterId, idOrName);
-
-    /// <summary>Node ids to hostnames, read from the live state at each call (nodes can join while an operation runs).</summary>
-    private Func<string?, string> Hostnames(string clusterId) => id =>
-        id is null ? "(unassigned)" : store.GetState(clusterId)?.Nodes.FirstOrDefault(n => n.Id == id)?.Hostname ?? id;
 }

@@ -1,6 +1,7 @@
 using ControlPlane.Core.Changes;
 using ControlPlane.Core.Model;
 using ControlPlane.Core.Operations;
+using ControlPlane.Core.State;
 
 namespace ControlPlane.Core.Images;
 
@@ -31,33 +32,70 @@ public sealed class ImageDistribution(IImageChanges engine, TimeProvider time)
         }
         var reference = image!.Trim();
         var steps = nodes.Select(n => new OperationStep(n.Hostname, OperationStates.Pending, "waiting", time.GetUtcNow()) { Node = n.Hostname }).ToList();
-        return new OperationPlan(DistributeKind, nodes.Count, async context =>
-        {
-            var done = 0;
-            var results = await Task.WhenAll(nodes.Select(async node =>
-            {
-                var error = await PullOnNodeAsync(context, clusterId, reference, node);
-                if (error is null)
-                {
-                    await context.ProgressAsync(Interlocked.Increment(ref done));
-                }
-                return (node, error);
-            }));
-            var failed = results.Where(r => r.error is not null).ToList();
-            if (failed.Count > 0)
-            {
-                throw new OperationFailedException(
-                    $"{failed.Count} of {nodes.Count} nodes do not have {reference}: {string.Join("; ", failed.Select(f => $"{f.node.Hostname}: {f.error}"))}");
-            }
-        })
+        return new OperationPlan(DistributeKind, nodes.Count, context => PullAllAsync(context, clusterId, reference, nodes, 0, nodes.Count, leftovers: false))
         {
             Target = reference,
             Steps = steps,
-            Parameters = new { image = reference, nodes = nodes.Select(n => n.Hostname).ToList(), service },
+            Parameters = new DistributionParameters(reference, [.. nodes.Select(n => n.Hostname)], service),
         };
     }
 
-    private async Task<string?> PullOnNodeAsync(OperationContext context, string clusterId, string image, ClusterNode node)
+    /// <summary>What a distribution's record keeps, for a replica that carries it on.</summary>
+    public sealed record DistributionParameters(string? Image, IReadOnlyList<string>? Nodes, string? Service);
+
+    private static readonly System.Text.Json.JsonSerializerOptions ParameterJson = new(System.Text.Json.JsonSerializerDefaults.Web);
+
+    /// <summary>
+    /// Carries on a distribution another replica started and stopped (DESIGN §8): a node whose step succeeded has the
+    /// image; every other node pulls again (pulling twice is harmless), after the stopped replica's pull job for it,
+    /// if one is left, is removed. A node gone from the cluster fails its step.
+    /// </summary>
+    public OperationPlan PlanCarryOn(Operation operation, ClusterState state)
+    {
+        var kept = System.Text.Json.JsonSerializer.Deserialize<DistributionParameters>(operation.Parameters ?? "{}", ParameterJson);
+        var reference = kept?.Image ?? operation.Target;
+        var hostnames = kept?.Nodes ?? [];
+        var pulled = hostnames.Where(h => operation.FindStep(h)?.State == OperationStates.Succeeded).ToList();
+        var rest = hostnames.Except(pulled).ToList();
+        return new OperationPlan(DistributeKind, hostnames.Count, async context =>
+        {
+            var gone = rest.Where(h => state.FindNode(h) is null).ToList();
+            foreach (var hostname in gone)
+            {
+                await context.StepAsync(hostname, OperationStates.Failed, "the node left the cluster");
+            }
+            var nodes = rest.Select(state.FindNode).OfType<ClusterNode>().ToList();
+            await PullAllAsync(context, operation.ClusterId, reference, nodes, pulled.Count, hostnames.Count, leftovers: true,
+                gone.Select(h => (h, "the node left the cluster")).ToList());
+        })
+        {
+            Target = reference,
+        };
+    }
+
+    /// <summary>Pulls onto every node at once, a step each; fails naming every node that did not get the image.</summary>
+    private async Task PullAllAsync(OperationContext context, string clusterId, string reference, IReadOnlyList<ClusterNode> nodes, int done, int total, bool leftovers,
+        IReadOnlyList<(string Hostname, string Error)>? alreadyFailed = null)
+    {
+        var results = await Task.WhenAll(nodes.Select(async node =>
+        {
+            var error = await PullOnNodeAsync(context, clusterId, reference, node, leftovers);
+            if (error is null)
+            {
+                await context.ProgressAsync(Interlocked.Increment(ref done));
+            }
+            return (node.Hostname, Error: error);
+        }));
+        var failed = results.Where(r => r.Error is not null).Select(r => (r.Hostname, r.Error!)).Concat(alreadyFailed ?? []).ToList();
+        if (failed.Count > 0)
+        {
+            throw new OperationFailedException(
+                $"{failed.Count} of {total} nodes do not have {reference}: {string.Join("; ", failed.Select(f => $"{f.Item1}: {f.Item2}"))}");
+        }
+    }
+
+    /// <param name="leftover">A stopped replica may have left this node's pull job behind: remove it first (its name is the same).</param>
+    private async Task<string?> PullOnNodeAsync(OperationContext context, string clusterId, string image, ClusterNode node, bool leftover)
     {
         if (node.State != "ready")
         {
@@ -76,6 +114,10 @@ public sealed class ImageDistribution(IImageChanges engine, TimeProvider time)
         string job;
         try
         {
+            if (leftover)
+            {
+                await engine.RemovePullAsync(clusterId, name, context.Cancellation);
+            }
             job = await engine.StartPullAsync(clusterId, image, node.Id, name, new Dictionary<string, string> { ["controlplane.distribution"] = context.Current.Id }, context.Cancellation);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)

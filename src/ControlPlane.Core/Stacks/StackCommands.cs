@@ -34,6 +34,7 @@ public sealed record StackListing(
 /// restricted rule, before any problem of the file is told; nothing is created while anything is wrong.
 /// </summary>
 public sealed partial class StackCommands(ClusterStateStore store, OperationRunner runner, ChangeGate gate, IStackChanges engine, IStackHistory history, TimeProvider time)
+    : IOperationResumer
 {
     public const string DeployKind = "stack-deploy";
     public const string RemoveKind = "stack-remove";
@@ -249,6 +250,45 @@ public sealed partial class StackCommands(ClusterStateStore store, OperationRunn
             throw ChangeRejections.NoCluster(clusterId);
         }
         return conversion.Plan!;
+    }
+
+    public bool Resumes(string kind) => kind == DeployKind;
+
+    /// <summary>
+    /// Carries on a deploy another replica started and stopped (DESIGN §8). Its file and variables are in the stack's
+    /// history under the operation; the deploy is planned again against the cluster as it is now and its steps done:
+    /// what the stopped replica created or updated is unchanged by now, so only the rest is written (a deploy, like
+    /// <c>docker stack deploy</c>, converges, and doing it again is safe).
+    /// </summary>
+    public OperationResumption Resume(Operation operation)
+    {
+        var clusterId = operation.ClusterId;
+        var stack = operation.Target;
+        using var parameters = System.Text.Json.JsonDocument.Parse(operation.Parameters ?? "{}");
+        var services = parameters.RootElement.TryGetProperty("services", out var listed) && listed.ValueKind == System.Text.Json.JsonValueKind.Array
+            ? listed.EnumerateArray().Select(s => s.GetString()).OfType<string>().ToList()
+            : [];
+        return new OperationResumption(DeployIntent(clusterId, stack, null), new OperationPlan(DeployKind, operation.Progress.Total, async ctx =>
+        {
+            var record = (await history.ListAsync(clusterId, stack, cancellationToken: ctx.Cancellation)).FirstOrDefault(d => d.OperationId == operation.Id)
+                ?? throw new OperationFailedException($"The replica running this deploy stopped before it kept the file in the stack's history: deploy {stack} again.");
+            try
+            {
+                var (_, conversion) = Convert(new StackRequest(stack, record.Compose, record.Variables, record.Prune));
+                var work = await StackWork.PlanAsync(engine, clusterId, Require(clusterId, conversion), record.Prune, ctx.Cancellation);
+                await DeployStepsAsync(ctx, clusterId, work);
+            }
+            catch
+            {
+                await history.SetResultAsync(record.Id, StackDeployResults.Failed, CancellationToken.None);
+                throw;
+            }
+            await history.SetResultAsync(record.Id, StackDeployResults.Succeeded, CancellationToken.None);
+        })
+        {
+            Target = stack,
+            Locks = services.Select(name => new OperationLock(ChangeLocks.ServiceKey(clusterId, stack, name), name)).ToList(),
+        });
     }
 
     private OperationPlan DeployPlan(string clusterId, string actor, StackWork work, string compose, IReadOnlyDictionary<string, string> variables, bool prune)

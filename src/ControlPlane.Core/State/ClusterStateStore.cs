@@ -46,6 +46,10 @@ public sealed class ClusterStateStore
         }
     }
 
+    /// <summary>A node id to its hostname in the cluster's picture at the time of asking (the id when unknown, "(unassigned)" for none), for operations' steps.</summary>
+    public Func<string?, string> Hostnames(string clusterId) => id =>
+        id is null ? "(unassigned)" : GetState(clusterId)?.Nodes.FirstOrDefault(n => n.Id == id)?.Hostname ?? id;
+
     /// <summary>Applies changes (and optionally new cluster info) and publishes the effective batch, if any.</summary>
     public ChangeBatch? Apply(string clusterId, IEnumerable<ResourceChange> changes, ClusterInfo? cluster = null)
     {

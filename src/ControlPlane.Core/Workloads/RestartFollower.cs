@@ -58,23 +58,70 @@ public sealed class RestartPlans(IWorkloadChanges workloads, IImageChanges engin
 {
     public const string Kind = "restart";
 
-    public OperationPlan PlanRestart(string clusterId, ClusterService service, Func<string?, string> hostname)
+    /// <summary>
+    /// Plans the restart. The tasks the service has now are read first and kept in the operation's parameters: they
+    /// are the old ones, which a replica carrying the restart on (<see cref="PlanCarryOn"/>) must tell from the new.
+    /// </summary>
+    public async Task<OperationPlan> PlanRestartAsync(string clusterId, ClusterService service, Func<string?, string> hostname, CancellationToken cancellationToken)
     {
         if (service.IsUpdating)
         {
             throw new ChangeRejectedException(ChangeFailure.Conflict, $"Docker is updating {service.Name} right now ({service.UpdateState}); restart it once the update has ended.");
         }
+        var before = (await engine.ReadRolloutAsync(clusterId, service.Id, cancellationToken)).Tasks.Select(t => t.Id).ToHashSet(StringComparer.Ordinal);
         return new OperationPlan(Kind, (int)(service.ReplicasDesired ?? 0), async context =>
         {
-            var before = (await engine.ReadRolloutAsync(clusterId, service.Id, context.Cancellation)).Tasks.Select(t => t.Id).ToHashSet(StringComparer.Ordinal);
-            var change = await workloads.UpdateServiceSpecAsync(clusterId, service.Id, ForceUpdate, context.Cancellation);
-            await context.StepAsync("spec", OperationStates.Succeeded, SpecDiff.Compute(change.Before, change.After));
+            await ForceAsync(context, clusterId, service.Id);
             await FollowAsync(context, clusterId, service.Id, before, hostname);
         })
         {
             Target = service.Name,
-            Parameters = new { service = service.Name, replicas = service.ReplicasDesired },
+            Parameters = new RestartParameters(service.Name, service.ReplicasDesired, [.. before.Order(StringComparer.Ordinal)]),
         };
+    }
+
+    /// <summary>
+    /// Carries on a restart another replica started and stopped (DESIGN §8). Docker's forced update went on without
+    /// ControlPlane: when the "spec" step shows it was written it is only followed, against the old tasks kept in the
+    /// parameters; otherwise it is forced now, from the tasks there are now (forcing twice only restarts them again).
+    /// </summary>
+    public OperationPlan PlanCarryOn(Operation operation, ClusterService service, Func<string?, string> hostname)
+    {
+        var kept = System.Text.Json.JsonSerializer.Deserialize<RestartParameters>(operation.Parameters ?? "{}", ParameterJson);
+        var forced = operation.FindStep("spec")?.State == OperationStates.Succeeded;
+        var clusterId = operation.ClusterId;
+        return new OperationPlan(Kind, operation.Progress.Total, async context =>
+        {
+            IReadOnlySet<string> before;
+            if (forced && kept?.Before is { } recorded)
+            {
+                before = recorded.ToHashSet(StringComparer.Ordinal);
+            }
+            else if (forced)
+            {
+                throw new OperationFailedException($"The replica running this restart stopped, and its record does not say which tasks were the old ones: check {service.Name} and restart it again if needed.");
+            }
+            else
+            {
+                before = (await engine.ReadRolloutAsync(clusterId, service.Id, context.Cancellation)).Tasks.Select(t => t.Id).ToHashSet(StringComparer.Ordinal);
+                await ForceAsync(context, clusterId, service.Id);
+            }
+            await FollowAsync(context, clusterId, service.Id, before, hostname);
+        })
+        {
+            Target = service.Name,
+        };
+    }
+
+    /// <summary>What a restart's record keeps: the tasks the service had before it (ids), so that another replica can carry it on.</summary>
+    public sealed record RestartParameters(string? Service, long? Replicas, IReadOnlyList<string>? Before);
+
+    private static readonly System.Text.Json.JsonSerializerOptions ParameterJson = new(System.Text.Json.JsonSerializerDefaults.Web);
+
+    private async Task ForceAsync(OperationContext context, string clusterId, string serviceId)
+    {
+        var change = await workloads.UpdateServiceSpecAsync(clusterId, serviceId, ForceUpdate, context.Cancellation);
+        await context.StepAsync("spec", OperationStates.Succeeded, SpecDiff.Compute(change.Before, change.After));
     }
 
     /// <summary>The spec with its force counter moved on: Docker replaces every task, nothing else changes.</summary>

@@ -116,6 +116,7 @@ public static class AuthenticationSetup
         services.AddSingleton<Core.Identity.PasswordSignIn>();
         services.AddSingleton(configuration.GetSection(Core.Changes.ChangeLimits.SectionName).Get<Core.Changes.ChangeLimits>() ?? new Core.Changes.ChangeLimits());
         services.AddSingleton<Core.Changes.ServiceCommands>();
+        services.AddSingleton<Core.Operations.IOperationResumer>(sp => sp.GetRequiredService<Core.Changes.ServiceCommands>());
         services.AddSingleton<Core.Changes.NodeCommands>();
         services.AddSingleton<Core.Workloads.RestartPlans>();
         services.AddSingleton<Core.Changes.SwarmCommands>();
@@ -127,6 +128,7 @@ public static class AuthenticationSetup
         services.AddSingleton<Core.Operations.IOperationResumer>(sp => sp.GetRequiredService<Core.Images.ImageCommands>());
         services.TryAddSingleton<Core.Stacks.IStackHistory, Core.Stacks.InMemoryStackHistory>();
         services.AddSingleton<Core.Stacks.StackCommands>();
+        services.AddSingleton<Core.Operations.IOperationResumer>(sp => sp.GetRequiredService<Core.Stacks.StackCommands>());
         services.AddSingleton<AnonymousRefusals>();
         services.AddHostedService(sp => sp.GetRequiredService<AnonymousRefusals>());
         services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, AuditingAuthorizationResultHandler>();

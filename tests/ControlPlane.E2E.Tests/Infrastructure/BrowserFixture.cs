@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using Microsoft.Playwright;
 
 namespace ControlPlane.E2E.Tests.Infrastructure;
@@ -37,6 +38,19 @@ public sealed class BrowserFixture : IAsyncLifetime
             Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
         });
         _signedIn = await SignInAsync(KestrelAppFactory.BootstrapAdmin, KestrelAppFactory.BootstrapPassword);
+    }
+
+    /// <summary>
+    /// A new local user with one grant, <paramref name="role"/> on one stack of the cluster, made through the API by the
+    /// bootstrap admin; answers the browser state of the user signed in (see <see cref="SignInAsync"/>).
+    /// </summary>
+    public async Task<string> SignInAsNewStackUserAsync(string userName, string password, string role, string stack)
+    {
+        using var admin = new HttpClient(new HttpClientHandler { CookieContainer = new System.Net.CookieContainer() }) { BaseAddress = BaseAddress };
+        (await admin.PostAsJsonAsync("/api/auth/login", new { username = KestrelAppFactory.BootstrapAdmin, password = KestrelAppFactory.BootstrapPassword })).EnsureSuccessStatusCode();
+        (await admin.PostAsJsonAsync("/api/users", new { username = userName, password })).EnsureSuccessStatusCode();
+        (await admin.PostAsJsonAsync("/api/grants", new { subject = userName, role, scope = new { cluster = KestrelAppFactory.ClusterId, stack } })).EnsureSuccessStatusCode();
+        return await SignInAsync(userName, password);
     }
 
     /// <summary>Signs in through the sign-in page as a person would, and returns the browser state holding the cookie.</summary>

@@ -110,22 +110,8 @@ public sealed class OperationFailoverTests(ITestOutputHelper output) : IAsyncLif
     {
         using var onA = _a.CreateAdminClient();
         var name = $"{_prefix}web";
-        var created = await _manager.Swarm.CreateServiceAsync(new ServiceCreateParameters
-        {
-            Service = new ServiceSpec
-            {
-                Name = name,
-                TaskTemplate = new TaskSpec
-                {
-                    ContainerSpec = new ContainerSpec { Image = SwarmEnvironment.DemoImage, StopGracePeriod = TimeSpan.FromSeconds(1) },
-                    RestartPolicy = new SwarmRestartPolicy { Condition = "on-failure", Delay = TimeSpan.FromSeconds(1) },
-                },
-                Mode = new ServiceMode { Replicated = new ReplicatedService { Replicas = 3 } },
-                // The service's own policy: all tasks at once. The rollout asks for one at a time with a delay instead.
-                UpdateConfig = new SwarmUpdateConfig { Parallelism = 3, FailureAction = "pause", Monitor = TimeSpan.FromSeconds(1) },
-            },
-        });
-        _services.Add(created.ID!);
+        // The service's own policy: all tasks at once. The rollout asks for one at a time with a delay instead.
+        var created = await CreateReplicatedServiceAsync(name, new SwarmUpdateConfig { Parallelism = 3, FailureAction = "pause", Monitor = TimeSpan.FromSeconds(1) });
         await onA.GetUntilAsync($"/api/clusters/{Cluster}/services/{name}", (status, json) => status == HttpStatusCode.OK
             && json.GetProperty("replicasRunning").GetInt32() == 3, TimeSpan.FromSeconds(60));
 
@@ -175,6 +161,78 @@ public sealed class OperationFailoverTests(ITestOutputHelper output) : IAsyncLif
         var adoption = Assert.Single(await audit.QueryAsync(new AuditQuery(Action: "operations.adopt")));
         Assert.Contains(id, adoption.Entry.Detail);
         Assert.Contains(await audit.QueryAsync(new AuditQuery(Action: "services.rollout")), r => r.Entry.Result == AuditResult.Succeeded && r.Entry.Detail!.Contains(id));
+    }
+
+    [Fact]
+    public async Task A_restart_whose_replica_stops_mid_way_is_adopted_by_another_replica_which_follows_it_until_every_task_is_new()
+    {
+        using var onA = _a.CreateAdminClient();
+        var name = $"{_prefix}api";
+        // One task at a time, 4 s apart: the restart is still going when A stops.
+        var created = await CreateReplicatedServiceAsync(name, new SwarmUpdateConfig { Parallelism = 1, Delay = TimeSpan.FromSeconds(4), FailureAction = "pause", Monitor = TimeSpan.FromSeconds(1) });
+        await onA.GetUntilAsync($"/api/clusters/{Cluster}/services/{name}", (status, json) => status == HttpStatusCode.OK
+            && json.GetProperty("replicasRunning").GetInt32() == 3, TimeSpan.FromSeconds(60));
+        var running = new TasksListParameters
+        {
+            Filters = new Dictionary<string, IDictionary<string, bool>> { ["service"] = new Dictionary<string, bool> { [created.ID!] = true }, ["desired-state"] = new Dictionary<string, bool> { ["running"] = true } },
+        };
+        var old = (await _manager.Tasks.ListAsync(running)).Select(t => t.ID).ToHashSet();
+
+        using var restart = await onA.PostAsync($"/api/clusters/{Cluster}/services/{name}/restart", null);
+        var body = await restart.Content.ReadAsStringAsync();
+        Assert.True(restart.StatusCode == HttpStatusCode.Accepted, $"{(int)restart.StatusCode} {body}");
+        var id = JsonDocument.Parse(body).RootElement.GetProperty("operationId").GetString()!;
+        var operations = _b.Services.GetRequiredService<IOperationStore>();
+        await WaitAsync(async () => (await operations.FindAsync(id))?.Progress.Done >= 1, TimeSpan.FromMinutes(2), "the first task is restarted");
+
+        var stopped = Stopwatch.StartNew();
+        await _a.DisposeAsync();
+        var before = await operations.FindAsync(id);
+        Assert.Equal(OperationStates.Running, before!.State);
+        Assert.True(before.Progress.Done < 3, $"A stopped before the restart ended ({before.Progress.Done} of 3 done)");
+
+        var runnerB = _b.Services.GetRequiredService<OperationRunner>();
+        await WaitAsync(async () => runnerB.IsRunningHere(id) || (await operations.FindAsync(id))!.IsFinished, TimeSpan.FromSeconds(30), "replica B adopts the restart");
+        var adopted = stopped.Elapsed;
+        await runnerB.WhenFinishedAsync(id);
+        var finished = await operations.FindAsync(id);
+        output.WriteLine($"restart failover: replica stopped -> operation adopted {adopted.TotalSeconds:0.0} s, ended {stopped.Elapsed.TotalSeconds:0.0} s; done {before.Progress.Done} of 3 when stopped");
+        Assert.True(adopted < TimeSpan.FromSeconds(15), $"adopted within 15 s of the stop, not {adopted.TotalSeconds:0.0} s");
+        Assert.True(finished!.State == OperationStates.Succeeded, $"{finished.State}: {finished.Error}");
+        Assert.Equal(new OperationProgress(3, 3), finished.Progress);
+
+        // Restarted once, not twice: the force counter moved by one, and every running task is a new one.
+        var service = await _manager.Swarm.InspectServiceAsync(created.ID!);
+        Assert.Equal(1UL, service.Spec!.TaskTemplate!.ForceUpdate);
+        var now = await _manager.Tasks.ListAsync(running);
+        Assert.Equal(3, now.Count);
+        Assert.All(now, t => Assert.DoesNotContain(t.ID, old));
+
+        var audit = _b.Services.GetRequiredService<IAuditReader>();
+        var adoption = Assert.Single(await audit.QueryAsync(new AuditQuery(Action: "operations.adopt")));
+        Assert.Contains(id, adoption.Entry.Detail);
+        Assert.Contains(await audit.QueryAsync(new AuditQuery(Action: "services.restart")), r => r.Entry.Result == AuditResult.Succeeded && r.Entry.Detail!.Contains(id));
+    }
+
+    /// <summary>Three replicas of the demo image that stop and restart quickly, updated under <paramref name="update"/>.</summary>
+    private async Task<ServiceCreateResponse> CreateReplicatedServiceAsync(string name, SwarmUpdateConfig update)
+    {
+        var created = await _manager.Swarm.CreateServiceAsync(new ServiceCreateParameters
+        {
+            Service = new ServiceSpec
+            {
+                Name = name,
+                TaskTemplate = new TaskSpec
+                {
+                    ContainerSpec = new ContainerSpec { Image = SwarmEnvironment.DemoImage, StopGracePeriod = TimeSpan.FromSeconds(1) },
+                    RestartPolicy = new SwarmRestartPolicy { Condition = "on-failure", Delay = TimeSpan.FromSeconds(1) },
+                },
+                Mode = new ServiceMode { Replicated = new ReplicatedService { Replicas = 3 } },
+                UpdateConfig = update,
+            },
+        });
+        _services.Add(created.ID!);
+        return created;
     }
 
     private async Task<string> CreateServiceAsync(string name, string secretId, string secretName)
