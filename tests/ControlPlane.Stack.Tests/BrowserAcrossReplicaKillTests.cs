@@ -38,6 +38,8 @@ public sealed class BrowserAcrossReplicaKillTests : IAsyncLifetime
         var address = new Uri($"https://127.0.0.1:{_balancer.Address.Port}/");
         var context = await _browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = address.ToString(), IgnoreHTTPSErrors = true });
         await using var app = await AppPage.CreateAsync(context);
+        app.Page.Console += (_, m) => Console.WriteLine($"CONSOLE {m.Type}: {m.Text}");
+        app.Page.WebSocket += (_, w) => Console.WriteLine($"WS {w.Url}");
         await app.Page.GotoAsync("account/login");
         await app.Page.FillAsync("#username", StackUnderTest.AdminUser);
         await app.Page.FillAsync("#password", _stack.AdminPassword);
