@@ -221,7 +221,7 @@ internal static class ScaleBenchmark
             }, TimeSpan.FromSeconds(30));
             if (clients is not null)
             {
-                await WaitUntilAsync(() => clients.AllReached(subscribers, lastRounds), TimeSpan.FromSeconds(60));
+                await clients.CollectAsync(lastRounds, TimeSpan.FromSeconds(60));
             }
             await stop.CancelAsync();
             await reading;
