@@ -24,6 +24,8 @@ internal sealed class HubClientsProcess : IAsyncDisposable
 {
     public const string Mode = "hub-clients";
     private const string Ready = "READY";
+    private const string Wait = "WAIT";
+    private const string Reached = "REACHED";
     private const string Report = "REPORT";
     private const string End = "END";
     private const string TokenVariable = "CONTROLPLANE_BENCH_TOKEN";
@@ -31,7 +33,8 @@ internal sealed class HubClientsProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly Task _reading;
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private TaskCompletionSource<bool> _reported = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TaskCompletionSource<bool> _reached = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TaskCompletionSource _reported = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lock _lock = new();
     private readonly Dictionary<(int Client, string Service), List<(int Round, long At)>> _arrivals = [];
 
@@ -81,21 +84,40 @@ internal sealed class HubClientsProcess : IAsyncDisposable
         return clients;
     }
 
+    /// <summary>The CPU time the clients' process has used so far.</summary>
+    public TimeSpan ProcessorTime
+    {
+        get
+        {
+            _process.Refresh();
+            return _process.TotalProcessorTime;
+        }
+    }
+
     /// <summary>
     /// Waits until every client has seen each service at (at least) its given round, or <paramref name="timeout"/>
-    /// passes, then reads what the clients noted; true when all reached their rounds.
+    /// passes; true when all reached their rounds. <see cref="CollectAsync"/> then reads what they noted.
     /// </summary>
-    public async Task<bool> CollectAsync(IReadOnlyDictionary<string, int> lastRounds, TimeSpan timeout)
+    public async Task<bool> WaitReachedAsync(IReadOnlyDictionary<string, int> lastRounds, TimeSpan timeout)
     {
-        _reported = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        _reached = new(TaskCreationOptions.RunContinuationsAsynchronously);
         var input = _process.StandardInput;
         foreach (var (service, round) in lastRounds)
         {
             await input.WriteLineAsync($"L {service} {round.ToString(CultureInfo.InvariantCulture)}");
         }
-        await input.WriteLineAsync($"{Report} {(long)timeout.TotalMilliseconds}");
+        await input.WriteLineAsync($"{Wait} {(long)timeout.TotalMilliseconds}");
         await input.FlushAsync();
-        return await _reported.Task.WaitAsync(timeout + TimeSpan.FromMinutes(1));
+        return await _reached.Task.WaitAsync(timeout + TimeSpan.FromMinutes(1));
+    }
+
+    /// <summary>Reads every arrival the clients noted, for <see cref="FirstArrival"/>.</summary>
+    public async Task CollectAsync()
+    {
+        _reported = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        await _process.StandardInput.WriteLineAsync(Report);
+        await _process.StandardInput.FlushAsync();
+        await _reported.Task.WaitAsync(TimeSpan.FromMinutes(2));
     }
 
     /// <summary>
@@ -121,9 +143,14 @@ internal sealed class HubClientsProcess : IAsyncDisposable
                 _ready.TrySetResult();
                 continue;
             }
-            if (line.StartsWith(End, StringComparison.Ordinal))
+            if (line.StartsWith(Reached, StringComparison.Ordinal))
             {
-                _reported.TrySetResult(line == $"{End} reached");
+                _reached.TrySetResult(line == $"{Reached} yes");
+                continue;
+            }
+            if (line == End)
+            {
+                _reported.TrySetResult();
                 continue;
             }
             var parts = line.Split(' ');
@@ -145,6 +172,7 @@ internal sealed class HubClientsProcess : IAsyncDisposable
             }
         }
         _ready.TrySetException(new InvalidOperationException($"The hub clients process exited (code {(_process.HasExited ? _process.ExitCode : -1)}) before all clients had their snapshot."));
+        _reached.TrySetException(new InvalidOperationException("The hub clients process exited before its clients reached the last changes."));
         _reported.TrySetException(new InvalidOperationException("The hub clients process exited before it reported its clients' arrivals."));
     }
 
@@ -168,8 +196,9 @@ internal sealed class HubClientsProcess : IAsyncDisposable
 
     /// <summary>
     /// The child's side: opens the clients and prints <c>READY</c> once each has its snapshot; on
-    /// <c>L service round</c> lines then <c>REPORT timeoutMs</c> it waits for the clients to reach those rounds and
-    /// prints every arrival, then <c>END reached</c> (or <c>END timeout</c>); it exits when stdin closes.
+    /// <c>L service round</c> lines then <c>WAIT timeoutMs</c> it waits for the clients to reach those rounds and prints
+    /// <c>REACHED yes</c> (or <c>no</c>); on <c>REPORT</c> it prints every arrival, then <c>END</c>. It exits when stdin
+    /// closes.
     /// </summary>
     public static async Task<int> RunClientsAsync(string[] args)
     {
@@ -251,7 +280,7 @@ internal sealed class HubClientsProcess : IAsyncDisposable
             {
                 targets[service] = int.Parse(round, CultureInfo.InvariantCulture);
             }
-            else if (parts is [Report, var milliseconds])
+            else if (parts is [Wait, var milliseconds])
             {
                 var deadline = Stopwatch.StartNew();
                 var timeout = TimeSpan.FromMilliseconds(long.Parse(milliseconds, CultureInfo.InvariantCulture));
@@ -260,6 +289,11 @@ internal sealed class HubClientsProcess : IAsyncDisposable
                 {
                     await Task.Delay(20);
                 }
+                Print(reached ? $"{Reached} yes" : $"{Reached} no");
+                targets.Clear();
+            }
+            else if (parts is [Report])
+            {
                 lock (outputLock)
                 {
                     for (var client = 0; client < notes.Count; client++)
@@ -269,10 +303,9 @@ internal sealed class HubClientsProcess : IAsyncDisposable
                             output.WriteLine($"A {client} {noted} {seen} {at}");
                         }
                     }
-                    output.WriteLine(reached ? $"{End} reached" : $"{End} timeout");
+                    output.WriteLine(End);
                     output.Flush();
                 }
-                targets.Clear();
             }
         }
         await stop.CancelAsync();

@@ -243,7 +243,8 @@ internal static class SubscriptionBenchmark
             }
             var burst = Stopwatch.GetElapsedTime(windowStart);
             var lastRounds = sent.GroupBy(s => s.Service).ToDictionary(g => g.Key, g => g.Max(s => s.Round), StringComparer.Ordinal);
-            await clients.CollectAsync(lastRounds, timeout);
+            await clients.WaitReachedAsync(lastRounds, timeout);
+            await clients.CollectAsync();
 
             var samples = new List<double>();
             var missing = 0;

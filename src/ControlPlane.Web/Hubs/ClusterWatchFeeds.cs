@@ -8,9 +8,9 @@ namespace ControlPlane.Web.Hubs;
 
 /// <summary>
 /// One store subscription per cluster, shared by every <c>Watch</c> stream of that cluster in this process: the
-/// changes are gathered and merged once per <see cref="Interval"/>, and every stream that sees the whole cluster is
-/// handed the same <see cref="ClusterWatchMessage"/> (whose changes are written to JSON once, see
-/// <see cref="ClusterWatchChange"/>).
+/// changes are gathered and merged once per interval (<see cref="ClusterHub.MinMessageInterval"/>), and every stream
+/// that sees the whole cluster is handed the same <see cref="ClusterWatchMessage"/> (whose changes are written to JSON
+/// once, see <see cref="ClusterWatchChange"/>).
 /// </summary>
 /// <remarks>
 /// With a subscription, a timer and a merge per stream, 50 streams at 1,000 changes/s did 50 times the work of one
@@ -22,9 +22,6 @@ public sealed class ClusterWatchFeeds(ClusterStateStore store, TimeSpan interval
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<string, Feed> _feeds = new(StringComparer.Ordinal);
-
-    /// <summary>How often a feed sends what gathered: at most ten messages a second, as pages render.</summary>
-    public TimeSpan Interval => interval;
 
     /// <summary>
     /// Starts a stream of <paramref name="clusterId"/> for a caller who sees <paramref name="visibility"/>: its snapshot
