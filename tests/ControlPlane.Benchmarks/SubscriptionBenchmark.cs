@@ -133,7 +133,7 @@ internal static class SubscriptionBenchmark
             Console.WriteLine($"Run {run}: app on {url}, cluster '{clusterId}' at {dockerHost}; {updates} label updates over {serviceCount} services per N, " +
                 $"requests counted over {window.TotalSeconds:0} s; GC: {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")}");
             var round = 0;
-            var measure = new Measurement(store, counter, docker, url, token, clusterId, prefix, serviceIds, updates, window, timeout);
+            var measure = new Measurement(store, app.Services.GetRequiredService<ControlPlane.Web.Hubs.ClusterWatchFeeds>(), counter, docker, url, token, clusterId, prefix, serviceIds, updates, window, timeout);
             // Warm-up, not reported: JITs the hub, the clients and the serializers before the first baseline.
             await measure.RunAsync(1, () => ++round, ct);
             var results = new List<Result>();
@@ -198,6 +198,7 @@ internal static class SubscriptionBenchmark
     /// <summary>One N: baseline, N clients, the burst, the arrivals, the request count.</summary>
     private sealed class Measurement(
         ClusterStateStore store,
+        ControlPlane.Web.Hubs.ClusterWatchFeeds feeds,
         EngineRequestCounter counter,
         DockerClient docker,
         string url,
@@ -217,9 +218,10 @@ internal static class SubscriptionBenchmark
             }
             var (heapBefore, workingSetBefore) = Memory();
             await using var clients = await HubClientsProcess.StartAsync(url, token, clusterId, subscribers, prefix, timeout, ct);
-            if (!await WaitUntilAsync(() => store.SubscriberCount(clusterId) == subscribers, timeout, ct))
+            // Every stream shares one store subscription (ClusterWatchFeeds): count the streams.
+            if (!await WaitUntilAsync(() => feeds.StreamCount(clusterId) == subscribers, timeout, ct))
             {
-                throw new InvalidOperationException($"Expected {subscribers} subscriptions, the store has {store.SubscriberCount(clusterId)}.");
+                throw new InvalidOperationException($"Expected {subscribers} hub streams, the hub has {feeds.StreamCount(clusterId)}.");
             }
             var (heapOpen, workingSetOpen) = Memory();
 
@@ -241,7 +243,8 @@ internal static class SubscriptionBenchmark
             }
             var burst = Stopwatch.GetElapsedTime(windowStart);
             var lastRounds = sent.GroupBy(s => s.Service).ToDictionary(g => g.Key, g => g.Max(s => s.Round), StringComparer.Ordinal);
-            await WaitUntilAsync(() => clients.AllReached(subscribers, lastRounds), timeout, ct);
+            await clients.WaitReachedAsync(lastRounds, timeout);
+            await clients.CollectAsync();
 
             var samples = new List<double>();
             var missing = 0;

@@ -53,6 +53,7 @@ public static class ControlPlaneWebApplication
             signalR.AddStackExchangeRedis(redis, o => o.Configuration.ChannelPrefix = StackExchange.Redis.RedisChannel.Literal("ControlPlane"));
         }
         services.AddHostedService<OperationBroadcast>();
+        services.AddSingleton(sp => new ClusterWatchFeeds(sp.GetRequiredService<ControlPlane.Core.State.ClusterStateStore>(), ClusterHub.MinMessageInterval, sp.GetRequiredService<TimeProvider>()));
         services.AddRazorComponents().AddInteractiveServerComponents();
         // After Blazor's own registration, so an open page checks its sign-in again instead of keeping it for life.
         services.AddScoped<Microsoft.AspNetCore.Components.Authorization.AuthenticationStateProvider, Authentication.CircuitSessionRevalidation>();

@@ -13,7 +13,7 @@ namespace ControlPlane.Web.Hubs;
 /// The public live feed at <c>/hubs/cluster</c> for non-browser clients (DESIGN §6): the same
 /// snapshot-then-changes pages get, answered from the store, so a client never causes an Engine API call.
 /// </summary>
-public sealed class ClusterHub(ClusterStateStore store, AccessControl access, SessionValidator sessions, IOptions<SessionCheckOptions> options, TimeProvider time, IOperationStore operations) : Hub
+public sealed class ClusterHub(ClusterStateStore store, AccessControl access, SessionValidator sessions, IOptions<SessionCheckOptions> options, TimeProvider time, IOperationStore operations, ClusterWatchFeeds feeds) : Hub
 {
     /// <summary>The client method that receives an operation's record after each change (see <see cref="FollowOperation"/>).</summary>
     public const string OperationChanged = "OperationChanged";
@@ -46,7 +46,10 @@ public sealed class ClusterHub(ClusterStateStore store, AccessControl access, Se
 
     public const string GrantsChanged = "Your grants changed; call Watch again to see what you may see now.";
 
-    /// <summary>At most ten messages a second per stream, as pages render at most ten times a second.</summary>
+    /// <summary>
+    /// At most ten messages a second per stream, as pages render at most ten times a second: the interval at which a
+    /// cluster's shared feed (<see cref="ClusterWatchFeeds"/>) gathers changes for all its streams.
+    /// </summary>
     public static readonly TimeSpan MinMessageInterval = TimeSpan.FromMilliseconds(100);
 
     /// <summary>Objects per snapshot item: at 50,000 tasks one item of everything would be tens of megabytes to buffer and parse.</summary>
@@ -75,7 +78,7 @@ public sealed class ClusterHub(ClusterStateStore store, AccessControl access, Se
         // Read now: the hub object is disposed once this method returns, while the stream goes on.
         var user = Context.User!;
         var address = Context.GetHttpContext()?.ClientAddress();
-        return WhileAllowedAsync(user, address, grants, ClusterWatchStream.ReadAsync(store, clusterId, visibility, MinMessageInterval, time, CancellationToken.None), cancellationToken);
+        return WhileAllowedAsync(user, address, grants, ClusterWatchStream.ReadAsync(feeds, clusterId, visibility, CancellationToken.None), cancellationToken);
     }
 
     /// <summary>

@@ -27,6 +27,10 @@ public sealed record ClusterWatchMessage(
     IReadOnlyList<ClusterWatchChange> Changes,
     bool SnapshotComplete = true)
 {
+    /// <summary>The changes of a (merged) batch, with the cluster and version after them.</summary>
+    public static ClusterWatchMessage FromBatch(ChangeBatch batch) =>
+        new(batch.ClusterId, batch.Version, batch.Cluster, Snapshot: false, [.. batch.Changes.Select(ClusterWatchChange.From)]);
+
     /// <summary>
     /// The whole state as upserts in items of at most <paramref name="chunkSize"/> objects; one item with no
     /// changes for an empty cluster. Built lazily, so the objects are not copied into one list first.

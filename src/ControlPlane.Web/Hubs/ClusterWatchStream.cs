@@ -1,6 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Threading.Channels;
-using ControlPlane.Core.Channels;
 using ControlPlane.Core.Model;
 using ControlPlane.Core.Security;
 using ControlPlane.Core.State;
@@ -8,51 +6,29 @@ using ControlPlane.Core.State;
 namespace ControlPlane.Web.Hubs;
 
 /// <summary>
-/// Turns a store subscription into <see cref="ClusterWatchMessage"/>s: the snapshot, then merged changes.
+/// A <c>Watch</c> stream: the snapshot, then the merged changes its cluster's shared feed gathers
+/// (<see cref="ClusterWatchFeeds"/>).
 /// </summary>
-/// <remarks>
-/// SignalR asks for the next item only once the previous one is written to the client, so a slow client
-/// would leave batches piling up in the subscription's unbounded channel. Instead a pump drains the
-/// subscription all the time (grouped at most ten times a second by <c>GetBatchesAsync</c>) into a
-/// <see cref="ChangeCoalescer"/>, and each item the client is ready for takes whatever has gathered. What
-/// waits for a slow client is then bounded by the number of objects in the cluster, not by the number of
-/// changes, and the client catches up in one message.
-/// </remarks>
 internal static class ClusterWatchStream
 {
     public static async IAsyncEnumerable<ClusterWatchMessage> ReadAsync(
-        ClusterStateStore store,
+        ClusterWatchFeeds feeds,
         string clusterId,
         ClusterVisibility visibility,
-        TimeSpan minInterval,
-        TimeProvider time,
         [EnumeratorCancellation] CancellationToken cancellationToken,
         int snapshotChunkSize = ClusterHub.SnapshotChunkSize)
     {
-        using var subscription = store.Subscribe(clusterId);
-        var filter = new VisibleChanges(visibility);
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var pending = new ChangeCoalescer();
-        // A doorbell rather than a queue: one ring means "something gathered", however many batches arrived.
-        var ready = Channel.CreateBounded<bool>(new BoundedChannelOptions(1)
-        {
-            FullMode = BoundedChannelFullMode.DropWrite,
-            SingleReader = true,
-            SingleWriter = true,
-        });
-        // Started before the snapshot is sent, so a slow snapshot does not leave batches piling up either.
-        var snapshot = filter.Snapshot(subscription.Snapshot);
-        var pump = PumpAsync(subscription, filter, pending, ready.Writer, minInterval, time, stop.Token);
+        // Joined before the snapshot is sent, so a slow snapshot does not lose what changes meanwhile.
+        var reader = feeds.Join(clusterId, visibility);
         try
         {
-            foreach (var chunk in ClusterWatchMessage.FromSnapshot(snapshot, snapshotChunkSize))
+            foreach (var chunk in ClusterWatchMessage.FromSnapshot(reader.Snapshot, snapshotChunkSize))
             {
                 yield return chunk;
             }
-            while (await ready.Reader.WaitToReadAsync(stop.Token))
+            while (await reader.WaitAsync(cancellationToken))
             {
-                ready.Reader.TryRead(out _);
-                if (pending.Take() is { } message)
+                if (reader.Take() is { } message)
                 {
                     yield return message;
                 }
@@ -60,90 +36,55 @@ internal static class ClusterWatchStream
         }
         finally
         {
-            // Runs when the client cancels the stream or disconnects: stop the pump, then drop the subscription.
-            await stop.CancelAsync();
-            await pump;
-        }
-    }
-
-    private static async Task PumpAsync(
-        ClusterSubscription subscription,
-        VisibleChanges filter,
-        ChangeCoalescer pending,
-        ChannelWriter<bool> ready,
-        TimeSpan minInterval,
-        TimeProvider time,
-        CancellationToken cancellationToken)
-    {
-        try
-        {
-            await foreach (var batches in subscription.Batches.GetBatchesAsync(minInterval, time, cancellationToken))
-            {
-                pending.Add(batches.Select(filter.Filter));
-                ready.TryWrite(true);
-            }
-            ready.TryComplete();
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            ready.TryComplete();
-        }
-        catch (Exception ex)
-        {
-            ready.TryComplete(ex);
+            // Runs when the client cancels the stream or disconnects; the last stream of a cluster ends its feed.
+            await feeds.LeaveAsync(reader);
         }
     }
 }
 
-/// <summary>Merges change batches into one message in which each object appears once, with its last change.</summary>
+/// <summary>Merges change batches into one in which each object appears once, with its last change.</summary>
 internal sealed class ChangeCoalescer
 {
-    private readonly Lock _lock = new();
     private readonly Dictionary<(ResourceKind Kind, string Id), int> _positions = [];
-    private readonly List<ClusterWatchChange> _changes = [];
+    private readonly List<ResourceChange> _changes = [];
     private ChangeBatch? _last;
+
+    public bool IsEmpty => _last is null;
 
     public void Add(IEnumerable<ChangeBatch> batches)
     {
-        lock (_lock)
+        foreach (var batch in batches)
         {
-            foreach (var batch in batches)
+            // The newest batch carries the cluster's state, status and version after all of them.
+            _last = batch;
+            foreach (var change in batch.Changes)
             {
-                // The newest batch carries the cluster's status and version after all of them.
-                _last = batch;
-                foreach (var change in batch.Changes)
+                if (_positions.TryGetValue((change.Kind, change.Id), out var position))
                 {
-                    var merged = ClusterWatchChange.From(change);
-                    if (_positions.TryGetValue((change.Kind, change.Id), out var position))
-                    {
-                        _changes[position] = merged;
-                    }
-                    else
-                    {
-                        _positions.Add((change.Kind, change.Id), _changes.Count);
-                        _changes.Add(merged);
-                    }
+                    _changes[position] = change;
+                }
+                else
+                {
+                    _positions.Add((change.Kind, change.Id), _changes.Count);
+                    _changes.Add(change);
                 }
             }
         }
     }
 
-    /// <summary>Everything gathered since the last call as one message, or null when nothing arrived.</summary>
-    public ClusterWatchMessage? Take()
+    /// <summary>Everything gathered since the last call as one batch, or null when nothing arrived.</summary>
+    public ChangeBatch? Take()
     {
-        lock (_lock)
+        if (_last is null)
         {
-            if (_last is null)
-            {
-                return null;
-            }
-            // A batch may change only the cluster's status; it is still sent, with no changes.
-            var message = new ClusterWatchMessage(_last.ClusterId, _last.Version, _last.Cluster, Snapshot: false, _changes.ToArray());
-            _changes.Clear();
-            _positions.Clear();
-            _last = null;
-            return message;
+            return null;
         }
+        // A batch may change only the cluster's status; it is still passed on, with no changes.
+        var merged = _last with { Changes = [.. _changes] };
+        _changes.Clear();
+        _positions.Clear();
+        _last = null;
+        return merged;
     }
 }
 
@@ -153,7 +94,7 @@ internal sealed class ChangeCoalescer
 /// </summary>
 internal sealed class VisibleChanges(ClusterVisibility visibility)
 {
-    // Touched only by the pump after the snapshot, so no lock.
+    // Touched only under the feed's lock (the snapshot as the stream joins, then each batch), so no lock of its own.
     private readonly HashSet<(ResourceKind Kind, string Id)> _sent = [];
 
     public ClusterState Snapshot(ClusterState state)

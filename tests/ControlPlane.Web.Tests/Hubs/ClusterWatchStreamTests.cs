@@ -6,7 +6,7 @@ using ControlPlane.Web.Tests.Components;
 
 namespace ControlPlane.Web.Tests.Hubs;
 
-/// <summary>How the hub's stream merges changes, so a slow client gets few messages, not a backlog.</summary>
+/// <summary>How the hub's streams share one feed per cluster and merge changes, so a slow client gets few messages, not a backlog.</summary>
 public sealed class ClusterWatchStreamTests
 {
     private const string Cluster = "c1";
@@ -21,7 +21,7 @@ public sealed class ClusterWatchStreamTests
         store.Apply(Cluster, [ResourceChange.Upsert(cart), ResourceChange.Upsert(TestResources.Service("invoices", stack: "billing"))]);
         var shopOnly = ClusterVisibility.For([new Grant(2, "viewer", Role.Viewer, AccessScope.OfStack(Cluster, "shop"))], Cluster);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await using var stream = ClusterWatchStream.ReadAsync(store, Cluster, shopOnly, TimeSpan.FromMilliseconds(10), TimeProvider.System, timeout.Token)
+        await using var stream = ClusterWatchStream.ReadAsync(Feeds(store, 10), Cluster, shopOnly, timeout.Token)
             .GetAsyncEnumerator(timeout.Token);
 
         Assert.True(await stream.MoveNextAsync());
@@ -51,9 +51,8 @@ public sealed class ClusterWatchStreamTests
         var coalescer = new ChangeCoalescer();
 
         coalescer.Add([first, second]);
-        var message = coalescer.Take();
+        var message = ClusterWatchMessage.FromBatch(coalescer.Take()!);
 
-        Assert.NotNull(message);
         Assert.False(message.Snapshot);
         Assert.Equal(second.Version, message.Version);
         Assert.Equal(2, message.Changes.Count);
@@ -73,7 +72,7 @@ public sealed class ClusterWatchStreamTests
         var web = TestResources.Service("web");
         store.Apply(Cluster, [ResourceChange.Upsert(web)]);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await using var stream = ClusterWatchStream.ReadAsync(store, Cluster, Everything, TimeSpan.FromMilliseconds(100), TimeProvider.System, timeout.Token)
+        await using var stream = ClusterWatchStream.ReadAsync(Feeds(store, 100), Cluster, Everything, timeout.Token)
             .GetAsyncEnumerator(timeout.Token);
         Assert.True(await stream.MoveNextAsync());
         Assert.True(stream.Current.Snapshot);
@@ -106,7 +105,7 @@ public sealed class ClusterWatchStreamTests
         var services = Enumerable.Range(0, 2500).Select(i => TestResources.Service($"s{i:D4}")).ToList();
         store.Apply(Cluster, services.Select(ResourceChange.Upsert).ToList());
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await using var stream = ClusterWatchStream.ReadAsync(store, Cluster, Everything, TimeSpan.FromMilliseconds(10), TimeProvider.System, timeout.Token, snapshotChunkSize: 1000)
+        await using var stream = ClusterWatchStream.ReadAsync(Feeds(store, 10), Cluster, Everything, timeout.Token, snapshotChunkSize: 1000)
             .GetAsyncEnumerator(timeout.Token);
 
         var chunks = new List<ClusterWatchMessage>();
@@ -134,7 +133,7 @@ public sealed class ClusterWatchStreamTests
     {
         var store = NewStore();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await using var stream = ClusterWatchStream.ReadAsync(store, Cluster, Everything, TimeSpan.FromMilliseconds(10), TimeProvider.System, timeout.Token)
+        await using var stream = ClusterWatchStream.ReadAsync(Feeds(store, 10), Cluster, Everything, timeout.Token)
             .GetAsyncEnumerator(timeout.Token);
 
         Assert.True(await stream.MoveNextAsync());
@@ -145,11 +144,13 @@ public sealed class ClusterWatchStreamTests
     public async Task Ending_the_stream_releases_the_store_subscription()
     {
         var store = NewStore();
+        var feeds = Feeds(store, 100);
         using var cancel = new CancellationTokenSource();
-        var stream = ClusterWatchStream.ReadAsync(store, Cluster, Everything, TimeSpan.FromMilliseconds(100), TimeProvider.System, cancel.Token)
+        var stream = ClusterWatchStream.ReadAsync(feeds, Cluster, Everything, cancel.Token)
             .GetAsyncEnumerator(cancel.Token);
         Assert.True(await stream.MoveNextAsync());
         Assert.Equal(1, store.SubscriberCount(Cluster));
+        Assert.Equal(1, feeds.StreamCount(Cluster));
 
         var waiting = stream.MoveNextAsync().AsTask();
         await cancel.CancelAsync();
@@ -157,6 +158,72 @@ public sealed class ClusterWatchStreamTests
         await stream.DisposeAsync();
 
         Assert.Equal(0, store.SubscriberCount(Cluster));
+        Assert.Equal(0, feeds.StreamCount(Cluster));
+    }
+
+    [Fact]
+    public async Task Streams_of_one_cluster_share_one_store_subscription_and_are_handed_the_same_message()
+    {
+        var store = NewStore();
+        var feeds = Feeds(store, 10);
+        var web = TestResources.Service("web");
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var first = ClusterWatchStream.ReadAsync(feeds, Cluster, Everything, timeout.Token).GetAsyncEnumerator(timeout.Token);
+        var second = ClusterWatchStream.ReadAsync(feeds, Cluster, Everything, timeout.Token).GetAsyncEnumerator(timeout.Token);
+        try
+        {
+            Assert.True(await first.MoveNextAsync());
+            Assert.True(await second.MoveNextAsync());
+            Assert.Equal(1, store.SubscriberCount(Cluster));
+            Assert.Equal(2, feeds.StreamCount(Cluster));
+
+            var applied = store.Apply(Cluster, [ResourceChange.Upsert(web)])!;
+
+            Assert.True(await first.MoveNextAsync());
+            Assert.True(await second.MoveNextAsync());
+            Assert.Same(first.Current, second.Current);
+            Assert.Equal(applied.Version, first.Current.Version);
+            Assert.Equal(web.Id, Assert.Single(first.Current.Changes).Id);
+        }
+        finally
+        {
+            await first.DisposeAsync();
+            await second.DisposeAsync();
+        }
+        Assert.Equal(0, store.SubscriberCount(Cluster));
+    }
+
+    [Fact]
+    public async Task A_stream_that_joins_while_changes_flow_misses_none_its_snapshot_and_messages_add_up_to_the_store()
+    {
+        var store = NewStore();
+        var feeds = Feeds(store, 5);
+        var services = Enumerable.Range(0, 50).Select(i => TestResources.Service($"s{i:D2}")).ToList();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        // A first stream keeps the feed running while the second joins in the middle of the changes.
+        await using var early = ClusterWatchStream.ReadAsync(feeds, Cluster, Everything, timeout.Token).GetAsyncEnumerator(timeout.Token);
+        Assert.True(await early.MoveNextAsync());
+        for (var i = 0; i < 25; i++)
+        {
+            store.Apply(Cluster, [ResourceChange.Upsert(services[i])]);
+            await Task.Yield();
+        }
+        await using var late = ClusterWatchStream.ReadAsync(feeds, Cluster, Everything, timeout.Token).GetAsyncEnumerator(timeout.Token);
+        Assert.True(await late.MoveNextAsync());
+        var seen = late.Current.Changes.Select(c => c.Id).ToHashSet();
+        ChangeBatch last = null!;
+        for (var i = 25; i < 50; i++)
+        {
+            last = store.Apply(Cluster, [ResourceChange.Upsert(services[i])])!;
+        }
+        while (late.Current.Version < last.Version)
+        {
+            Assert.True(await late.MoveNextAsync());
+            Assert.False(late.Current.Snapshot);
+            seen.UnionWith(late.Current.Changes.Select(c => c.Id));
+        }
+
+        Assert.Equal(services.Select(s => s.Id).Order(), seen.Order());
     }
 
     [Fact]
@@ -185,6 +252,9 @@ public sealed class ClusterWatchStreamTests
         Assert.Contains("demo/app:2", System.Text.Json.JsonSerializer.Serialize(changed, options));
         Assert.Contains("\"type\":\"delete\"", System.Text.Json.JsonSerializer.Serialize(deleted, options));
     }
+
+    private static ClusterWatchFeeds Feeds(ClusterStateStore store, int intervalMilliseconds) =>
+        new(store, TimeSpan.FromMilliseconds(intervalMilliseconds), TimeProvider.System);
 
     private static ClusterStateStore NewStore()
     {
