@@ -36,18 +36,23 @@ public sealed class BrowserAcrossReplicaKillTests : IAsyncLifetime
     {
         // The balancer passes TLS through: the browser talks HTTPS to the replicas (their self-signed certificate).
         var address = new Uri($"https://127.0.0.1:{_balancer.Address.Port}/");
-        var context = await _browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = address.ToString(), IgnoreHTTPSErrors = true });
-        await using var app = await AppPage.CreateAsync(context);
-        app.Page.Console += (_, m) => Console.WriteLine($"CONSOLE {m.Type}: {m.Text}");
-        app.Page.WebSocket += (_, w) => Console.WriteLine($"WS {w.Url}");
-        await app.Page.GotoAsync("account/login");
-        await app.Page.FillAsync("#username", StackUnderTest.AdminUser);
-        await app.Page.FillAsync("#password", _stack.AdminPassword);
-        await app.Page.ClickAsync("button[type=submit]");
-        await app.Page.WaitForURLAsync(url => !url.Contains("/account/login"));
+        string signedIn;
+        await using (var signingIn = await _browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = address.ToString(), IgnoreHTTPSErrors = true }))
+        {
+            var page = await signingIn.NewPageAsync();
+            await page.GotoAsync("account/login");
+            await page.FillAsync("#username", StackUnderTest.AdminUser);
+            await page.FillAsync("#password", _stack.AdminPassword);
+            await page.ClickAsync("button[type=submit]");
+            await page.WaitForURLAsync(url => !url.Contains("/account/login"));
+            signedIn = await signingIn.StorageStateAsync();
+        }
 
-        // The page and its circuit on replica 1 (a worker node's).
+        // The page and its circuit on replica 1 (a worker node's): a new context, so every connection is a new one, and
+        // over HTTPS the browser multiplexes the page, its scripts and the circuit's WebSocket on one HTTP/2 connection.
         _balancer.Only = 1;
+        var context = await _browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = address.ToString(), IgnoreHTTPSErrors = true, StorageState = signedIn });
+        await using var app = await AppPage.CreateAsync(context);
         await app.GotoAsync("services");
         await Expect(app.Page.GetByTestId("services-table")).ToBeVisibleAsync();
         await app.Page.EvaluateAsync("() => { window.__e2eMarker = 'before'; }");
@@ -67,6 +72,10 @@ public sealed class BrowserAcrossReplicaKillTests : IAsyncLifetime
         {
             await StackUnderTest.DockerAsync(_stack.Manager, "service", "create", "--detach", "--name", name, "--replicas", "0", StackUnderTest.DemoImage);
             await Expect(row).ToHaveCountAsync(1, new() { Timeout = 30_000 });
+            await app.WaitForRenderQuietAsync();
+            var screenshots = Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "artifacts", "screenshots-stack");
+            Directory.CreateDirectory(screenshots);
+            await app.Page.ScreenshotAsync(new() { Path = Path.Combine(screenshots, "services-after-replica-kill.png"), FullPage = true });
         }
         finally
         {
