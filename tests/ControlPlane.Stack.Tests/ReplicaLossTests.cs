@@ -57,6 +57,12 @@ public sealed class ReplicaLossTests(ITestOutputHelper output) : IAsyncLifetime
         await StackUnderTest.WaitAsync(async () => (await onA.GetFromJsonAsync<JsonElement>($"/api/clusters/{StackUnderTest.Cluster}/secrets"))
             .EnumerateArray().Any(s => s.GetProperty("family").GetString() == family && s.GetProperty("usedBy").GetArrayLength() == 3), TimeSpan.FromSeconds(60), "the family is used by 3 services");
 
+        // Operations that ended well, on the two replicas that live through the test: the adopter's counter moves.
+        const string Ended = "controlplane_operation_duration_seconds_count";
+        async Task<double> EndedWellAsync() =>
+            await _stack.MetricAsync(_stack.Replicas[0], Ended, "result=\"succeeded\"") + await _stack.MetricAsync(_stack.Replicas[2], Ended, "result=\"succeeded\"");
+        var endedBefore = await EndedWellAsync();
+
         using var rotate = await onA.PostAsJsonAsync($"/api/clusters/{StackUnderTest.Cluster}/secrets/{family}/rotate", new { data = Base64("second") });
         var body = await rotate.Content.ReadAsStringAsync();
         Assert.True(rotate.StatusCode == HttpStatusCode.Accepted, $"{(int)rotate.StatusCode} {body}");
@@ -81,6 +87,7 @@ public sealed class ReplicaLossTests(ITestOutputHelper output) : IAsyncLifetime
             Assert.Equal($"{family}.v2", await StackUnderTest.DockerAsync(_stack.Manager, "service", "inspect", $"{_prefix}{name}",
                 "--format", "{{range .Spec.TaskTemplate.ContainerSpec.Secrets}}{{.SecretName}}{{end}}"));
         }
+        Assert.True(await EndedWellAsync() > endedBefore, $"{Ended} (succeeded) did not grow on the replicas that carried the rotation on");
         var adoption = Assert.Single((await onB.GetFromJsonAsync<JsonElement>("/api/audit?action=operations.adopt&limit=100")).EnumerateArray(),
             record => record.GetProperty("detail").GetString()!.Contains(id, StringComparison.Ordinal));
         var adoptedAt = adoption.GetProperty("time").GetDateTimeOffset();

@@ -24,6 +24,7 @@ public sealed class StackUnderTest
         Replicas = Required("CONTROLPLANE_STACK_URLS").Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(u => new Uri(u)).ToList();
         NodeEngines = Required("CONTROLPLANE_STACK_NODE_ENGINES").Split(' ', StringSplitOptions.RemoveEmptyEntries).ToList();
         AdminPassword = File.ReadAllText(Required("CONTROLPLANE_STACK_ADMIN_PASSWORD_FILE")).Trim();
+        MetricsToken = File.ReadAllText(Required("CONTROLPLANE_STACK_METRICS_TOKEN_FILE")).Trim();
         Name = Required("CONTROLPLANE_STACK");
         if (Replicas.Count != NodeEngines.Count)
         {
@@ -38,6 +39,21 @@ public sealed class StackUnderTest
     public IReadOnlyList<string> NodeEngines { get; }
 
     public string AdminPassword { get; }
+
+    /// <summary>The scrape token of <c>/metrics</c> (<c>ControlPlane:Metrics:Token</c>, a Docker secret in the stack).</summary>
+    public string MetricsToken { get; }
+
+    /// <summary>The sum of a metric's samples (<paramref name="label"/>, when given, in their labels) in one replica's <c>/metrics</c>.</summary>
+    public async Task<double> MetricAsync(Uri replica, string metric, string? label = null)
+    {
+        using var client = Client(replica);
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", MetricsToken);
+        var exposition = await client.GetStringAsync("/metrics");
+        return exposition.Split('\n')
+            .Where(line => line.StartsWith(metric, StringComparison.Ordinal) && (line.Length == metric.Length || line[metric.Length] is ' ' or '{'))
+            .Where(line => label is null || line.Contains(label, StringComparison.Ordinal))
+            .Sum(line => double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+    }
 
     /// <summary>The stack's name: its services are <c>{Name}_controlplane</c>, <c>{Name}_postgres</c>, <c>{Name}_redis</c>.</summary>
     public string Name { get; }

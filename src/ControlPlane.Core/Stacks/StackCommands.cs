@@ -272,18 +272,11 @@ public sealed partial class StackCommands(ClusterStateStore store, OperationRunn
         {
             var record = (await history.ListAsync(clusterId, stack, cancellationToken: ctx.Cancellation)).FirstOrDefault(d => d.OperationId == operation.Id)
                 ?? throw new OperationFailedException($"The replica running this deploy stopped before it kept the file in the stack's history: deploy {stack} again.");
-            try
+            await DeployRecordedAsync(ctx, clusterId, record.Id, async () =>
             {
                 var (_, conversion) = Convert(new StackRequest(stack, record.Compose, record.Variables, record.Prune));
-                var work = await StackWork.PlanAsync(engine, clusterId, Require(clusterId, conversion), record.Prune, ctx.Cancellation);
-                await DeployStepsAsync(ctx, clusterId, work);
-            }
-            catch
-            {
-                await history.SetResultAsync(record.Id, StackDeployResults.Failed, CancellationToken.None);
-                throw;
-            }
-            await history.SetResultAsync(record.Id, StackDeployResults.Succeeded, CancellationToken.None);
+                return await StackWork.PlanAsync(engine, clusterId, Require(clusterId, conversion), record.Prune, ctx.Cancellation);
+            });
         })
         {
             Target = stack,
@@ -302,16 +295,7 @@ public sealed partial class StackCommands(ClusterStateStore store, OperationRunn
         return new OperationPlan(DeployKind, total, async ctx =>
         {
             var record = await history.AddAsync(new StackDeployment(0, clusterId, stack, compose, variables, prune, actor, time.GetUtcNow(), ctx.Current.Id, StackDeployResults.Running), CancellationToken.None);
-            try
-            {
-                await DeployStepsAsync(ctx, clusterId, work);
-            }
-            catch
-            {
-                await history.SetResultAsync(record.Id, StackDeployResults.Failed, CancellationToken.None);
-                throw;
-            }
-            await history.SetResultAsync(record.Id, StackDeployResults.Succeeded, CancellationToken.None);
+            await DeployRecordedAsync(ctx, clusterId, record.Id, () => Task.FromResult(work));
         })
         {
             Target = stack,
@@ -321,6 +305,21 @@ public sealed partial class StackCommands(ClusterStateStore store, OperationRunn
             // Variable names only: a value may be a password.
             Parameters = new { stack, prune, services = work.Services.Select(s => s.Name), variables = variables.Keys.Order(StringComparer.Ordinal), warnings = work.Warnings },
         };
+    }
+
+    /// <summary>Does the deploy's steps (the work planned by <paramref name="plan"/>) and records how it ended in the stack's history.</summary>
+    private async Task DeployRecordedAsync(OperationContext ctx, string clusterId, long recordId, Func<Task<StackWork>> plan)
+    {
+        try
+        {
+            await DeployStepsAsync(ctx, clusterId, await plan());
+        }
+        catch
+        {
+            await history.SetResultAsync(recordId, StackDeployResults.Failed, CancellationToken.None);
+            throw;
+        }
+        await history.SetResultAsync(recordId, StackDeployResults.Succeeded, CancellationToken.None);
     }
 
     private async Task DeployStepsAsync(OperationContext ctx, string clusterId, StackWork work)
