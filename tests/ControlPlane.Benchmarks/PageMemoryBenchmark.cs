@@ -14,7 +14,9 @@ namespace ControlPlane.Benchmarks;
 /// waits until every page's circuit has subscribed to the store, forces a full GC and divides the growth of
 /// the live managed heap (<see cref="GC.GetTotalMemory(bool)"/>) by N.
 /// </summary>
-/// <remarks>Options: --pages 20 (per size); --services 20,10000 (tasks five times that, nodes a tenth, at least 3).</remarks>
+/// <remarks>Options: --pages 20 (per size); --services 20,10000 (tasks five times that, nodes a tenth, at least 3);
+/// --hold 60 (seconds to wait after each heap reading, with the process id printed, so that
+/// <c>dotnet-gcdump collect -p PID</c> can take a dump with 1 page and with N+1 pages open, to diff by type).</remarks>
 internal static class PageMemoryBenchmark
 {
     private const string ChromiumPath = "/usr/bin/chromium";
@@ -23,6 +25,7 @@ internal static class PageMemoryBenchmark
     public static async Task<int> RunAsync(string[] args)
     {
         var pages = 20;
+        var hold = 0;
         int[] sizes = [20, 10_000];
         for (var a = 0; a < args.Length; a++)
         {
@@ -33,12 +36,16 @@ internal static class PageMemoryBenchmark
                     pages = p;
                     a++;
                     break;
+                case "--hold" when int.TryParse(value, CultureInfo.InvariantCulture, out var h) && h >= 0:
+                    hold = h;
+                    a++;
+                    break;
                 case "--services" when value is not null && value.Split(',').All(v => int.TryParse(v, CultureInfo.InvariantCulture, out var n) && n > 0):
                     sizes = value.Split(',').Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToArray();
                     a++;
                     break;
                 default:
-                    Console.Error.WriteLine($"ControlPlane.Benchmarks: unknown or invalid argument '{args[a]}'. Usage: --mode page-memory --pages 20 --services 20,10000");
+                    Console.Error.WriteLine($"ControlPlane.Benchmarks: unknown or invalid argument '{args[a]}'. Usage: --mode page-memory --pages 20 --services 20,10000 [--hold 60]");
                     return 2;
             }
         }
@@ -59,14 +66,14 @@ internal static class PageMemoryBenchmark
         var exit = 0;
         foreach (var services in sizes)
         {
-            var perPage = await MeasureAsync(browser, services, pages);
+            var perPage = await MeasureAsync(browser, services, pages, hold);
             exit |= perPage > 1.0 ? 1 : 0;
         }
         return exit;
     }
 
     /// <summary>Returns MB of live managed heap per open page.</summary>
-    private static async Task<double> MeasureAsync(IBrowser browser, int services, int pages)
+    private static async Task<double> MeasureAsync(IBrowser browser, int services, int pages, int hold)
     {
         var run = Guid.NewGuid().ToString("N")[..6];
         var database = Path.Combine(Path.GetTempPath(), $"controlplane-bench-{run}.db");
@@ -99,6 +106,7 @@ internal static class PageMemoryBenchmark
             var perCircuit = store.SubscriberCount(clusterId);
             await Task.Delay(TimeSpan.FromSeconds(2));
             var before = LiveHeap();
+            await HoldAsync(hold, "1 page open");
 
             for (var i = 0; i < pages; i++)
             {
@@ -107,6 +115,7 @@ internal static class PageMemoryBenchmark
             await WaitUntilAsync(() => store.SubscriberCount(clusterId) >= perCircuit * (pages + 1), TimeSpan.FromSeconds(60));
             await Task.Delay(TimeSpan.FromSeconds(2));
             var after = LiveHeap();
+            await HoldAsync(hold, $"{pages + 1} pages open");
 
             var perPage = (after - before) / pages / 1024.0 / 1024.0;
             Console.WriteLine($"{nodes} nodes, {services} services, {services * SyntheticCluster.TasksPerService} tasks: live heap {before / 1048576.0:F1} MB with 1 page, " +
@@ -120,6 +129,15 @@ internal static class PageMemoryBenchmark
                 await context.DisposeAsync();
             }
             await BenchmarkHost.StopAsync(app, database);
+        }
+    }
+
+    private static async Task HoldAsync(int seconds, string what)
+    {
+        if (seconds > 0)
+        {
+            Console.WriteLine($"holding {seconds} s with {what}: dotnet-gcdump collect -p {Environment.ProcessId}");
+            await Task.Delay(TimeSpan.FromSeconds(seconds));
         }
     }
 
