@@ -43,8 +43,6 @@ public sealed class ImageDistribution(IImageChanges engine, TimeProvider time)
     /// <summary>What a distribution's record keeps, for a replica that carries it on.</summary>
     public sealed record DistributionParameters(string? Image, IReadOnlyList<string>? Nodes, string? Service);
 
-    private static readonly System.Text.Json.JsonSerializerOptions ParameterJson = new(System.Text.Json.JsonSerializerDefaults.Web);
-
     /// <summary>
     /// Carries on a distribution another replica started and stopped (DESIGN §8): a node whose step succeeded has the
     /// image; every other node pulls again (pulling twice is harmless), after the stopped replica's pull job for it,
@@ -52,7 +50,7 @@ public sealed class ImageDistribution(IImageChanges engine, TimeProvider time)
     /// </summary>
     public OperationPlan PlanCarryOn(Operation operation, ClusterState state)
     {
-        var kept = System.Text.Json.JsonSerializer.Deserialize<DistributionParameters>(operation.Parameters ?? "{}", ParameterJson);
+        var kept = operation.ParametersAs<DistributionParameters>();
         var reference = kept?.Image ?? operation.Target;
         var hostnames = kept?.Nodes ?? [];
         var pulled = hostnames.Where(h => operation.FindStep(h)?.State == OperationStates.Succeeded).ToList();

@@ -233,7 +233,7 @@ public sealed class RolloutPlans(IImageChanges engine, ChangeLocks locks, TimePr
         var root = document.RootElement;
         string? Text(string name) => root.TryGetProperty(name, out var v) && v.ValueKind == System.Text.Json.JsonValueKind.String ? v.GetString() : null;
         UpdatePolicy? Policy(string name) => root.TryGetProperty(name, out var v) && v.ValueKind == System.Text.Json.JsonValueKind.Object
-            ? System.Text.Json.JsonSerializer.Deserialize<UpdateSettings>(v.GetRawText(), ParameterJson)!.Apply(UpdatePolicy.Default)
+            ? System.Text.Json.JsonSerializer.Deserialize<UpdateSettings>(v.GetRawText(), Operation.ParameterJson)!.Apply(UpdatePolicy.Default)
             : null;
         var image = Text("image");
         var pinned = Text("pinned") ?? image;
@@ -304,8 +304,6 @@ public sealed class RolloutPlans(IImageChanges engine, ChangeLocks locks, TimePr
             Target = service.Name,
         };
     }
-
-    private static readonly System.Text.Json.JsonSerializerOptions ParameterJson = new(System.Text.Json.JsonSerializerDefaults.Web);
 
     /// <summary>Two references name the same image: the same repository and tag, and the same digest when both have one.</summary>
     private static bool SameImage(string a, string b) =>

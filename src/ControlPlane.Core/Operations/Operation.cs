@@ -62,6 +62,13 @@ public sealed record Operation(
     [JsonConverter(typeof(RawJsonConverter))]
     public string? Parameters { get; init; }
 
+    /// <summary>How <see cref="Parameters"/> are written (by the runner) and read back (by a replica carrying the operation on).</summary>
+    public static readonly System.Text.Json.JsonSerializerOptions ParameterJson = new(System.Text.Json.JsonSerializerDefaults.Web);
+
+    /// <summary>The parameters read as <typeparamref name="T"/>; null when there are none.</summary>
+    public T? ParametersAs<T>() where T : class =>
+        Parameters is null ? null : System.Text.Json.JsonSerializer.Deserialize<T>(Parameters, ParameterJson);
+
     /// <summary>The permission it needed; cancelling it needs the same.</summary>
     [JsonIgnore] public string Permission { get; init; } = "";
 

@@ -72,7 +72,6 @@ public sealed class OperationRunner(IOperationStore store, ChangeGate gate, Time
     /// <summary>The name an operation's locks are held in, so the replica adopting it takes them over.</summary>
     public static string LockOwnerOf(string operationId) => $"operation/{operationId}";
 
-    private static readonly JsonSerializerOptions ParameterJson = new(JsonSerializerDefaults.Web);
 
     private readonly CancellationTokenSource _stopping = new();
     private readonly ConcurrentDictionary<string, Running> _running = new(StringComparer.Ordinal);
@@ -103,7 +102,7 @@ public sealed class OperationRunner(IOperationStore store, ChangeGate gate, Time
                 caller.Actor, OperationStates.Running, new OperationProgress(0, plan.Total), ValueList<OperationStep>.From(plan.Steps),
                 null, now, now, null)
             {
-                Parameters = plan.Parameters is null ? null : JsonSerializer.Serialize(plan.Parameters, ParameterJson),
+                Parameters = plan.Parameters is null ? null : JsonSerializer.Serialize(plan.Parameters, Operation.ParameterJson),
                 Permission = intent.Permission,
             };
             try

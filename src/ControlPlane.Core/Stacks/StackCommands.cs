@@ -264,10 +264,7 @@ public sealed partial class StackCommands(ClusterStateStore store, OperationRunn
     {
         var clusterId = operation.ClusterId;
         var stack = operation.Target;
-        using var parameters = System.Text.Json.JsonDocument.Parse(operation.Parameters ?? "{}");
-        var services = parameters.RootElement.TryGetProperty("services", out var listed) && listed.ValueKind == System.Text.Json.JsonValueKind.Array
-            ? listed.EnumerateArray().Select(s => s.GetString()).OfType<string>().ToList()
-            : [];
+        var services = operation.ParametersAs<DeployParameters>()?.Services ?? [];
         return new OperationResumption(DeployIntent(clusterId, stack, null), new OperationPlan(DeployKind, operation.Progress.Total, async ctx =>
         {
             var record = (await history.ListAsync(clusterId, stack, cancellationToken: ctx.Cancellation)).FirstOrDefault(d => d.OperationId == operation.Id)
@@ -283,6 +280,9 @@ public sealed partial class StackCommands(ClusterStateStore store, OperationRunn
             Locks = services.Select(name => new OperationLock(ChangeLocks.ServiceKey(clusterId, stack, name), name)).ToList(),
         });
     }
+
+    /// <summary>What a carrying-on replica reads back from a deploy's parameters: the services it locks.</summary>
+    private sealed record DeployParameters(IReadOnlyList<string>? Services);
 
     private OperationPlan DeployPlan(string clusterId, string actor, StackWork work, string compose, IReadOnlyDictionary<string, string> variables, bool prune)
     {

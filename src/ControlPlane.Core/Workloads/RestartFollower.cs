@@ -87,7 +87,7 @@ public sealed class RestartPlans(IWorkloadChanges workloads, IImageChanges engin
     /// </summary>
     public OperationPlan PlanCarryOn(Operation operation, ClusterService service, Func<string?, string> hostname)
     {
-        var kept = System.Text.Json.JsonSerializer.Deserialize<RestartParameters>(operation.Parameters ?? "{}", ParameterJson);
+        var kept = operation.ParametersAs<RestartParameters>();
         var forced = operation.FindStep("spec")?.State == OperationStates.Succeeded;
         var clusterId = operation.ClusterId;
         return new OperationPlan(Kind, operation.Progress.Total, async context =>
@@ -115,8 +115,6 @@ public sealed class RestartPlans(IWorkloadChanges workloads, IImageChanges engin
 
     /// <summary>What a restart's record keeps: the tasks the service had before it (ids), so that another replica can carry it on.</summary>
     public sealed record RestartParameters(string? Service, long? Replicas, IReadOnlyList<string>? Before);
-
-    private static readonly System.Text.Json.JsonSerializerOptions ParameterJson = new(System.Text.Json.JsonSerializerDefaults.Web);
 
     private async Task ForceAsync(OperationContext context, string clusterId, string serviceId)
     {
