@@ -18,8 +18,6 @@ namespace ControlPlane.Benchmarks;
 /// <remarks>Options: --runs 5; --services 1000,10000 (tasks five times that, nodes a tenth).</remarks>
 internal static class FirstRenderBenchmark
 {
-    private const string ChromiumPath = "/usr/bin/chromium";
-    private const string ClusterName = "synthetic";
     private const double GoalMs = 1000;
 
     /// <summary>Each page and what shows that its content is there: its first row, or the overview's verdict.</summary>
@@ -53,19 +51,12 @@ internal static class FirstRenderBenchmark
                     return 2;
             }
         }
-        if (!File.Exists(ChromiumPath))
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await SyntheticBrowserHost.LaunchChromiumAsync(playwright);
+        if (browser is null)
         {
-            Console.Error.WriteLine($"ControlPlane.Benchmarks: {ChromiumPath} is missing (apt-get install -y chromium).");
             return 2;
         }
-
-        using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = ChromiumPath,
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-        });
         var exit = 0;
         foreach (var services in sizes)
         {
@@ -77,30 +68,11 @@ internal static class FirstRenderBenchmark
     /// <summary>Prints the figures of one size; false when a page misses the goal.</summary>
     private static async Task<bool> MeasureAsync(IBrowser browser, int services, int runs)
     {
-        var run = Guid.NewGuid().ToString("N")[..6];
-        var database = Path.Combine(Path.GetTempPath(), $"controlplane-bench-{run}.db");
-        var adminPassword = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
-        var app = BenchmarkHost.Build(database, adminPassword,
-            $"--ControlPlane:Clusters:0:Name={ClusterName}",
-            $"--ControlPlane:Clusters:0:Endpoints:0=unix:///tmp/controlplane-bench-{run}-none.sock",
-            // Pages need blazor.web.js and MudBlazor's assets, which an unpublished host serves only in Development.
-            "--environment", "Development",
-            "--Logging:LogLevel:ControlPlane.Docker.Watching=Error",
-            "--Logging:LogLevel:Microsoft.AspNetCore=Error");
+        var host = await SyntheticBrowserHost.StartAsync(services);
         try
         {
-            await app.StartAsync();
-            var url = app.Urls.First();
-            var store = app.Services.GetRequiredService<ClusterStateStore>();
-            var clusterId = store.Clusters.Single().Id;
-            // The watcher's first attempt fails at once; fill the store after it, and it only retries status from then on.
-            await PageMemoryBenchmark.WaitUntilAsync(() => store.GetState(clusterId)!.Cluster.Status != ClusterStatus.Connecting, TimeSpan.FromSeconds(30));
-            var nodes = Math.Max(3, services / 10);
-            var state = SyntheticCluster.Build(nodes, services, clusterId);
-            store.Apply(clusterId, Enum.GetValues<ResourceKind>().SelectMany(state.All).Select(ResourceChange.Upsert).ToList(),
-                store.GetState(clusterId)!.Cluster with { Status = ClusterStatus.Synced, Error = null, LastSyncedAt = DateTimeOffset.UtcNow });
-            state = null;
-            var signedIn = await PageMemoryBenchmark.SignInAsync(browser, url, adminPassword);
+            var (url, nodes) = (host.Url, host.Nodes);
+            var signedIn = await PageMemoryBenchmark.SignInAsync(browser, url, host.AdminPassword);
 
             // One run of every page first, not counted: it JITs the pages and fills the server's caches.
             foreach (var (path, content) in Pages)
@@ -125,7 +97,7 @@ internal static class FirstRenderBenchmark
         }
         finally
         {
-            await BenchmarkHost.StopAsync(app, database);
+            await host.StopAsync();
         }
     }
 

@@ -19,8 +19,6 @@ namespace ControlPlane.Benchmarks;
 /// <c>dotnet-gcdump collect -p PID</c> can take a dump with 1 page and with N+1 pages open, to diff by type).</remarks>
 internal static class PageMemoryBenchmark
 {
-    private const string ChromiumPath = "/usr/bin/chromium";
-    private const string ClusterName = "synthetic";
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -49,19 +47,12 @@ internal static class PageMemoryBenchmark
                     return 2;
             }
         }
-        if (!File.Exists(ChromiumPath))
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await SyntheticBrowserHost.LaunchChromiumAsync(playwright);
+        if (browser is null)
         {
-            Console.Error.WriteLine($"ControlPlane.Benchmarks: {ChromiumPath} is missing (apt-get install -y chromium).");
             return 2;
         }
-
-        using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = ChromiumPath,
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-        });
         Console.WriteLine($"GC: {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")}; {pages} pages of /services per size, each its own browser context");
         var exit = 0;
         foreach (var services in sizes)
@@ -75,32 +66,12 @@ internal static class PageMemoryBenchmark
     /// <summary>Returns MB of live managed heap per open page.</summary>
     private static async Task<double> MeasureAsync(IBrowser browser, int services, int pages, int hold)
     {
-        var run = Guid.NewGuid().ToString("N")[..6];
-        var database = Path.Combine(Path.GetTempPath(), $"controlplane-bench-{run}.db");
-        var adminPassword = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
-        var app = BenchmarkHost.Build(database, adminPassword,
-            $"--ControlPlane:Clusters:0:Name={ClusterName}",
-            $"--ControlPlane:Clusters:0:Endpoints:0=unix:///tmp/controlplane-bench-{run}-none.sock",
-            // Pages need blazor.web.js and MudBlazor's assets, which an unpublished host serves only in Development.
-            "--environment", "Development",
-            "--Logging:LogLevel:ControlPlane.Docker.Watching=Error",
-            "--Logging:LogLevel:Microsoft.AspNetCore=Error");
+        var host = await SyntheticBrowserHost.StartAsync(services);
         var contexts = new List<IBrowserContext>();
         try
         {
-            await app.StartAsync();
-            var url = app.Urls.First();
-            var store = app.Services.GetRequiredService<ClusterStateStore>();
-            var clusterId = store.Clusters.Single().Id;
-            // The watcher's first attempt fails at once; fill the store after it, and it only retries status from then on.
-            await WaitUntilAsync(() => store.GetState(clusterId)!.Cluster.Status != ClusterStatus.Connecting, TimeSpan.FromSeconds(30));
-            var nodes = Math.Max(3, services / 10);
-            var state = SyntheticCluster.Build(nodes, services, clusterId);
-            store.Apply(clusterId, Enum.GetValues<ResourceKind>().SelectMany(state.All).Select(ResourceChange.Upsert).ToList(),
-                store.GetState(clusterId)!.Cluster with { Status = ClusterStatus.Synced, Error = null, LastSyncedAt = DateTimeOffset.UtcNow });
-            state = null;
-
-            var signedIn = await SignInAsync(browser, url, adminPassword);
+            var (url, nodes, store, clusterId) = (host.Url, host.Nodes, host.Store, host.ClusterId);
+            var signedIn = await SignInAsync(browser, url, host.AdminPassword);
             // Warm-up page, not counted: JITs the page and fills MudBlazor's caches before the baseline.
             contexts.Add(await OpenServicesAsync(browser, url, signedIn, services));
             var perCircuit = store.SubscriberCount(clusterId);
@@ -128,7 +99,7 @@ internal static class PageMemoryBenchmark
             {
                 await context.DisposeAsync();
             }
-            await BenchmarkHost.StopAsync(app, database);
+            await host.StopAsync();
         }
     }
 
