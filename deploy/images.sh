@@ -99,7 +99,13 @@ build_bases() {
     # and NuGet restores from its packages folder without asking a feed when every exact version is there.
     cp -a "$DOTNET_ROOT_HOST" "$context/dotnet"
     local started; started=$(date +%s)
-    dotnet restore "${ROOT}/src/ControlPlane.Web/ControlPlane.Web.csproj" --packages "$context/nuget" >/dev/null
+    # Restored from a copy of the project files (the set deploy/Dockerfile copies before its restore): a restore
+    # rewrites each project's obj/project.assets.json to name its packages folder, and the tests build the same
+    # projects meanwhile from the working tree, which must keep naming the machine's own folder.
+    mkdir -p "$context/restore"
+    (cd "$ROOT" && cp --parents global.json Directory.Build.props Directory.Packages.props src/*/*.csproj "$context/restore/")
+    dotnet restore "$context/restore/src/ControlPlane.Web/ControlPlane.Web.csproj" --packages "$context/nuget" >/dev/null
+    rm -rf "$context/restore"
     log "NuGet packages for the SDK image: $(elapsed "$started"), $(du -sh "$context/nuget" | cut -f1)"
     build_push "$SDK_IMAGE" sdk "$context"
     rm -rf "$context"
