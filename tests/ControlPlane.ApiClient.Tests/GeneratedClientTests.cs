@@ -41,7 +41,9 @@ public sealed class GeneratedClientTests(SwarmAppFactory app, ITestOutputHelper 
         try
         {
             Assert.Equal(name, created.Name);
-            await UntilAsync(async () => (await api.GetServiceAsync(Cluster, name)).ReplicasRunning == 2, TimeSpan.FromSeconds(120), "both replicas running");
+            // Reads answer from ControlPlane's picture, which learns of the new service from the engine's events: a
+            // moment after the create it may not hold it yet (404), as it may not hold both replicas running.
+            await UntilAsync(async () => await ServiceOrNullAsync(api, name) is { ReplicasRunning: 2 }, TimeSpan.FromSeconds(120), "both replicas running");
             Assert.Contains(await api.ListServicesAsync(Cluster), s => s.Name == name && s.Image.StartsWith($"{Registry}/demo/app:1@sha256:", StringComparison.Ordinal));
 
             var started = await api.RolloutServiceAsync(Cluster, name,
@@ -75,6 +77,18 @@ public sealed class GeneratedClientTests(SwarmAppFactory app, ITestOutputHelper 
         finally
         {
             await api.RemoveServiceAsync(Cluster, name);
+        }
+    }
+
+    private static async Task<ClusterService?> ServiceOrNullAsync(ControlPlaneClient api, string name)
+    {
+        try
+        {
+            return await api.GetServiceAsync(Cluster, name);
+        }
+        catch (ApiException<ProblemDetails> ex) when (ex.StatusCode == 404)
+        {
+            return null;
         }
     }
 
