@@ -59,6 +59,7 @@ public static class ControlPlaneWebApplication
         services.AddScoped<Microsoft.AspNetCore.Components.Authorization.AuthenticationStateProvider, Authentication.CircuitSessionRevalidation>();
         services.AddMudServices();
         services.AddScoped<ClusterSelection>();
+        services.AddScoped<Components.Controls.Clipboard>();
         return services;
     }
 

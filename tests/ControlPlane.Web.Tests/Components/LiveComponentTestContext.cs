@@ -37,6 +37,7 @@ public abstract partial class LiveComponentTestContext : BunitContext, IAsyncLif
         Services.AddSingleton(new EntraGrantOptions(UserNameGrants: true));
         Services.AddSingleton<AccessControl>();
         Services.AddSingleton<ClusterSelection>();
+        Services.AddScoped<ControlPlane.Web.Components.Controls.Clipboard>();
         Services.AddSingleton<ISwarmChanges>(SwarmChanges);
         Services.AddSingleton<IAuditLog>(Audit);
         Services.AddSingleton<ChangeLocks>();

@@ -53,6 +53,22 @@ public sealed class ServicesPageTests : LiveComponentTestContext
     }
 
     [Fact]
+    public void A_rows_copy_button_puts_the_whole_id_on_the_clipboard_and_says_so()
+    {
+        SetStatus(ClusterStatus.Synced);
+        var web = Service("web", replicas: 1);
+        Upsert(web);
+        var cut = Render<Services>();
+        var writes = JSInterop.SetupVoid("navigator.clipboard.writeText", _ => true);
+        writes.SetVoidResult();
+
+        cut.WaitForAssertion(() => RowWith(cut, "web").QuerySelector($"button[aria-label='Copy {web.Id}']")!.Click());
+
+        Assert.Equal([web.Id], writes.Invocations.Select(i => (string)i.Arguments[0]!));
+        Assert.Contains(Services.GetRequiredService<MudBlazor.ISnackbar>().ShownSnackbars, s => s.Message == "Copied to the clipboard");
+    }
+
+    [Fact]
     public void Scaling_a_service_changes_its_desired_replicas_on_the_page()
     {
         var web = Service("web", replicas: 1);
