@@ -178,7 +178,7 @@ public sealed class WorkloadScreenshotTests(BrowserFixture browser, ITestOutputH
         var left = await DockerCli.RunAsync("service", "ls", "--filter", $"label=com.docker.stack.namespace={stack}", "-q");
         if (left.Trim().Length > 0)
         {
-            await DockerCli.RunAsync("stack", "rm", stack);
+            await DockerCli.StackRemoveAsync(stack);
         }
     }
 

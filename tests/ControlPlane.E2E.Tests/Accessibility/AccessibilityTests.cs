@@ -59,7 +59,7 @@ public sealed class AccessibilityTests(BrowserFixture browser, ITestOutputHelper
         }
         finally
         {
-            await DockerCli.RunAsync("stack", "rm", stack);
+            await DockerCli.StackRemoveAsync(stack);
             await DockerCli.RunAsync("secret", "rm", $"{family}.v1");
             File.Delete(compose);
         }
