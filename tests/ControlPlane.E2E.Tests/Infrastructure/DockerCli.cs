@@ -32,24 +32,6 @@ internal static class DockerCli
         return await stdout;
     }
 
-    /// <summary>
-    /// <c>docker stack rm</c>, run again while it fails on a network still in use: the CLI removes the services and then,
-    /// without waiting for their tasks to stop, their networks, which a busy machine's tasks may still be on.
-    /// </summary>
-    public static async Task StackRemoveAsync(string stack)
-    {
-        var clock = Stopwatch.StartNew();
-        while (true)
-        {
-            try
-            {
-                await RunAsync("stack", "rm", stack);
-                return;
-            }
-            catch (InvalidOperationException ex) when (ex.Message.Contains("in use", StringComparison.Ordinal) && clock.Elapsed < TimeSpan.FromSeconds(60))
-            {
-                await Task.Delay(1000);
-            }
-        }
-    }
+    /// <summary><c>docker stack rm</c>, run again while a network is still in use (<see cref="CliStackRemoval"/>).</summary>
+    public static Task StackRemoveAsync(string stack) => CliStackRemoval.RunAsync(() => RunAsync("stack", "rm", stack));
 }

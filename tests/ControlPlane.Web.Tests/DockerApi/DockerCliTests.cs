@@ -83,7 +83,7 @@ public sealed class DockerCliTests(DockerApiAppFactory factory) : IClassFixture<
         }
         finally
         {
-            await factory.DockerOkAsync(bundle, "stack", "rm", "hdclistack");
+            await CliStackRemoval.RunAsync(() => factory.DockerOkAsync(bundle, "stack", "rm", "hdclistack"));
         }
 
         var audit = await AuditAsync("admin (docker cli, bundle hdlaptop)");
@@ -144,7 +144,7 @@ public sealed class DockerCliTests(DockerApiAppFactory factory) : IClassFixture<
             var elsewhere = await factory.DockerAsync(bundle, null, "stack", "deploy", "-c", compose, "hdother");
             Assert.NotEqual(0, elsewhere.Exit);
             Assert.Contains("no grant", elsewhere.Error);
-            await factory.DockerOkAsync(bundle, "stack", "rm", "hdshop");
+            await CliStackRemoval.RunAsync(() => factory.DockerOkAsync(bundle, "stack", "rm", "hdshop"));
         }
         finally
         {

@@ -85,7 +85,7 @@ public sealed class StackConformanceTests(ConformanceHost conformance) : IClassF
             var cliText = await SnapshotAsync(cli);
             if (!keep)
             {
-                await StackSwarm.CliStackRemoveAsync(cliPath, cli, TimeSpan.FromSeconds(60));
+                await CliStackRemoval.RunAsync(() => StackSwarm.CliAsync(new Dictionary<string, string>(), cliPath, ["stack", "rm", cli]));
                 await StackSwarm.WaitGoneAsync(cli, TimeSpan.FromSeconds(90));
             }
 

@@ -168,28 +168,6 @@ internal static class StackSwarm
         }
     }
 
-    /// <summary>
-    /// <c>docker stack rm</c> with the CLI at <paramref name="cli"/>, run again while it fails on a network still in use:
-    /// the CLI removes the services and then, without waiting for their tasks to stop, the networks they were on; a
-    /// busy machine's tasks stop later than the CLI asks. Running it again is what an operator would do.
-    /// </summary>
-    public static async Task CliStackRemoveAsync(string cli, string stack, TimeSpan timeout)
-    {
-        var clock = Stopwatch.StartNew();
-        while (true)
-        {
-            try
-            {
-                await CliAsync(new Dictionary<string, string>(), cli, ["stack", "rm", stack]);
-                return;
-            }
-            catch (InvalidOperationException ex) when (ex.Message.Contains("in use", StringComparison.Ordinal) && clock.Elapsed < timeout)
-            {
-                await Task.Delay(1000);
-            }
-        }
-    }
-
     /// <summary>Runs Debian's docker CLI against the manager with extra environment; fails with its output when it fails.</summary>
     public static Task<string> CliAsync(IReadOnlyDictionary<string, string> environment, params string[] arguments) =>
         CliAsync(environment, DockerCli, arguments);
