@@ -155,14 +155,12 @@ public sealed class ServiceCommands(
         var service = store.GetState(operation.ClusterId)?.FindService(operation.Target);
         var intent = RestartIntent(operation.ClusterId, service, operation.Target);
         return new OperationResumption(intent, service is null
-            ? new OperationPlan(operation.Kind, operation.Progress.Total, _ => throw new OperationFailedException(
-                $"The replica running this restart stopped, and {operation.Target} is not in ControlPlane's picture of {operation.ClusterId} any more."))
+            ? OperationPlan.TargetGone(operation)
             : restarts.PlanCarryOn(operation, service, store.Hostnames(operation.ClusterId)));
     }
 
     private static ChangeIntent RestartIntent(string clusterId, ClusterService? service, string idOrName) =>
         new(Permissions.Services.Update, AccessTarget.InCluster(clusterId, service?.Stack), "services.restart", service?.Name ?? idOrName);
-
 
     /// <summary>Removes the service, whatever its spec's version; the audit record keeps the spec it had.</summary>
     public Task<ChangeResult> RemoveAsync(ChangeCaller caller, string clusterId, string idOrName, CancellationToken ct = default)

@@ -36,8 +36,7 @@ public sealed class ImageCommands(ClusterStateStore store, OperationRunner runne
         };
         if (service is null)
         {
-            return new OperationResumption(intent, new OperationPlan(operation.Kind, operation.Progress.Total, _ => throw new OperationFailedException(
-                $"The replica running this {operation.Kind} stopped, and {operation.Target} is not in ControlPlane's picture of {operation.ClusterId} any more.")));
+            return new OperationResumption(intent, OperationPlan.TargetGone(operation));
         }
         return new OperationResumption(intent, rollouts.PlanCarryOn(operation, service, store.Hostnames(operation.ClusterId)));
     }

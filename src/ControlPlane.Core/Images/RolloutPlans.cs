@@ -217,6 +217,12 @@ public sealed class RolloutPlans(IImageChanges engine, ChangeLocks locks, TimePr
         };
     }
 
+    /// <summary>
+    /// What a rollout's, resume's or rollback's record keeps that <see cref="PlanCarryOn"/> reads back: the image it moves
+    /// to (pinned to a digest for a rollout) and the policies it moves by.
+    /// </summary>
+    private sealed record RolloutParameters(string? Image, string? Pinned, UpdateSettings? Update, UpdateSettings? Rollback, bool? DockerRollback);
+
     /// <summary>The kinds <see cref="PlanCarryOn"/> carries on: one service followed while Docker moves it.</summary>
     public static bool CarriesOn(string kind) => kind is RolloutKind or ResumeKind or RollbackKind;
 
@@ -228,18 +234,12 @@ public sealed class RolloutPlans(IImageChanges engine, ChangeLocks locks, TimePr
     /// </summary>
     public OperationPlan PlanCarryOn(Operation operation, ClusterService service, Func<string?, string> hostname)
     {
-        // Read now: the plan runs after this returns.
-        using var document = System.Text.Json.JsonDocument.Parse(operation.Parameters ?? "{}");
-        var root = document.RootElement;
-        string? Text(string name) => root.TryGetProperty(name, out var v) && v.ValueKind == System.Text.Json.JsonValueKind.String ? v.GetString() : null;
-        UpdatePolicy? Policy(string name) => root.TryGetProperty(name, out var v) && v.ValueKind == System.Text.Json.JsonValueKind.Object
-            ? System.Text.Json.JsonSerializer.Deserialize<UpdateSettings>(v.GetRawText(), Operation.ParameterJson)!.Apply(UpdatePolicy.Default)
-            : null;
-        var image = Text("image");
-        var pinned = Text("pinned") ?? image;
-        var update = Policy("update") ?? service.Details.Update;
-        var rollback = Policy("rollback") ?? service.Details.Rollback;
-        var dockerRollback = root.TryGetProperty("dockerRollback", out var docker) && docker.ValueKind == System.Text.Json.JsonValueKind.True;
+        var kept = operation.ParametersAs<RolloutParameters>();
+        var image = kept?.Image;
+        var pinned = kept?.Pinned ?? image;
+        var update = kept?.Update?.Apply(UpdatePolicy.Default) ?? service.Details.Update;
+        var rollback = kept?.Rollback?.Apply(UpdatePolicy.Default) ?? service.Details.Rollback;
+        var dockerRollback = kept?.DockerRollback == true;
         var specWritten = operation.FindStep("spec")?.State == OperationStates.Succeeded;
         var clusterId = operation.ClusterId;
         Func<OperationContext, Task> run = operation.Kind switch

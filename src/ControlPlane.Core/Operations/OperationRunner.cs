@@ -26,6 +26,14 @@ public sealed record OperationPlan(string Kind, int Total, Func<OperationContext
     /// are taken before it starts (409 when one is busy) and held until it ends.
     /// </summary>
     public IReadOnlyList<OperationLock> Locks { get; init; } = [];
+
+    /// <summary>For a replica carrying <paramref name="operation"/> on: a plan that can only fail it, saying why.</summary>
+    public static OperationPlan Failing(Operation operation, string message) =>
+        new(operation.Kind, operation.Progress.Total, _ => throw new OperationFailedException(message));
+
+    /// <summary>For a replica carrying <paramref name="operation"/> on: its target is gone from the picture, so it fails.</summary>
+    public static OperationPlan TargetGone(Operation operation) => Failing(operation,
+        $"The replica running this {operation.Kind} stopped, and {operation.Target} is not in ControlPlane's picture of {operation.ClusterId} any more.");
 }
 
 /// <summary>The lock of one more object an operation changes, and its name for the message when it is busy.</summary>

@@ -318,8 +318,8 @@ public sealed class FileFamilyCommands(
         };
         if (state is null || family is null)
         {
-            return new OperationResumption(intent, new OperationPlan(operation.Kind, operation.Progress.Total, _ => throw new OperationFailedException(
-                $"The replica running this rotation stopped, and the {Noun(kind)} family {name} is not in ControlPlane's picture of {operation.ClusterId}: check its services.")));
+            return new OperationResumption(intent, OperationPlan.Failing(operation,
+                $"The replica running this rotation stopped, and the {Noun(kind)} family {name} is not in ControlPlane's picture of {operation.ClusterId}: check its services."));
         }
         var services = serviceNames.Select(state.FindService).OfType<ClusterService>().ToList();
         var plan = operations.Resume(operation.ClusterId, family, from, to, services, grace);
