@@ -190,13 +190,12 @@ public sealed class ReplicaLossTests(ITestOutputHelper output) : IAsyncLifetime
         _services.Add(name);
     }
 
+    /// <summary>The bootstrap admin's session as a Cookie header, which every replica accepts.</summary>
     private async Task<string> SessionCookieAsync()
     {
-        using var client = new HttpClient(new SocketsHttpHandler { UseCookies = false, SslOptions = { RemoteCertificateValidationCallback = (_, _, _, _) => true } })
-        { BaseAddress = _stack.Replicas[0] };
-        using var login = await client.PostAsJsonAsync("/api/auth/login", new { username = StackUnderTest.AdminUser, password = _stack.AdminPassword });
-        login.EnsureSuccessStatusCode();
-        return string.Join("; ", login.Headers.GetValues("Set-Cookie").Select(c => c.Split(';')[0]));
+        var cookies = new CookieContainer();
+        using var signedIn = await _stack.AdminAsync(_stack.Replicas[0], cookies);
+        return cookies.GetCookieHeader(_stack.Replicas[0]);
     }
 
     private static async Task<JsonElement> OperationAsync(HttpClient client, string id) =>

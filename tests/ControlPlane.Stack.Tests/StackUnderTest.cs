@@ -75,10 +75,10 @@ public sealed class StackUnderTest
     })
     { BaseAddress = replica, Timeout = TimeSpan.FromSeconds(30) };
 
-    /// <summary>A client of <paramref name="replica"/> signed in as the bootstrap admin.</summary>
-    public async Task<HttpClient> AdminAsync(Uri replica)
+    /// <summary>A client of <paramref name="replica"/> signed in as the bootstrap admin; its session cookie lands in <paramref name="cookies"/> when given.</summary>
+    public async Task<HttpClient> AdminAsync(Uri replica, CookieContainer? cookies = null)
     {
-        var client = Client(replica);
+        var client = Client(replica, cookies);
         using var login = await client.PostAsJsonAsync("/api/auth/login", new { username = AdminUser, password = AdminPassword });
         Assert.True(login.IsSuccessStatusCode, $"signing in on {replica}: {(int)login.StatusCode} {await login.Content.ReadAsStringAsync()}");
         return client;
