@@ -118,23 +118,10 @@ public sealed class OperationFailoverTests(ITestOutputHelper output) : IAsyncLif
         var image = SwarmEnvironment.DemoImage[..SwarmEnvironment.DemoImage.LastIndexOf(':')] + ":2";
         using var rollout = await onA.PostAsJsonAsync($"/api/clusters/{Cluster}/services/{name}/rollout",
             new { image, update = new { parallelism = 1, delaySeconds = 4, monitorSeconds = 1 } });
-        var body = await rollout.Content.ReadAsStringAsync();
-        Assert.True(rollout.StatusCode == HttpStatusCode.Accepted, $"{(int)rollout.StatusCode} {body}");
-        var id = JsonDocument.Parse(body).RootElement.GetProperty("operationId").GetString()!;
-        var operations = _b.Services.GetRequiredService<IOperationStore>();
         // One slot on the new image, two to go with 4 s between them: A stops in the middle of Docker's update.
-        await WaitAsync(async () => (await operations.FindAsync(id))?.Progress.Done >= 1, TimeSpan.FromMinutes(2), "the first task runs the new image");
-
-        var stopped = Stopwatch.StartNew();
-        await _a.DisposeAsync();
-        var before = await operations.FindAsync(id);
-        Assert.Equal(OperationStates.Running, before!.State);
-        Assert.True(before.Progress.Done < 3, $"A stopped before the rollout ended ({before.Progress.Done} of 3 done)");
-
+        var (id, before, stopped, adopted) = await StopAMidwayAsync(rollout, "rollout", "the first task runs the new image");
+        var operations = _b.Services.GetRequiredService<IOperationStore>();
         var runnerB = _b.Services.GetRequiredService<OperationRunner>();
-        // Adopted means running on B, or already ended by B (the state check below tells how).
-        await WaitAsync(async () => runnerB.IsRunningHere(id) || (await operations.FindAsync(id))!.IsFinished, TimeSpan.FromSeconds(30), "replica B adopts the rollout");
-        var adopted = stopped.Elapsed;
         await WaitAsync(async () => (await operations.FindAsync(id))!.UpdatedAt > before.UpdatedAt, TimeSpan.FromSeconds(30), "the adopted rollout moves on");
         var progressing = stopped.Elapsed;
         await runnerB.WhenFinishedAsync(id);
@@ -179,21 +166,9 @@ public sealed class OperationFailoverTests(ITestOutputHelper output) : IAsyncLif
         var old = (await _manager.Tasks.ListAsync(running)).Select(t => t.ID).ToHashSet();
 
         using var restart = await onA.PostAsync($"/api/clusters/{Cluster}/services/{name}/restart", null);
-        var body = await restart.Content.ReadAsStringAsync();
-        Assert.True(restart.StatusCode == HttpStatusCode.Accepted, $"{(int)restart.StatusCode} {body}");
-        var id = JsonDocument.Parse(body).RootElement.GetProperty("operationId").GetString()!;
+        var (id, before, stopped, adopted) = await StopAMidwayAsync(restart, "restart", "the first task is restarted");
         var operations = _b.Services.GetRequiredService<IOperationStore>();
-        await WaitAsync(async () => (await operations.FindAsync(id))?.Progress.Done >= 1, TimeSpan.FromMinutes(2), "the first task is restarted");
-
-        var stopped = Stopwatch.StartNew();
-        await _a.DisposeAsync();
-        var before = await operations.FindAsync(id);
-        Assert.Equal(OperationStates.Running, before!.State);
-        Assert.True(before.Progress.Done < 3, $"A stopped before the restart ended ({before.Progress.Done} of 3 done)");
-
         var runnerB = _b.Services.GetRequiredService<OperationRunner>();
-        await WaitAsync(async () => runnerB.IsRunningHere(id) || (await operations.FindAsync(id))!.IsFinished, TimeSpan.FromSeconds(30), "replica B adopts the restart");
-        var adopted = stopped.Elapsed;
         await runnerB.WhenFinishedAsync(id);
         var finished = await operations.FindAsync(id);
         output.WriteLine($"restart failover: replica stopped -> operation adopted {adopted.TotalSeconds:0.0} s, ended {stopped.Elapsed.TotalSeconds:0.0} s; done {before.Progress.Done} of 3 when stopped");
@@ -212,6 +187,31 @@ public sealed class OperationFailoverTests(ITestOutputHelper output) : IAsyncLif
         var adoption = Assert.Single(await audit.QueryAsync(new AuditQuery(Action: "operations.adopt")));
         Assert.Contains(id, adoption.Entry.Detail);
         Assert.Contains(await audit.QueryAsync(new AuditQuery(Action: "services.restart")), r => r.Entry.Result == AuditResult.Succeeded && r.Entry.Detail!.Contains(id));
+    }
+
+    /// <summary>
+    /// Follows the operation <paramref name="started"/> answered (202) until <paramref name="firstDone"/>, stops replica A
+    /// in the middle of it, and waits until replica B adopts it: adopted means running on B, or already ended by B (the
+    /// caller's state check tells how). Answers its id, its record as A left it, the clock started at the stop and the
+    /// time B took to adopt it.
+    /// </summary>
+    private async Task<(string Id, Operation Before, Stopwatch Stopped, TimeSpan Adopted)> StopAMidwayAsync(HttpResponseMessage started, string kind, string firstDone)
+    {
+        var body = await started.Content.ReadAsStringAsync();
+        Assert.True(started.StatusCode == HttpStatusCode.Accepted, $"{(int)started.StatusCode} {body}");
+        var id = JsonDocument.Parse(body).RootElement.GetProperty("operationId").GetString()!;
+        var operations = _b.Services.GetRequiredService<IOperationStore>();
+        await WaitAsync(async () => (await operations.FindAsync(id))?.Progress.Done >= 1, TimeSpan.FromMinutes(2), firstDone);
+
+        var stopped = Stopwatch.StartNew();
+        await _a.DisposeAsync();
+        var before = await operations.FindAsync(id);
+        Assert.Equal(OperationStates.Running, before!.State);
+        Assert.True(before.Progress.Done < 3, $"A stopped before the {kind} ended ({before.Progress.Done} of 3 done)");
+
+        var runnerB = _b.Services.GetRequiredService<OperationRunner>();
+        await WaitAsync(async () => runnerB.IsRunningHere(id) || (await operations.FindAsync(id))!.IsFinished, TimeSpan.FromSeconds(30), $"replica B adopts the {kind}");
+        return (id, before, stopped, stopped.Elapsed);
     }
 
     /// <summary>Three replicas of the demo image that stop and restart quickly, updated under <paramref name="update"/>.</summary>
