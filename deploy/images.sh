@@ -3,7 +3,7 @@
 #
 # No registry but Debian's and NuGet's is reachable from these machines, so the base images that Microsoft's
 # and Docker's official ones would be are made from Debian packages: `mmdebstrap` → `docker import` on the local
-# swarm's manager engine, then a small Dockerfile in deploy/images/ adds what each needs (this machine's .NET for
+# swarm's cp-node2 engine, then a small Dockerfile in deploy/images/ adds what each needs (this machine's .NET for
 # the runtime and the SDK; PostgreSQL and Redis from Debian). They are pushed to the local swarm's registry, and
 # deploy/Dockerfile — unchanged, only its base images given as build arguments — builds ControlPlane on that engine.
 #
@@ -17,7 +17,9 @@ set -euo pipefail
 readonly PROG="images"
 readonly ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 readonly STATE="${LOCAL_SWARM_STATE:-/var/lib/controlplane-swarm}"
-readonly ENGINE="${CONTROLPLANE_BUILD_ENGINE:-unix://${STATE}/cp-node1/docker.sock}"
+# The images build on cp-node2's engine: tests/run.sh builds them while the Docker tests run, and those stop and
+# restart cp-node1 and cp-node3 (EngineOutageTests), which broke a build's upload midway. No test stops cp-node2.
+readonly ENGINE="${CONTROLPLANE_BUILD_ENGINE:-unix://${STATE}/cp-node2/docker.sock}"
 readonly REGISTRY="${CONTROLPLANE_REGISTRY:-10.99.0.1:5000}"
 readonly CACHE="${CONTROLPLANE_IMAGE_CACHE:-/var/cache/controlplane-images}"
 readonly MIRROR="${CONTROLPLANE_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
